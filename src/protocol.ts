@@ -1,0 +1,276 @@
+/**
+ * The wire contract (../shared/PROTOCOL.md) as TypeBox schemas: the single source of truth for the
+ * REST route schemas, the runtime check of every WebSocket frame, and the client's types
+ * (the SPA imports this file with `import type`).
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+export const PROTOCOL_VERSION = 1 as const;
+
+/** Close codes used on /ws. */
+export const CLOSE = {
+  GOING_AWAY: 1001,
+  TOO_BIG: 1009,
+  SESSION_ENDED: 4001,
+  POLICY: 4008,
+  TOO_SLOW: 4009,
+} as const;
+export type CloseCode = (typeof CLOSE)[keyof typeof CLOSE];
+
+/** Stable error codes, shared by HTTP errors and `error` frames. */
+export const ERROR_CODES = [
+  'VALIDATION',
+  'UNAUTHORIZED',
+  'FORBIDDEN_ORIGIN',
+  'NOT_FOUND',
+  'USERNAME_TAKEN',
+  'EMAIL_TAKEN',
+  'INVALID_CREDENTIALS',
+  'RATE_LIMITED',
+  'ROOM_NAME_TAKEN',
+  'ROOM_NOT_FOUND',
+  'INVALID_INVITE',
+  'NOT_A_MEMBER',
+  'NOT_SUBSCRIBED',
+  'MESSAGE_TOO_LONG',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'UNAVAILABLE',
+  'INTERNAL',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+// ---------------------------------------------------------------------------------------------
+// Field formats
+// ---------------------------------------------------------------------------------------------
+
+export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+export const Id = Type.String({ pattern: UUID_PATTERN, description: 'UUID' });
+export const MessageId = Type.String({ pattern: '^[0-9]{1,19}$', description: 'decimal string' });
+export const Timestamp = Type.String({ format: 'date-time' });
+/** Printable ASCII without spaces: UUIDs, ULIDs, nanoids all fit. */
+export const ClientMsgId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[\\x21-\\x7E]+$' });
+export const Seq = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+export const Username = Type.String({ minLength: 3, maxLength: 24, pattern: '^[A-Za-z0-9_]+$' });
+
+// ---------------------------------------------------------------------------------------------
+// Objects
+// ---------------------------------------------------------------------------------------------
+
+export const User = Type.Object(
+  {
+    id: Id,
+    username: Type.String(),
+    avatarUrl: Type.Union([Type.String(), Type.Null()]),
+    createdAt: Timestamp,
+  },
+  { $id: 'User' },
+);
+export type User = Static<typeof User>;
+
+export const Room = Type.Object(
+  {
+    id: Id,
+    name: Type.String(),
+    description: Type.String(),
+    isPrivate: Type.Boolean(),
+    ownerId: Id,
+    memberCount: Type.Integer(),
+    lastSeq: Type.Integer(),
+    createdAt: Timestamp,
+  },
+  { $id: 'Room' },
+);
+export type Room = Static<typeof Room>;
+
+export const Message = Type.Object(
+  {
+    id: MessageId,
+    roomId: Id,
+    seq: Type.Integer(),
+    clientMsgId: Type.String(),
+    author: User,
+    body: Type.String(),
+    createdAt: Timestamp,
+  },
+  { $id: 'Message' },
+);
+export type Message = Static<typeof Message>;
+
+export const JoinedRoom = Type.Composite([
+  Room,
+  Type.Object({
+    lastReadSeq: Type.Integer(),
+    unreadCount: Type.Integer(),
+    lastMessage: Type.Union([Message, Type.Null()]),
+  }),
+]);
+export type JoinedRoom = Static<typeof JoinedRoom>;
+
+export const ListedRoom = Type.Composite([Room, Type.Object({ joined: Type.Boolean() })]);
+export type ListedRoom = Static<typeof ListedRoom>;
+
+export const Role = Type.Union([Type.Literal('owner'), Type.Literal('member')]);
+export type Role = Static<typeof Role>;
+
+export const Member = Type.Object({
+  user: User,
+  role: Role,
+  online: Type.Boolean(),
+  joinedAt: Timestamp,
+});
+export type Member = Static<typeof Member>;
+
+export const ErrorBody = Type.Object(
+  {
+    statusCode: Type.Integer(),
+    code: Type.String(),
+    error: Type.String(),
+    message: Type.String(),
+    retryAfterMs: Type.Optional(Type.Integer()),
+  },
+  { $id: 'Error' },
+);
+export type ErrorBody = Static<typeof ErrorBody>;
+
+// ---------------------------------------------------------------------------------------------
+// WebSocket frames, client -> server
+// ---------------------------------------------------------------------------------------------
+
+const strict = { additionalProperties: false } as const;
+
+export const SubscribeFrame = Type.Object(
+  { type: Type.Literal('subscribe'), roomId: Id, sinceSeq: Type.Optional(Seq) },
+  strict,
+);
+export const UnsubscribeFrame = Type.Object({ type: Type.Literal('unsubscribe'), roomId: Id }, strict);
+export const SendFrame = Type.Object(
+  {
+    type: Type.Literal('send'),
+    roomId: Id,
+    clientMsgId: ClientMsgId,
+    // The character limit is checked after trimming (MESSAGE_TOO_LONG); this only bounds the JSON.
+    body: Type.String(),
+  },
+  strict,
+);
+export const TypingFrame = Type.Object(
+  { type: Type.Literal('typing'), roomId: Id, isTyping: Type.Boolean() },
+  strict,
+);
+export const ReadFrame = Type.Object({ type: Type.Literal('read'), roomId: Id, seq: Seq }, strict);
+export const PingFrame = Type.Object({ type: Type.Literal('ping') }, strict);
+
+export const ClientFrame = Type.Union([
+  SubscribeFrame,
+  UnsubscribeFrame,
+  SendFrame,
+  TypingFrame,
+  ReadFrame,
+  PingFrame,
+]);
+export type ClientFrame = Static<typeof ClientFrame>;
+export type ClientFrameType = ClientFrame['type'];
+export const CLIENT_FRAME_SCHEMAS: Record<ClientFrameType, TSchema> = {
+  subscribe: SubscribeFrame,
+  unsubscribe: UnsubscribeFrame,
+  send: SendFrame,
+  typing: TypingFrame,
+  read: ReadFrame,
+  ping: PingFrame,
+};
+
+// ---------------------------------------------------------------------------------------------
+// WebSocket frames, server -> client
+// ---------------------------------------------------------------------------------------------
+
+export const ReadyFrame = Type.Object({
+  type: Type.Literal('ready'),
+  user: User,
+  protocol: Type.Literal(PROTOCOL_VERSION),
+  heartbeatMs: Type.Integer(),
+});
+export const SubscribedFrame = Type.Object({
+  type: Type.Literal('subscribed'),
+  roomId: Id,
+  lastSeq: Type.Integer(),
+  recovered: Type.Boolean(),
+  online: Type.Array(Id),
+});
+export const AckFrame = Type.Object({ type: Type.Literal('ack'), clientMsgId: Type.String(), message: Message });
+export const MessageFrame = Type.Object({ type: Type.Literal('message'), message: Message });
+export const TypingEventFrame = Type.Object({
+  type: Type.Literal('typing'),
+  roomId: Id,
+  user: User,
+  isTyping: Type.Boolean(),
+});
+export const PresenceFrame = Type.Object({
+  type: Type.Literal('presence'),
+  roomId: Id,
+  userId: Id,
+  online: Type.Boolean(),
+});
+export const MemberFrame = Type.Object({
+  type: Type.Literal('member'),
+  roomId: Id,
+  action: Type.Union([Type.Literal('joined'), Type.Literal('left')]),
+  user: User,
+});
+export const ReadEventFrame = Type.Object({ type: Type.Literal('read'), roomId: Id, seq: Type.Integer() });
+export const PongFrame = Type.Object({ type: Type.Literal('pong') });
+export const ErrorFrame = Type.Object({
+  type: Type.Literal('error'),
+  code: Type.String(),
+  message: Type.String(),
+  ref: Type.Optional(Type.String()),
+  retryAfterMs: Type.Optional(Type.Integer()),
+});
+
+export const ServerFrame = Type.Union([
+  ReadyFrame,
+  SubscribedFrame,
+  AckFrame,
+  MessageFrame,
+  TypingEventFrame,
+  PresenceFrame,
+  MemberFrame,
+  ReadEventFrame,
+  PongFrame,
+  ErrorFrame,
+]);
+export type ServerFrame = Static<typeof ServerFrame>;
+export type ReadyFrame = Static<typeof ReadyFrame>;
+export type SubscribedFrame = Static<typeof SubscribedFrame>;
+export type AckFrame = Static<typeof AckFrame>;
+export type MessageFrame = Static<typeof MessageFrame>;
+export type TypingEventFrame = Static<typeof TypingEventFrame>;
+export type PresenceFrame = Static<typeof PresenceFrame>;
+export type MemberFrame = Static<typeof MemberFrame>;
+export type ReadEventFrame = Static<typeof ReadEventFrame>;
+export type ErrorFrame = Static<typeof ErrorFrame>;
+
+// ---------------------------------------------------------------------------------------------
+// HTTP bodies (shared with the client)
+// ---------------------------------------------------------------------------------------------
+
+export const AuthResponse = Type.Object({ user: User, token: Type.String() });
+export type AuthResponse = Static<typeof AuthResponse>;
+export const RoomResponse = Type.Object({ room: Room, inviteCode: Type.Optional(Type.String()) });
+export type RoomResponse = Static<typeof RoomResponse>;
+export const RoomListResponse = Type.Object({
+  rooms: Type.Array(ListedRoom),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
+export type RoomListResponse = Static<typeof RoomListResponse>;
+export const JoinedRoomsResponse = Type.Object({ rooms: Type.Array(JoinedRoom) });
+export type JoinedRoomsResponse = Static<typeof JoinedRoomsResponse>;
+export const MembersResponse = Type.Object({
+  members: Type.Array(Member),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
+export type MembersResponse = Static<typeof MembersResponse>;
+export const MessagesResponse = Type.Object({ messages: Type.Array(Message), hasMore: Type.Boolean() });
+export type MessagesResponse = Static<typeof MessagesResponse>;
+export const MessageResponse = Type.Object({ message: Message });
+export type MessageResponse = Static<typeof MessageResponse>;
