@@ -1,0 +1,112 @@
+import { useEffect, useMemo, useState } from 'react';
+import { api } from '../lib/api';
+import type { Member } from '../lib/wire';
+import { useStore } from '../store';
+import { Avatar } from './Avatar';
+import { CloseIcon, CrownIcon } from './Icons';
+
+const NONE: string[] = [];
+
+export function MembersPanel({ roomId, onClose }: { roomId: string; onClose: () => void }) {
+  const members = useStore((s) => s.members[roomId]);
+  const online = useStore((s) => s.online[roomId] ?? NONE);
+  const setMembers = useStore((s) => s.setMembers);
+  const [error, setError] = useState(false);
+
+  useEffect(() => {
+    let cancelled = false;
+    setError(false);
+    (async () => {
+      const all: Member[] = [];
+      let cursor: string | null = null;
+      for (let page = 0; page < 20; page++) {
+        const res = await api.members(roomId, cursor);
+        all.push(...res.members);
+        cursor = res.nextCursor;
+        if (!cursor) break;
+      }
+      if (!cancelled) setMembers(roomId, all);
+    })().catch(() => {
+      if (!cancelled) setError(true);
+    });
+    return () => {
+      cancelled = true;
+    };
+  }, [roomId, setMembers]);
+
+  const sorted = useMemo(() => {
+    const on = new Set(online);
+    return (members ?? [])
+      .map((m) => ({ ...m, online: on.has(m.user.id) || (online === NONE && m.online) }))
+      .sort(
+        (a, b) =>
+          Number(b.online) - Number(a.online) ||
+          Number(b.role === 'owner') - Number(a.role === 'owner') ||
+          a.user.username.localeCompare(b.user.username),
+      );
+  }, [members, online]);
+  const onlineCount = sorted.filter((m) => m.online).length;
+
+  return (
+    <aside
+      aria-label="Members"
+      className="flex h-full w-full flex-col border-l border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-950"
+      data-testid="members-panel"
+    >
+      <div className="flex items-center justify-between px-4 py-3">
+        <h2 className="text-sm font-semibold">
+          Members{' '}
+          {members && (
+            <span className="font-normal text-zinc-600 dark:text-zinc-400">
+              · {onlineCount} online
+            </span>
+          )}
+        </h2>
+        <button type="button" className="icon-btn" onClick={onClose} aria-label="Close members">
+          <CloseIcon width={18} height={18} />
+        </button>
+      </div>
+      <div className="min-h-0 flex-1 overflow-y-auto px-2 pb-3">
+        {error ? (
+          <p className="px-2 text-sm text-red-700 dark:text-red-400">Could not load members.</p>
+        ) : !members ? (
+          <p className="px-2 text-sm text-zinc-600 dark:text-zinc-400" role="status">
+            Loading…
+          </p>
+        ) : (
+          <ul className="space-y-0.5">
+            {sorted.map((m) => (
+              <li
+                key={m.user.id}
+                className="flex items-center gap-3 rounded-lg px-2 py-1.5"
+                data-testid="member"
+                data-online={m.online}
+                data-username={m.user.username}
+              >
+                <span className="relative">
+                  <Avatar user={m.user} size={30} />
+                  <span
+                    className={`absolute -right-0.5 -bottom-0.5 h-3 w-3 rounded-full border-2 border-white dark:border-zinc-950 ${
+                      m.online ? 'bg-emerald-500' : 'bg-zinc-400 dark:bg-zinc-600'
+                    }`}
+                    aria-hidden="true"
+                  />
+                </span>
+                <span className={`min-w-0 flex-1 truncate text-sm ${m.online ? '' : 'text-zinc-600 dark:text-zinc-400'}`}>
+                  {m.user.username}
+                  <span className="sr-only">{m.online ? ', online' : ', offline'}</span>
+                </span>
+                {m.role === 'owner' && (
+                  <span className="inline-flex items-center gap-1 text-xs text-amber-800 dark:text-amber-300" title="Owner">
+                    <CrownIcon width={14} height={14} />
+                    Owner
+                  </span>
+                )}
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
+    </aside>
+  );
+}

@@ -1,0 +1,142 @@
+import { memo } from 'react';
+import { formatDay, formatFull, formatTime } from '../lib/format';
+import { discardMessage, retryMessage } from '../lib/realtime';
+import type { Row } from '../lib/rows';
+import { Avatar } from './Avatar';
+import { AlertIcon, ClockIcon } from './Icons';
+import { MessageBody } from './MessageBody';
+
+export const MessageRow = memo(function MessageRow({ row, meId }: { row: Row; meId?: string }) {
+  switch (row.kind) {
+    case 'start':
+      return (
+        <div className="px-4 pt-8 pb-4 text-center text-sm text-zinc-600 dark:text-zinc-400">
+          This is the beginning of the room.
+        </div>
+      );
+    case 'loader':
+      return (
+        <div className="flex justify-center py-4" aria-hidden="true">
+          <span className="h-5 w-5 animate-spin rounded-full border-2 border-zinc-300 border-t-indigo-600 dark:border-zinc-700 dark:border-t-indigo-400" />
+        </div>
+      );
+    case 'day':
+      return (
+        <div className="flex items-center gap-3 px-4 py-3" role="separator" aria-label={formatDay(row.iso)}>
+          <span className="h-px flex-1 bg-zinc-200 dark:bg-zinc-800" />
+          <span className="text-xs font-semibold text-zinc-600 dark:text-zinc-400">{formatDay(row.iso)}</span>
+          <span className="h-px flex-1 bg-zinc-200 dark:bg-zinc-800" />
+        </div>
+      );
+    case 'unread':
+      return (
+        <div className="flex items-center gap-3 px-4 py-2" role="separator" data-testid="unread-divider">
+          <span className="h-px flex-1 bg-red-400 dark:bg-red-500" />
+          <span className="text-xs font-semibold text-red-700 dark:text-red-400">New messages</span>
+          <span className="h-px flex-1 bg-red-400 dark:bg-red-500" />
+        </div>
+      );
+    case 'message': {
+      const m = row.message;
+      return (
+        <Bubble
+          head={row.head}
+          author={m.author}
+          mine={m.author.id === meId}
+          iso={m.createdAt}
+          body={m.body}
+          seq={m.seq}
+          status="sent"
+        />
+      );
+    }
+    case 'pending':
+      return (
+        <Bubble
+          head={row.head}
+          author={row.author}
+          mine
+          iso={row.item.createdAt}
+          body={row.item.body}
+          status={row.item.status}
+          error={row.item.error}
+          clientMsgId={row.item.clientMsgId}
+        />
+      );
+  }
+});
+
+function Bubble(props: {
+  head: boolean;
+  author: { id: string; username: string; avatarUrl: string | null };
+  mine: boolean;
+  iso: string;
+  body: string;
+  status: 'sent' | 'pending' | 'failed';
+  seq?: number;
+  error?: string;
+  clientMsgId?: string;
+}) {
+  const { head, author, iso, body, status } = props;
+  return (
+    <div
+      className={`group relative flex gap-3 px-4 hover:bg-zinc-50 dark:hover:bg-zinc-900/60 ${head ? 'pt-3 pb-0.5' : 'py-0.5'}`}
+      data-testid="message"
+      data-status={status}
+      data-seq={props.seq}
+      data-author={author.username}
+    >
+      <div className="w-9 shrink-0">
+        {head ? (
+          <Avatar user={author} />
+        ) : (
+          <time
+            dateTime={iso}
+            title={formatFull(iso)}
+            className="invisible block pt-1 text-right text-[0.6875rem] text-zinc-600 group-hover:visible dark:text-zinc-400"
+          >
+            {formatTime(iso)}
+          </time>
+        )}
+      </div>
+      <div className={`min-w-0 flex-1 ${status === 'pending' ? 'opacity-70' : ''}`}>
+        {head && (
+          <div className="flex items-baseline gap-2">
+            <span className="text-sm font-semibold">{author.username}</span>
+            <time dateTime={iso} title={formatFull(iso)} className="text-xs text-zinc-600 dark:text-zinc-400">
+              {formatTime(iso)}
+            </time>
+          </div>
+        )}
+        {!head && <span className="sr-only">{author.username}: </span>}
+        <MessageBody text={body} />
+        {status === 'pending' && (
+          <p className="mt-0.5 flex items-center gap-1 text-xs text-zinc-600 dark:text-zinc-400">
+            <ClockIcon width={12} height={12} /> Sending…
+          </p>
+        )}
+        {status === 'failed' && props.clientMsgId && (
+          <p className="mt-1 flex flex-wrap items-center gap-x-3 gap-y-1 text-xs text-red-700 dark:text-red-400" role="alert">
+            <span className="inline-flex items-center gap-1">
+              <AlertIcon width={14} height={14} /> Not sent{props.error ? `: ${props.error}` : ''}
+            </span>
+            <button
+              type="button"
+              className="font-semibold underline underline-offset-2"
+              onClick={() => retryMessage(props.clientMsgId!)}
+            >
+              Retry
+            </button>
+            <button
+              type="button"
+              className="underline underline-offset-2 opacity-80"
+              onClick={() => discardMessage(props.clientMsgId!)}
+            >
+              Delete
+            </button>
+          </p>
+        )}
+      </div>
+    </div>
+  );
+}

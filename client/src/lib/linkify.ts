@@ -1,0 +1,37 @@
+/** Splits message text into plain text and links. Only http(s) URLs become links. */
+export type TextPart = { kind: 'text'; text: string } | { kind: 'link'; text: string; href: string };
+
+const URL_RE = /\bhttps?:\/\/[^\s<>"']+/gi;
+const TRAILING = /[.,;:!?)\]}'"]+$/;
+
+export function safeHref(raw: string): string | null {
+  try {
+    const url = new URL(raw);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+export function linkify(text: string): TextPart[] {
+  const parts: TextPart[] = [];
+  let last = 0;
+  for (const match of text.matchAll(URL_RE)) {
+    let raw = match[0];
+    const start = match.index;
+    const trailing = TRAILING.exec(raw);
+    // Keep a closing bracket that balances an opening one inside the URL (wiki-style links).
+    if (trailing) {
+      let cut = trailing[0];
+      if (cut.startsWith(')') && raw.includes('(')) cut = cut.slice(1);
+      raw = raw.slice(0, raw.length - cut.length);
+    }
+    const href = safeHref(raw);
+    if (!href) continue;
+    if (start > last) parts.push({ kind: 'text', text: text.slice(last, start) });
+    parts.push({ kind: 'link', text: raw, href });
+    last = start + raw.length;
+  }
+  if (last < text.length) parts.push({ kind: 'text', text: text.slice(last) });
+  return parts;
+}

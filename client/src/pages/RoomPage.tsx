@@ -1,0 +1,255 @@
+import { lazy, Suspense, useEffect, useRef, useState } from 'react';
+import { Composer } from '../components/Composer';
+import { Dialog } from '../components/Dialog';
+import { HashIcon, LinkIcon, LockIcon, LogOutIcon, UsersIcon } from '../components/Icons';
+import { Link } from '../components/Link';
+import { MembersPanel } from '../components/MembersPanel';
+import { MessageList } from '../components/MessageList';
+import { TypingIndicator } from '../components/TypingIndicator';
+import { api, isApiError } from '../lib/api';
+import { plural } from '../lib/format';
+import { leaveRoom, loadLatest, roomJoined } from '../lib/realtime';
+import { navigate } from '../lib/router';
+import type { JoinedRoom, Room } from '../lib/wire';
+import { useStore } from '../store';
+
+const InviteDialog = lazy(() => import('../components/InviteDialog'));
+
+type Status =
+  | { kind: 'loading' }
+  | { kind: 'ready' }
+  | { kind: 'notFound' }
+  | { kind: 'notMember'; room: Room }
+  | { kind: 'error'; message: string };
+
+export function RoomPage({ roomId }: { roomId: string }) {
+  const room = useStore((s) => s.rooms[roomId]);
+  const roomsLoaded = useStore((s) => s.roomsLoaded);
+  const loaded = useStore((s) => s.timelines[roomId]?.loaded ?? false);
+  const setActiveRoom = useStore((s) => s.setActiveRoom);
+  const [status, setStatus] = useState<Status>({ kind: 'loading' });
+  const isMember = !!room;
+
+  useEffect(() => {
+    setActiveRoom(roomId);
+    return () => setActiveRoom(null);
+  }, [roomId, setActiveRoom]);
+
+  // Room details (fresh counts, invite code), or why it cannot be shown.
+  useEffect(() => {
+    if (!roomsLoaded) return;
+    const ctrl = new AbortController();
+    if (isMember) setStatus({ kind: 'ready' });
+    else setStatus({ kind: 'loading' });
+    api
+      .room(roomId, ctrl.signal)
+      .then(({ room: fresh, inviteCode }) => {
+        const s = useStore.getState();
+        if (s.rooms[roomId]) {
+          s.updateRoom(fresh, inviteCode);
+          setStatus({ kind: 'ready' });
+        } else setStatus({ kind: 'notMember', room: fresh });
+      })
+      .catch((err: unknown) => {
+        if (ctrl.signal.aborted) return;
+        if (isApiError(err) && (err.status === 404 || err.status === 400)) setStatus({ kind: 'notFound' });
+        else if (!isMember) setStatus({ kind: 'error', message: isApiError(err) ? err.message : 'Could not load the room.' });
+      });
+    return () => ctrl.abort();
+    // Membership changes (join/leave) re-run this.
+  }, [roomId, roomsLoaded, isMember]);
+
+  // The latest page, once per room (live frames and resume keep it current after that).
+  useEffect(() => {
+    if (!isMember || loaded) return;
+    loadLatest(roomId).catch((err: unknown) => {
+      if (isApiError(err, 'NOT_A_MEMBER')) useStore.getState().removeRoom(roomId);
+      else if (isApiError(err) && err.status === 404) setStatus({ kind: 'notFound' });
+    });
+  }, [roomId, isMember, loaded]);
+
+  if (status.kind === 'notFound') return <NotFoundPanel />;
+  if (status.kind === 'notMember') return <JoinPanel room={status.room} />;
+  if (status.kind === 'error') return <ErrorPanel message={status.message} />;
+  if (!room) return <CenteredSpinner />;
+  return <RoomView key={roomId} room={room} />;
+}
+
+function RoomView({ room }: { room: JoinedRoom }) {
+  const [showMembers, setShowMembers] = useState(() => window.matchMedia?.('(min-width: 1280px)').matches ?? false);
+  const [inviting, setInviting] = useState(false);
+  const [confirmLeave, setConfirmLeave] = useState(false);
+  const [sentSignal, setSentSignal] = useState(0);
+  // The divider for "new messages" stays where the read cursor was when the room was opened.
+  const unreadAfterRef = useRef<number | null>(room.unreadCount > 0 ? room.lastReadSeq : null);
+
+  useEffect(() => {
+    document.title = `${room.name} · RtChat`;
+    return () => {
+      document.title = 'RtChat';
+    };
+  }, [room.name]);
+
+  return (
+    <div className="flex h-full min-h-0">
+      <section aria-labelledby="room-title" className="flex min-w-0 flex-1 flex-col">
+        <header className="flex items-center gap-2 border-b border-zinc-200 px-2 py-2 sm:px-4 dark:border-zinc-800">
+          <Link href="/" className="icon-btn md:hidden" aria-label="Back to rooms">
+            <svg viewBox="0 0 24 24" width="20" height="20" fill="none" stroke="currentColor" strokeWidth="1.8" aria-hidden="true">
+              <path d="M15 5l-7 7 7 7" strokeLinecap="round" strokeLinejoin="round" />
+            </svg>
+          </Link>
+          <span className="hidden h-9 w-9 shrink-0 items-center justify-center rounded-lg bg-zinc-100 text-zinc-700 sm:inline-flex dark:bg-zinc-800 dark:text-zinc-300">
+            {room.isPrivate ? <LockIcon width={18} height={18} /> : <HashIcon width={18} height={18} />}
+          </span>
+          <div className="min-w-0 flex-1">
+            <h1 id="room-title" className="truncate text-base font-semibold" data-testid="room-title">
+              {room.name}
+              {room.isPrivate && <span className="sr-only"> (private)</span>}
+            </h1>
+            {room.description && (
+              <p className="truncate text-xs text-zinc-600 dark:text-zinc-400" title={room.description}>
+                {room.description}
+              </p>
+            )}
+          </div>
+          <button
+            type="button"
+            className="btn-ghost px-2.5"
+            onClick={() => setShowMembers((v) => !v)}
+            aria-pressed={showMembers}
+            aria-label={`Members: ${plural(room.memberCount, 'member')}`}
+            data-testid="member-count"
+          >
+            <UsersIcon width={18} height={18} />
+            <span className="tabular-nums">{room.memberCount}</span>
+          </button>
+          <button type="button" className="icon-btn" onClick={() => setInviting(true)} aria-label="Invite people" title="Invite people">
+            <LinkIcon width={18} height={18} />
+          </button>
+          <button type="button" className="icon-btn" onClick={() => setConfirmLeave(true)} aria-label="Leave room" title="Leave room">
+            <LogOutIcon width={18} height={18} />
+          </button>
+        </header>
+        <MessageList roomId={room.id} unreadAfterSeq={unreadAfterRef.current} scrollToEndSignal={sentSignal} />
+        <TypingIndicator roomId={room.id} />
+        <Composer roomId={room.id} roomName={room.name} onSent={() => setSentSignal((n) => n + 1)} />
+      </section>
+      {showMembers && (
+        <div className="fixed inset-0 z-30 flex justify-end bg-black/30 lg:static lg:z-auto lg:w-64 lg:bg-transparent">
+          <div className="h-full w-72 max-w-[85%] lg:w-full lg:max-w-none">
+            <MembersPanel roomId={room.id} onClose={() => setShowMembers(false)} />
+          </div>
+        </div>
+      )}
+      {inviting && (
+        <Suspense fallback={null}>
+          <InviteDialog room={room} onClose={() => setInviting(false)} />
+        </Suspense>
+      )}
+      {confirmLeave && <LeaveDialog room={room} onClose={() => setConfirmLeave(false)} />}
+    </div>
+  );
+}
+
+function LeaveDialog({ room, onClose }: { room: JoinedRoom; onClose: () => void }) {
+  const [busy, setBusy] = useState(false);
+  const toast = useStore((s) => s.toast);
+  const leave = async () => {
+    setBusy(true);
+    try {
+      await leaveRoom(room.id);
+      toast(`You left ${room.name}`);
+      onClose();
+      navigate('/', { replace: true });
+    } catch (err) {
+      setBusy(false);
+      toast(isApiError(err) ? err.message : 'Could not leave the room.', 'error');
+    }
+  };
+  return (
+    <Dialog
+      title={`Leave ${room.name}?`}
+      description={room.isPrivate ? 'You will need a new invite link to come back.' : 'You can join again from Discover.'}
+      onClose={onClose}
+    >
+      <div className="flex justify-end gap-2">
+        <button type="button" className="btn-ghost" onClick={onClose} autoFocus>
+          Cancel
+        </button>
+        <button type="button" className="btn bg-red-600 text-white hover:bg-red-700" onClick={() => void leave()} disabled={busy}>
+          Leave room
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
+function JoinPanel({ room }: { room: Room }) {
+  const [busy, setBusy] = useState(false);
+  const toast = useStore((s) => s.toast);
+  const join = async () => {
+    setBusy(true);
+    try {
+      const res = await api.join(room.id);
+      roomJoined(res.room, res.inviteCode);
+    } catch (err) {
+      setBusy(false);
+      toast(isApiError(err) ? err.message : 'Could not join the room.', 'error');
+    }
+  };
+  return (
+    <Centered>
+      <span className="mb-4 inline-flex h-12 w-12 items-center justify-center rounded-2xl bg-indigo-100 text-indigo-700 dark:bg-indigo-500/20 dark:text-indigo-300">
+        <HashIcon width={24} height={24} />
+      </span>
+      <h1 className="text-xl font-semibold">{room.name}</h1>
+      {room.description && <p className="mt-1 max-w-md text-sm text-zinc-600 dark:text-zinc-400">{room.description}</p>}
+      <p className="mt-2 text-sm text-zinc-600 dark:text-zinc-400">
+        {plural(room.memberCount, 'member')} · You are not a member of this room yet.
+      </p>
+      <button type="button" className="btn-primary mt-5" onClick={() => void join()} disabled={busy}>
+        {busy ? 'Joining…' : 'Join room'}
+      </button>
+    </Centered>
+  );
+}
+
+export function NotFoundPanel({ what = 'room' }: { what?: string }) {
+  return (
+    <Centered>
+      <p className="text-5xl font-bold text-zinc-300 dark:text-zinc-700">404</p>
+      <h1 className="mt-3 text-xl font-semibold">This {what} does not exist</h1>
+      <p className="mt-1 max-w-sm text-sm text-zinc-600 dark:text-zinc-400">
+        It may have been removed, or it is private and you are not a member. Ask a member for an invite link.
+      </p>
+      <Link href="/discover" className="btn-primary mt-5">
+        Discover rooms
+      </Link>
+    </Centered>
+  );
+}
+
+function ErrorPanel({ message }: { message: string }) {
+  return (
+    <Centered>
+      <h1 className="text-xl font-semibold">Something went wrong</h1>
+      <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">{message}</p>
+      <button type="button" className="btn-primary mt-5" onClick={() => location.reload()}>
+        Try again
+      </button>
+    </Centered>
+  );
+}
+
+function Centered({ children }: { children: React.ReactNode }) {
+  return <div className="flex h-full flex-col items-center justify-center p-6 text-center">{children}</div>;
+}
+
+function CenteredSpinner() {
+  return (
+    <div className="flex h-full items-center justify-center" role="status" aria-label="Loading">
+      <span className="h-6 w-6 animate-spin rounded-full border-2 border-zinc-300 border-t-indigo-600 dark:border-zinc-700 dark:border-t-indigo-400" />
+    </div>
+  );
+}

@@ -1,0 +1,114 @@
+/**
+ * Sessions: a signed token (HS256, @fastify/jwt) that names a server-side session row. The row makes
+ * tokens revocable: logout deletes it and every request re-checks it (one primary-key lookup).
+ * Browsers carry the token in the HttpOnly `rtchat_session` cookie; other clients send it as Bearer.
+ */
+import fp from 'fastify-plugin';
+import fastifyCookie from '@fastify/cookie';
+import fastifyJwt from '@fastify/jwt';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { User } from '../protocol.js';
+import { AppError, errors } from '../lib/errors.js';
+import { toUser } from '../repositories/mappers.js';
+
+export const SESSION_COOKIE = 'rtchat_session';
+
+export interface Auth {
+  user: User;
+  sessionId: string;
+  /** How the token came: cookie requests get the Origin (CSRF) check. */
+  via: 'cookie' | 'bearer';
+}
+
+interface TokenPayload {
+  sid: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    auth: Auth | null;
+  }
+  interface FastifyInstance {
+    /** preHandler: 401 unless the request carries a live session. */
+    requireAuth: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+    /** Resolves the request's session, or null. Never throws for a bad token. */
+    resolveAuth: (request: FastifyRequest) => Promise<Auth | null>;
+    /** Creates a session for the user, sets the cookie and returns the token. */
+    startSession: (reply: FastifyReply, user: User) => Promise<string>;
+    /** True when a browser Origin header may talk to us (the allow-list or our own origin). */
+    isAllowedOrigin: (request: FastifyRequest, origin: string) => boolean;
+  }
+}
+
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export default fp(
+  async (app) => {
+    const { config } = app;
+    await app.register(fastifyCookie);
+    await app.register(fastifyJwt, {
+      secret: config.sessionSecret,
+      sign: { algorithm: 'HS256' },
+      verify: { algorithms: ['HS256'] },
+    });
+
+    app.decorateRequest('auth', null);
+
+    const tokenOf = (request: FastifyRequest): { token: string; via: Auth['via'] } | null => {
+      const header = request.headers.authorization;
+      if (header) {
+        const match = /^Bearer\s+(\S+)$/i.exec(header);
+        return match ? { token: match[1]!, via: 'bearer' } : null;
+      }
+      const cookie = request.cookies[SESSION_COOKIE];
+      return cookie ? { token: cookie, via: 'cookie' } : null;
+    };
+
+    app.decorate('isAllowedOrigin', (request: FastifyRequest, origin: string) => {
+      if (config.allowedOrigins.includes(origin)) return true;
+      return origin === `${request.protocol}://${request.host}`;
+    });
+
+    app.decorate('resolveAuth', async (request: FastifyRequest) => {
+      if (request.auth) return request.auth;
+      const found = tokenOf(request);
+      if (!found) return null;
+      let payload: TokenPayload;
+      try {
+        payload = app.jwt.verify<TokenPayload>(found.token);
+      } catch {
+        return null;
+      }
+      if (typeof payload.sid !== 'string' || !/^[0-9a-f-]{36}$/i.test(payload.sid)) return null;
+      const session = await app.repos.users.findSession(payload.sid);
+      if (!session) return null;
+      request.auth = { user: toUser(session.user), sessionId: session.sessionId, via: found.via };
+      return request.auth;
+    });
+
+    app.decorate('requireAuth', async (request: FastifyRequest) => {
+      const auth = await app.resolveAuth(request);
+      if (!auth) throw errors.unauthorized();
+      // CSRF: a cookie-carried state change must come from an allowed page (SameSite=Lax already
+      // stops cross-site POSTs in modern browsers; this also covers same-site, other-origin pages).
+      const origin = request.headers.origin;
+      if (auth.via === 'cookie' && UNSAFE_METHODS.has(request.method) && origin && !app.isAllowedOrigin(request, origin)) {
+        throw new AppError(403, 'FORBIDDEN_ORIGIN', 'Requests from this origin are not allowed');
+      }
+    });
+
+    app.decorate('startSession', async (reply: FastifyReply, user: User) => {
+      const session = await app.repos.users.createSession(user.id, config.sessionTtlMs);
+      const token = app.jwt.sign({ sid: session.id }, { sub: user.id, expiresIn: Math.floor(config.sessionTtlMs / 1000) });
+      reply.setCookie(SESSION_COOKIE, token, {
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: reply.request.protocol === 'https',
+        path: '/',
+        expires: session.expiresAt,
+      });
+      return token;
+    });
+  },
+  { name: 'auth', dependencies: ['services'] },
+);

@@ -1,0 +1,100 @@
+/**
+ * Who is online, per room. A user goes online with their first connection and offline
+ * PRESENCE_GRACE_MS after their last one closes, so a page reload does not flicker.
+ */
+type Emit = (roomId: string, userId: string, online: boolean) => void;
+
+interface UserState {
+  conns: number;
+  rooms: Set<string>;
+  offlineTimer: NodeJS.Timeout | null;
+}
+
+export class Presence {
+  private readonly users = new Map<string, UserState>();
+  private readonly roomOnline = new Map<string, Set<string>>();
+
+  constructor(
+    private readonly graceMs: number,
+    private readonly emit: Emit,
+  ) {}
+
+  /** A connection of the user is up and its rooms are known. */
+  connected(userId: string, roomIds: string[]): void {
+    let state = this.users.get(userId);
+    if (state) {
+      state.conns++;
+      if (state.offlineTimer) {
+        clearTimeout(state.offlineTimer);
+        state.offlineTimer = null;
+      }
+      for (const roomId of roomIds) this.joined(userId, roomId);
+      return;
+    }
+    state = { conns: 1, rooms: new Set(), offlineTimer: null };
+    this.users.set(userId, state);
+    for (const roomId of roomIds) this.joined(userId, roomId);
+  }
+
+  disconnected(userId: string): void {
+    const state = this.users.get(userId);
+    if (!state) return;
+    state.conns--;
+    if (state.conns > 0) return;
+    if (this.graceMs === 0) return this.goOffline(userId);
+    state.offlineTimer = setTimeout(() => this.goOffline(userId), this.graceMs);
+    state.offlineTimer.unref();
+  }
+
+  /** The user joined a room (or was found a member at connect): counts there if online. */
+  joined(userId: string, roomId: string): void {
+    const state = this.users.get(userId);
+    if (!state || state.rooms.has(roomId)) return;
+    state.rooms.add(roomId);
+    let set = this.roomOnline.get(roomId);
+    if (!set) {
+      set = new Set();
+      this.roomOnline.set(roomId, set);
+    }
+    set.add(userId);
+    this.emit(roomId, userId, true);
+  }
+
+  left(userId: string, roomId: string): void {
+    const state = this.users.get(userId);
+    if (!state || !state.rooms.delete(roomId)) return;
+    this.removeFromRoom(userId, roomId);
+    this.emit(roomId, userId, false);
+  }
+
+  onlineIn(roomId: string): string[] {
+    return [...(this.roomOnline.get(roomId) ?? [])];
+  }
+
+  isOnline(userId: string): boolean {
+    return this.users.has(userId);
+  }
+
+  close(): void {
+    for (const state of this.users.values()) if (state.offlineTimer) clearTimeout(state.offlineTimer);
+    this.users.clear();
+    this.roomOnline.clear();
+  }
+
+  private goOffline(userId: string): void {
+    const state = this.users.get(userId);
+    if (!state || state.conns > 0) return;
+    this.users.delete(userId);
+    for (const roomId of state.rooms) {
+      this.removeFromRoom(userId, roomId);
+      this.emit(roomId, userId, false);
+    }
+  }
+
+  private removeFromRoom(userId: string, roomId: string): void {
+    const set = this.roomOnline.get(roomId);
+    if (!set) return;
+    set.delete(userId);
+    if (set.size === 0) this.roomOnline.delete(roomId);
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * In-memory two-way index: room -> connections and connection -> rooms (Connection.subs), kept in
+ * step; plus user -> connections and session -> connections for presence and logout.
+ * An empty set is deleted so the maps only hold what is live.
+ */
+import type { Connection, Subscription } from './connection.js';
+
+function addTo<K>(map: Map<K, Set<Connection>>, key: K, conn: Connection): number {
+  let set = map.get(key);
+  if (!set) {
+    set = new Set();
+    map.set(key, set);
+  }
+  set.add(conn);
+  return set.size;
+}
+
+function removeFrom<K>(map: Map<K, Set<Connection>>, key: K, conn: Connection): number {
+  const set = map.get(key);
+  if (!set) return 0;
+  set.delete(conn);
+  if (set.size === 0) map.delete(key);
+  return set.size;
+}
+
+export class RoomRegistry {
+  private readonly rooms = new Map<string, Set<Connection>>();
+  private readonly users = new Map<string, Set<Connection>>();
+  private readonly sessions = new Map<string, Set<Connection>>();
+
+  /** Registers a new connection; returns how many connections the user now has here. */
+  add(conn: Connection): number {
+    addTo(this.sessions, conn.sessionId, conn);
+    return addTo(this.users, conn.user.id, conn);
+  }
+
+  /** Removes the connection from every index; returns the user's remaining connection count. */
+  remove(conn: Connection): number {
+    for (const roomId of conn.subs.keys()) removeFrom(this.rooms, roomId, conn);
+    conn.subs.clear();
+    removeFrom(this.sessions, conn.sessionId, conn);
+    return removeFrom(this.users, conn.user.id, conn);
+  }
+
+  subscribe(conn: Connection, roomId: string, sub: Subscription): void {
+    conn.subs.set(roomId, sub);
+    addTo(this.rooms, roomId, conn);
+  }
+
+  unsubscribe(conn: Connection, roomId: string): boolean {
+    const had = conn.subs.delete(roomId);
+    removeFrom(this.rooms, roomId, conn);
+    return had;
+  }
+
+  subscribers(roomId: string): ReadonlySet<Connection> | undefined {
+    return this.rooms.get(roomId);
+  }
+
+  connectionsOfUser(userId: string): ReadonlySet<Connection> | undefined {
+    return this.users.get(userId);
+  }
+
+  connectionsOfSession(sessionId: string): ReadonlySet<Connection> | undefined {
+    return this.sessions.get(sessionId);
+  }
+
+  all(): IterableIterator<Connection> {
+    const users = this.users;
+    return (function* () {
+      for (const set of users.values()) yield* set;
+    })();
+  }
+
+  get roomCount(): number {
+    return this.rooms.size;
+  }
+}

@@ -1,0 +1,108 @@
+import { and, asc, desc, eq, gt, lt, or, sql } from 'drizzle-orm';
+import type { Executor } from '../db/client.js';
+import { messages, users } from '../db/schema.js';
+import type { Message } from '../protocol.js';
+import { toMessage, toUser } from './mappers.js';
+
+export interface NewMessage {
+  authorId: string;
+  clientMsgId: string;
+  body: string;
+}
+
+export interface InsertedRow {
+  id: number | string;
+  seq: number | string;
+  author_id: string;
+  client_msg_id: string;
+  created_at: Date | string;
+}
+
+export function createMessagesRepository(db: Executor) {
+  const withAuthor = () =>
+    db
+      .select({ message: messages, author: users })
+      .from(messages)
+      .innerJoin(users, eq(users.id, messages.authorId));
+  const map = (rows: { message: typeof messages.$inferSelect; author: typeof users.$inferSelect }[]): Message[] =>
+    rows.map((r) => toMessage(r.message, toUser(r.author)));
+
+  return {
+    /**
+     * Stores a batch of messages for one room in ONE statement (one round trip, atomic):
+     * only authors who are members, skipping (author, clientMsgId) pairs already stored; the room's
+     * last_seq moves by the number inserted and each row gets the next seq, in input order; each
+     * author's read cursor moves past their own message. The
+     * room row lock held until commit makes commit order equal seq order.
+     * Items missing from the result were duplicates or not allowed; the caller sorts those out.
+     * A concurrent insert of the same (author, clientMsgId) raises a unique violation: retry.
+     */
+    async insertBatch(roomId: string, items: NewMessage[]): Promise<InsertedRow[]> {
+      const values = sql.join(
+        items.map((m, i) => sql`(${m.authorId}::uuid, ${m.clientMsgId}::text, ${m.body}::text, ${i}::int)`),
+        sql`, `,
+      );
+      const result = await db.execute(sql`
+        WITH input (author_id, client_msg_id, body, ord) AS (VALUES ${values}),
+        ok AS (
+          SELECT i.* FROM input i
+          JOIN room_members rm ON rm.room_id = ${roomId}::uuid AND rm.user_id = i.author_id
+          WHERE NOT EXISTS (
+            SELECT 1 FROM messages x WHERE x.author_id = i.author_id AND x.client_msg_id = i.client_msg_id
+          )
+        ),
+        numbered AS (
+          SELECT ok.*, row_number() OVER (ORDER BY ord) AS rn, count(*) OVER () AS n FROM ok
+        ),
+        bumped AS (
+          UPDATE rooms SET last_seq = last_seq + (SELECT count(*) FROM ok), last_activity_at = now()
+          WHERE id = ${roomId}::uuid AND EXISTS (SELECT 1 FROM ok)
+          RETURNING last_seq
+        )
+        ins AS (
+          INSERT INTO messages (room_id, seq, author_id, client_msg_id, body)
+          SELECT ${roomId}::uuid, bumped.last_seq - numbered.n + numbered.rn, numbered.author_id, numbered.client_msg_id, numbered.body
+          FROM numbered CROSS JOIN bumped
+          ORDER BY numbered.rn
+          RETURNING id, seq, author_id, client_msg_id, created_at
+        ),
+        -- What you wrote yourself is read.
+        own_read AS (
+          UPDATE room_members rm SET last_read_seq = GREATEST(rm.last_read_seq, mine.seq)
+          FROM (SELECT author_id, max(seq) AS seq FROM ins GROUP BY author_id) mine
+          WHERE rm.room_id = ${roomId}::uuid AND rm.user_id = mine.author_id
+        )
+        SELECT * FROM ins ORDER BY seq`);
+      return (result as unknown as { rows: InsertedRow[] }).rows;
+    },
+
+    /** Messages already stored under these (author, clientMsgId) pairs. */
+    async findByClientIds(pairs: { authorId: string; clientMsgId: string }[]): Promise<Message[]> {
+      if (!pairs.length) return [];
+      const rows = await withAuthor().where(
+        or(...pairs.map((p) => and(eq(messages.authorId, p.authorId), eq(messages.clientMsgId, p.clientMsgId)))),
+      );
+      return map(rows);
+    },
+
+    /** A page of history in ascending seq order; `before`/`after` are exclusive seq bounds. */
+    async page(input: { roomId: string; before?: number; after?: number; limit: number }): Promise<{ messages: Message[]; hasMore: boolean }> {
+      const take = input.limit + 1;
+      if (input.after !== undefined) {
+        const rows = await withAuthor()
+          .where(and(eq(messages.roomId, input.roomId), gt(messages.seq, input.after)))
+          .orderBy(asc(messages.seq))
+          .limit(take);
+        return { messages: map(rows.slice(0, input.limit)), hasMore: rows.length > input.limit };
+      }
+      const cond =
+        input.before !== undefined
+          ? and(eq(messages.roomId, input.roomId), lt(messages.seq, input.before))
+          : eq(messages.roomId, input.roomId);
+      const rows = await withAuthor().where(cond).orderBy(desc(messages.seq)).limit(take);
+      return { messages: map(rows.slice(0, input.limit).reverse()), hasMore: rows.length > input.limit };
+    },
+  };
+}
+
+export type MessagesRepository = ReturnType<typeof createMessagesRepository>;

@@ -1,0 +1,216 @@
+import { randomBytes } from 'node:crypto';
+import { and, asc, desc, eq, getTableColumns, sql } from 'drizzle-orm';
+import type { Executor } from '../db/client.js';
+import { messages, roomMembers, rooms, users, type RoomRow } from '../db/schema.js';
+import type { JoinedRoom, ListedRoom, Member, Role } from '../protocol.js';
+import { AppError, isUniqueViolation } from '../lib/errors.js';
+import { escapeLike, toIso } from '../lib/text.js';
+import { toMessage, toRoom, toUser } from './mappers.js';
+
+/** 12 characters of base64url: 72 random bits. */
+export function newInviteCode(): string {
+  return randomBytes(9).toString('base64url');
+}
+
+export interface RoomAccess {
+  room: RoomRow;
+  /** null when the user is not a member. */
+  role: Role | null;
+}
+
+const roomColumns = getTableColumns(rooms);
+
+export function createRoomsRepository(db: Executor) {
+  return {
+    /** Creates a room with its owner as the first member, atomically. */
+    async create(input: { ownerId: string; name: string; description: string; isPrivate: boolean }): Promise<RoomRow> {
+      try {
+        return await db.transaction(async (tx) => {
+          const now = new Date();
+          const [room] = await tx
+            .insert(rooms)
+            .values({ ...input, inviteCode: newInviteCode(), memberCount: 1, lastActivityAt: now, createdAt: now })
+            .returning();
+          await tx.insert(roomMembers).values({ roomId: room!.id, userId: input.ownerId, role: 'owner', joinedAt: now });
+          return room!;
+        });
+      } catch (err) {
+        if (isUniqueViolation(err, 'rooms_name_lower_key')) {
+          throw new AppError(409, 'ROOM_NAME_TAKEN', 'A room with that name already exists');
+        }
+        throw err;
+      }
+    },
+
+    /** The room and the user's role in it, in one indexed query. */
+    async access(roomId: string, userId: string): Promise<RoomAccess | undefined> {
+      const [row] = await db
+        .select({ room: rooms, role: roomMembers.role })
+        .from(rooms)
+        .leftJoin(roomMembers, and(eq(roomMembers.roomId, rooms.id), eq(roomMembers.userId, userId)))
+        .where(eq(rooms.id, roomId))
+        .limit(1);
+      return row ? { room: row.room, role: row.role ?? null } : undefined;
+    },
+
+    async findByInviteCode(code: string): Promise<RoomRow | undefined> {
+      const [row] = await db.select().from(rooms).where(eq(rooms.inviteCode, code)).limit(1);
+      return row;
+    },
+
+    /**
+     * Adds the user to the room (idempotent). One statement: the insert and the member count move
+     * together. Returns the room and whether this call added the member.
+     */
+    async join(roomId: string, userId: string): Promise<{ room: RoomRow; added: boolean } | undefined> {
+      const now = new Date();
+      const result = await db.execute(sql`
+        WITH ins AS (
+          INSERT INTO room_members (room_id, user_id, role, last_read_seq, joined_at)
+          SELECT r.id, ${userId}::uuid, 'member', r.last_seq, ${now.toISOString()}::timestamptz
+          FROM rooms r WHERE r.id = ${roomId}::uuid
+          ON CONFLICT DO NOTHING
+          RETURNING room_id
+        )
+        UPDATE rooms SET member_count = member_count + 1
+        WHERE id IN (SELECT room_id FROM ins)
+        RETURNING id`);
+      const added = (result as unknown as { rows: unknown[] }).rows.length > 0;
+      const [room] = await db.select().from(rooms).where(eq(rooms.id, roomId)).limit(1);
+      return room ? { room, added } : undefined;
+    },
+
+    /**
+     * Removes the member. When the owner leaves, the longest-standing member becomes owner.
+     * Returns null when the user was not a member.
+     */
+    async leave(roomId: string, userId: string): Promise<{ room: RoomRow; newOwnerId: string | null } | null> {
+      return db.transaction(async (tx) => {
+        const [removed] = await tx
+          .delete(roomMembers)
+          .where(and(eq(roomMembers.roomId, roomId), eq(roomMembers.userId, userId)))
+          .returning({ role: roomMembers.role });
+        if (!removed) return null;
+        let [room] = await tx
+          .update(rooms)
+          .set({ memberCount: sql`${rooms.memberCount} - 1` })
+          .where(eq(rooms.id, roomId))
+          .returning();
+        let newOwnerId: string | null = null;
+        if (removed.role === 'owner') {
+          const [heir] = await tx
+            .select({ userId: roomMembers.userId })
+            .from(roomMembers)
+            .where(eq(roomMembers.roomId, roomId))
+            .orderBy(asc(roomMembers.joinedAt), asc(roomMembers.userId))
+            .limit(1);
+          if (heir) {
+            newOwnerId = heir.userId;
+            await tx
+              .update(roomMembers)
+              .set({ role: 'owner' })
+              .where(and(eq(roomMembers.roomId, roomId), eq(roomMembers.userId, heir.userId)));
+            [room] = await tx.update(rooms).set({ ownerId: heir.userId }).where(eq(rooms.id, roomId)).returning();
+          }
+        }
+        return { room: room!, newOwnerId };
+      });
+    },
+
+    /** Public rooms, optionally filtered by a case-insensitive substring; prefix matches first. */
+    async listPublic(input: { userId: string; q: string; limit: number; offset: number }): Promise<{ rooms: ListedRoom[]; hasMore: boolean }> {
+      const needle = input.q.toLowerCase();
+      const contains = `%${escapeLike(needle)}%`;
+      const prefix = `${escapeLike(needle)}%`;
+      const where = needle
+        ? sql`NOT ${rooms.isPrivate} AND lower(${rooms.name}) LIKE ${contains} ESCAPE '\\'`
+        : sql`NOT ${rooms.isPrivate}`;
+      const order = needle
+        ? [sql`(lower(${rooms.name}) LIKE ${prefix} ESCAPE '\\') DESC`, desc(rooms.memberCount), sql`lower(${rooms.name})`, asc(rooms.id)]
+        : [desc(rooms.memberCount), asc(rooms.id)];
+      const rows = await db
+        .select({ ...roomColumns, joined: sql<boolean>`(${roomMembers.userId} IS NOT NULL)` })
+        .from(rooms)
+        .leftJoin(roomMembers, and(eq(roomMembers.roomId, rooms.id), eq(roomMembers.userId, input.userId)))
+        .where(where)
+        .orderBy(...order)
+        .limit(input.limit + 1)
+        .offset(input.offset);
+      const hasMore = rows.length > input.limit;
+      return {
+        rooms: rows.slice(0, input.limit).map(({ joined, ...room }) => ({ ...toRoom(room), joined: Boolean(joined) })),
+        hasMore,
+      };
+    },
+
+    /** The user's rooms, newest activity first, with unread counts and the last message. */
+    async listJoined(userId: string): Promise<JoinedRoom[]> {
+      const rows = await db
+        .select({ room: rooms, lastReadSeq: roomMembers.lastReadSeq, message: messages, author: users })
+        .from(roomMembers)
+        .innerJoin(rooms, eq(rooms.id, roomMembers.roomId))
+        .leftJoin(messages, and(eq(messages.roomId, rooms.id), eq(messages.seq, rooms.lastSeq)))
+        .leftJoin(users, eq(users.id, messages.authorId))
+        .where(eq(roomMembers.userId, userId))
+        .orderBy(desc(rooms.lastActivityAt), asc(rooms.id));
+      return rows.map(({ room, lastReadSeq, message, author }) => {
+        const lastSeq = Number(room.lastSeq);
+        const read = Math.min(Number(lastReadSeq), lastSeq);
+        return {
+          ...toRoom(room),
+          lastReadSeq: read,
+          // seq is gap-free, so the unread count is a subtraction, not a COUNT(*).
+          unreadCount: lastSeq - read,
+          lastMessage: message && author ? toMessage(message, toUser(author)) : null,
+        };
+      });
+    },
+
+    async roomIdsOf(userId: string): Promise<string[]> {
+      const rows = await db.select({ roomId: roomMembers.roomId }).from(roomMembers).where(eq(roomMembers.userId, userId));
+      return rows.map((r) => r.roomId);
+    },
+
+    async isMember(roomId: string, userId: string): Promise<boolean> {
+      const rows = await db
+        .select({ one: sql`1` })
+        .from(roomMembers)
+        .where(and(eq(roomMembers.roomId, roomId), eq(roomMembers.userId, userId)))
+        .limit(1);
+      return rows.length > 0;
+    },
+
+    /** Members in join order, keyset-paged on (joined_at, user_id). */
+    async members(input: { roomId: string; limit: number; after?: { joinedAt: Date; userId: string } }): Promise<{ members: Omit<Member, 'online'>[]; hasMore: boolean }> {
+      const conds = [eq(roomMembers.roomId, input.roomId)];
+      if (input.after) {
+        conds.push(sql`(${roomMembers.joinedAt}, ${roomMembers.userId}) > (${input.after.joinedAt.toISOString()}::timestamptz, ${input.after.userId}::uuid)`);
+      }
+      const rows = await db
+        .select({ user: users, role: roomMembers.role, joinedAt: roomMembers.joinedAt })
+        .from(roomMembers)
+        .innerJoin(users, eq(users.id, roomMembers.userId))
+        .where(and(...conds))
+        .orderBy(asc(roomMembers.joinedAt), asc(roomMembers.userId))
+        .limit(input.limit + 1);
+      return {
+        members: rows.slice(0, input.limit).map((r) => ({ user: toUser(r.user), role: r.role, joinedAt: toIso(r.joinedAt) })),
+        hasMore: rows.length > input.limit,
+      };
+    },
+
+    /** Moves the read cursor forward only, never past the room's last seq. Null if not a member. */
+    async markRead(roomId: string, userId: string, seq: number): Promise<number | null> {
+      const result = await db.execute(sql`
+        UPDATE room_members m
+        SET last_read_seq = GREATEST(m.last_read_seq, LEAST(${seq}::bigint, r.last_seq))
+        FROM rooms r
+        WHERE r.id = m.room_id AND m.room_id = ${roomId}::uuid AND m.user_id = ${userId}::uuid
+        RETURNING m.last_read_seq`);
+      const [row] = (result as unknown as { rows: { last_read_seq: number | string }[] }).rows;
+      return row ? Number(row.last_read_seq) : null;
+    },
+  };
+}
+
+export type RoomsRepository = ReturnType<typeof createRoomsRepository>;

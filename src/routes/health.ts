@@ -1,0 +1,28 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+
+const Status = Type.Object({ status: Type.String() });
+
+const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/healthz', { schema: { tags: ['health'], response: { 200: Status } } }, async () => ({ status: 'ok' }));
+
+  app.get(
+    '/readyz',
+    { schema: { tags: ['health'], response: { 200: Status, 503: Status } } },
+    async (_request, reply) => {
+      if (app.shuttingDown) return reply.code(503).send({ status: 'shutting down' });
+      try {
+        await Promise.race([
+          app.database.ping(),
+          new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref()),
+        ]);
+        return { status: 'ready' };
+      } catch (err) {
+        app.log.warn({ err }, 'readiness check: database did not answer');
+        return reply.code(503).send({ status: 'database unavailable' });
+      }
+    },
+  );
+};
+
+export default healthRoutes;

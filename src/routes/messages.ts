@@ -1,0 +1,74 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ClientMsgId, ErrorBody, MessageResponse, MessagesResponse, Seq } from '../protocol.js';
+import { errors } from '../lib/errors.js';
+import { TokenBucket } from '../lib/rate-limiter.js';
+import { charLength, hasForbiddenControl } from '../lib/text.js';
+import { RoomParams, requireMember } from './rooms.js';
+
+const errorResponses = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, ErrorBody]));
+
+const messagesRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { repos, writer, config } = app;
+  app.addHook('preHandler', app.requireAuth);
+
+  // HTTP sends share the WebSocket rate (per user here, since HTTP has no connection).
+  const buckets = new Map<string, TokenBucket>();
+  const sweep = setInterval(() => buckets.clear(), 60_000);
+  sweep.unref();
+  app.addHook('onClose', async () => clearInterval(sweep));
+
+  app.get(
+    '/rooms/:roomId/messages',
+    {
+      schema: {
+        tags: ['messages'],
+        params: RoomParams,
+        querystring: Type.Object({
+          before: Type.Optional(Seq),
+          after: Type.Optional(Seq),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })),
+        }),
+        response: { 200: MessagesResponse, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const { before, after, limit = 50 } = request.query;
+      if (before !== undefined && after !== undefined) throw errors.validation('querystring: use either before or after, not both');
+      const access = await repos.rooms.access(request.params.roomId, request.auth!.user.id);
+      requireMember(access);
+      return repos.messages.page({ roomId: access.room.id, before, after, limit });
+    },
+  );
+
+  app.post(
+    '/rooms/:roomId/messages',
+    {
+      schema: {
+        tags: ['messages'],
+        params: RoomParams,
+        body: Type.Object({ clientMsgId: ClientMsgId, body: Type.String() }),
+        response: { 200: MessageResponse, 201: MessageResponse, ...errorResponses(400, 401, 403, 404, 429, 503) },
+      },
+    },
+    async (request, reply) => {
+      const { user } = request.auth!;
+      if (app.shuttingDown) throw errors.unavailable();
+      let bucket = buckets.get(user.id);
+      if (!bucket) {
+        bucket = new TokenBucket(config.limits.sendRatePerSec, config.limits.sendBurst);
+        buckets.set(user.id, bucket);
+      }
+      const wait = bucket.take();
+      if (wait > 0) throw errors.rateLimited(wait, 'Sending too fast');
+      const body = request.body.body.trim();
+      if (!body) throw errors.validation('body/body must not be blank');
+      if (hasForbiddenControl(body)) throw errors.validation('body/body contains control characters');
+      if (charLength(body) > config.limits.messageMaxChars) throw errors.messageTooLong(config.limits.messageMaxChars);
+      const result = await writer.send({ roomId: request.params.roomId, author: user, clientMsgId: request.body.clientMsgId, body });
+      return reply.code(result.created ? 201 : 200).send({ message: result.message });
+    },
+  );
+};
+
+export default messagesRoutes;
