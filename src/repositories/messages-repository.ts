@@ -58,7 +58,7 @@ export function createMessagesRepository(db: Executor) {
           UPDATE rooms SET last_seq = last_seq + (SELECT count(*) FROM ok), last_activity_at = now()
           WHERE id = ${roomId}::uuid AND EXISTS (SELECT 1 FROM ok)
           RETURNING last_seq
-        )
+        ),
         ins AS (
           INSERT INTO messages (room_id, seq, author_id, client_msg_id, body)
           SELECT ${roomId}::uuid, bumped.last_seq - numbered.n + numbered.rn, numbered.author_id, numbered.client_msg_id, numbered.body

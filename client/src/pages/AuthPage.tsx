@@ -3,33 +3,9 @@ import { HashIcon } from '../components/Icons';
 import { Link } from '../components/Link';
 import { ThemeSwitcher } from '../components/ThemeSwitcher';
 import { api, isApiError } from '../lib/api';
+import { fieldErrorsFrom, type AuthErrors as Errors, type AuthField as Field, type AuthMode as Mode } from '../lib/auth-errors';
 import type { User } from '../lib/wire';
 import { PASSWORD_MAX, PASSWORD_MIN, USERNAME_PATTERN } from '../lib/wire';
-
-type Mode = 'login' | 'register';
-type Field = 'username' | 'email' | 'password' | 'login';
-type Errors = Partial<Record<Field | 'form', string>>;
-
-/** Maps a server error to the field it names ("body/username must match pattern ..."). */
-export function fieldErrorsFrom(code: string, message: string, mode: Mode): Errors {
-  if (code === 'USERNAME_TAKEN') return { username: 'This username is taken.' };
-  if (code === 'EMAIL_TAKEN') return { email: 'An account with this email already exists.' };
-  if (code === 'INVALID_CREDENTIALS') return { form: 'Wrong username, email or password.' };
-  if (code === 'RATE_LIMITED') return { form: 'Too many attempts. Please wait a moment and try again.' };
-  const m = /(?:body\/|\/)?(username|email|password|login)\b/.exec(message);
-  if ((code === 'VALIDATION' || code === 'FST_ERR_VALIDATION') && m) {
-    const field = m[1] as Field;
-    const friendly: Record<Field, string> = {
-      username: '3 to 24 letters, digits or underscores.',
-      email: 'Enter a valid email address.',
-      password: `${PASSWORD_MIN} to ${PASSWORD_MAX} characters.`,
-      login: 'Enter your username or email.',
-    };
-    if (mode === 'login' && field !== 'login' && field !== 'password') return { form: message };
-    return { [field]: friendly[field] };
-  }
-  return { form: message || 'Something went wrong. Please try again.' };
-}
 
 function validate(mode: Mode, v: { username: string; email: string; password: string; login: string }): Errors {
   const e: Errors = {};

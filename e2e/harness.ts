@@ -1,0 +1,178 @@
+/**
+ * Browser-test harness: the real built server as a child process on a free port with a fresh data
+ * directory, and Debian's Chromium driven by playwright-core (never a downloaded browser).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+export const ROOT = path.resolve(import.meta.dirname, '..');
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const SCREENSHOTS = path.join(ROOT, 'test-results', 'screenshots');
+
+/** Why the browser tests cannot run here, or null when they can. */
+export function skipReason(): string | null {
+  if (!existsSync(path.join(ROOT, 'dist', 'server.js')) || !existsSync(path.join(ROOT, 'dist', 'public', 'index.html'))) {
+    return 'the build is missing (dist/server.js or dist/public/index.html): run `npm run build` first';
+  }
+  if (!existsSync(CHROMIUM)) {
+    return `Chromium not found at ${CHROMIUM}: install it with \`apt-get install -y chromium\``;
+  }
+  return null;
+}
+
+export function announceSkip(reason: string | null): void {
+  if (reason) console.warn(`[e2e] browser tests skipped: ${reason}`);
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
+  const port = await freePort();
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'rtchat-e2e-'));
+  const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'dist', 'server.js')], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      LOGIN_MAX_FAILURES: '1000',
+      REGISTER_PER_HOUR: '10000',
+      NODE_ENV: 'production',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode}):\n${output}`);
+    try {
+      const res = await fetch(`${url}/healthz`);
+      if (res.status === 200) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`server did not become healthy in time:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    url,
+    port,
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+}
+
+export async function newContext(browser: Browser, baseURL: string, opts: { mobile?: boolean; dark?: boolean } = {}): Promise<BrowserContext> {
+  return browser.newContext({
+    baseURL,
+    viewport: opts.mobile ? { width: 390, height: 780 } : { width: 1280, height: 800 },
+    deviceScaleFactor: 1,
+    isMobile: opts.mobile ?? false,
+    hasTouch: opts.mobile ?? false,
+    colorScheme: opts.dark ? 'dark' : 'light',
+    reducedMotion: 'reduce',
+  });
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
+}
+
+let counter = 0;
+/** A unique, valid username for this run. */
+export function uniqueName(prefix: string): string {
+  counter += 1;
+  return `${prefix}_${Date.now().toString(36).slice(-5)}${counter}`.slice(0, 24);
+}
+
+export async function register(page: Page, username: string, password = 'correct horse battery'): Promise<void> {
+  await page.goto('/register');
+  await page.getByLabel('Username', { exact: true }).fill(username);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await page.getByTestId('current-user').filter({ hasText: username }).waitFor();
+}
+
+/** Creates a room through the UI and returns its id (from the URL). */
+export async function createRoom(page: Page, name: string, opts: { description?: string; isPrivate?: boolean } = {}): Promise<string> {
+  await page.getByRole('button', { name: 'Create room' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Create a room' });
+  await dialog.getByLabel('Name').fill(name);
+  if (opts.description) await dialog.getByLabel(/Description/).fill(opts.description);
+  if (opts.isPrivate) await dialog.getByLabel(/Private/).check();
+  await dialog.getByRole('button', { name: 'Create room' }).click();
+  await page.waitForURL(/\/rooms\//);
+  await page.getByTestId('room-title').filter({ hasText: name }).waitFor();
+  return decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
+}
+
+export async function sendChat(page: Page, text: string): Promise<void> {
+  const input = page.getByRole('textbox', { name: /^Message / });
+  await input.fill(text);
+  await input.press('Enter');
+}
+
+/** Runs axe-core in the page (its source injected) and returns serious and critical violations. */
+export async function axeViolations(page: Page): Promise<Array<{ id: string; impact: string | null; help: string; nodes: string[] }>> {
+  const { createRequire } = await import('node:module');
+  const require = createRequire(import.meta.url);
+  const source: string = (await import('node:fs')).readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+  await page.addScriptTag({ content: source });
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: unknown) => Promise<{ violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[] }> }> }> } }).axe;
+    const result = await axe.run(document, { resultTypes: ['violations'] });
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => JSON.stringify(n.target)) }));
+  });
+}
+
+export function tempDir(): string {
+  return mkdtempSync(path.join(tmpdir(), 'rtchat-e2e-'));
+}
