@@ -2,7 +2,7 @@ import { resetUserState, useStore } from '../store';
 import { api, isApiError, setUnauthorizedHandler } from './api';
 import { newClientMsgId } from './id';
 import { loadOutbox, saveOutbox, sendable, type OutboxItem } from './outbox';
-import { ReconnectingSocket, type SocketStatus } from './socket';
+import { ReconnectingSocket, type SocketLike, type SocketStatus } from './socket';
 import { lastSeqOf } from './timeline';
 import type { Message, ServerFrame, User } from './wire';
 
@@ -48,7 +48,12 @@ function wsUrl(): string {
   return `${proto}//${location.host}/ws`;
 }
 
-export function startRealtime(user: User, onSessionEnded: () => void): void {
+export interface RealtimeOptions {
+  /** Tests pass a fake socket. */
+  createSocket?: (url: string) => SocketLike;
+}
+
+export function startRealtime(user: User, onSessionEnded: () => void, opts: RealtimeOptions = {}): void {
   stopRealtime();
   currentUser = user;
   sessionEndedHandler = onSessionEnded;
@@ -68,6 +73,7 @@ export function startRealtime(user: User, onSessionEnded: () => void): void {
 
   socket = new ReconnectingSocket({
     url: wsUrl,
+    createSocket: opts.createSocket,
     onStatus: onSocketStatus,
     onReady: () => onSocketReady(),
     onFrame: onFrame,
