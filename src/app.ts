@@ -25,6 +25,19 @@ import wsRoutes from './routes/ws.js';
 
 export const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/public');
 
+/** The SPA loads only its own scripts; sockets go to the same host; messages are text, never markup. */
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: https:",
+  "connect-src 'self' ws: wss:",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
 export interface BuildOptions {
   config: Config;
   database?: Database;
@@ -73,6 +86,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'same-origin');
     reply.header('x-frame-options', 'DENY');
+    if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) reply.header('content-security-policy', CSP);
     return payload;
   });
 
@@ -127,7 +141,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
           filePath.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
         );
       },
-      preCompressed: false,
+      cacheControl: false,
     });
   }
 

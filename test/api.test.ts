@@ -1,0 +1,96 @@
+/** Health, OpenAPI, the JSON 404 for unknown API paths and the SPA fallback for client routes. */
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.js';
+import { createTestDatabase, testConfig, type TestDatabase } from './helpers.js';
+import type { FastifyInstance } from 'fastify';
+
+let db: TestDatabase;
+let app: FastifyInstance;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  const publicDir = mkdtempSync(path.join(tmpdir(), 'rtchat-public-'));
+  mkdirSync(path.join(publicDir, 'assets'));
+  writeFileSync(path.join(publicDir, 'index.html'), '<!doctype html><title>RtChat</title><div id="root"></div>');
+  writeFileSync(path.join(publicDir, 'assets', 'app-abc123.js'), 'console.log(1)'.repeat(200));
+  app = await buildApp({ config: testConfig(), database: db.database, logger: false, publicDir });
+  await app.ready();
+});
+afterAll(async () => {
+  await app?.close();
+  await db?.drop();
+});
+
+describe('health', () => {
+  it('answers /healthz and /readyz', async () => {
+    expect((await app.inject('/healthz')).json()).toEqual({ status: 'ok' });
+    const ready = await app.inject('/readyz');
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toEqual({ status: 'ready' });
+  });
+});
+
+describe('OpenAPI', () => {
+  it('documents every REST route of the contract from the route schemas', async () => {
+    const res = await app.inject('/api/openapi.json');
+    expect(res.statusCode).toBe(200);
+    const doc = res.json<{ openapi: string; paths: Record<string, Record<string, unknown>> }>();
+    expect(doc.openapi).toMatch(/^3\./);
+    const routes = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`));
+    for (const route of [
+      'POST /api/auth/register',
+      'POST /api/auth/login',
+      'POST /api/auth/logout',
+      'GET /api/auth/me',
+      'GET /api/rooms',
+      'GET /api/rooms/joined',
+      'POST /api/rooms',
+      'GET /api/rooms/{roomId}',
+      'POST /api/rooms/{roomId}/join',
+      'POST /api/rooms/join',
+      'POST /api/rooms/{roomId}/leave',
+      'GET /api/rooms/{roomId}/members',
+      'GET /api/rooms/{roomId}/messages',
+      'POST /api/rooms/{roomId}/messages',
+      'POST /api/rooms/{roomId}/read',
+      'GET /healthz',
+      'GET /readyz',
+    ]) {
+      expect(routes).toContain(route);
+    }
+  });
+});
+
+describe('static app', () => {
+  it('serves index.html for client routes and JSON 404 for unknown API paths', async () => {
+    for (const url of ['/', '/rooms/123', '/join/abcdef']) {
+      const res = await app.inject(url);
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toContain('text/html');
+      expect(res.headers['cache-control']).toBe('no-cache');
+      expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+    }
+    const api = await app.inject('/api/nope');
+    expect(api.statusCode).toBe(404);
+    expect(api.json()).toMatchObject({ statusCode: 404, code: 'NOT_FOUND', error: 'Not Found' });
+    const post = await app.inject({ method: 'POST', url: '/api/rooms/x/y/z' });
+    expect(post.statusCode).toBe(404);
+    expect((await app.inject('/assets/missing.js')).statusCode).toBe(404);
+  });
+
+  it('serves hashed assets with a long cache lifetime and compression', async () => {
+    const res = await app.inject({ url: '/assets/app-abc123.js', headers: { 'accept-encoding': 'gzip' } });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['cache-control']).toContain('immutable');
+    expect(res.headers['content-encoding']).toBe('gzip');
+  });
+
+  it('sets security headers', async () => {
+    const res = await app.inject('/healthz');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-frame-options']).toBe('DENY');
+  });
+});
