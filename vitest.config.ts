@@ -10,7 +10,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     projects: [
       {
-        extends: true,
+        extends: true as const,
         test: {
           name: 'server:embedded',
           include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
@@ -20,7 +20,7 @@ export default defineConfig({
       ...(pgUrl
         ? [
             {
-              extends: true,
+              extends: true as const,
               test: {
                 name: 'server:postgres',
                 include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
@@ -30,11 +30,11 @@ export default defineConfig({
           ]
         : []),
       {
-        extends: true,
+        extends: true as const,
         test: { name: 'client', include: ['client/src/**/*.test.{ts,tsx}'] },
       },
       {
-        extends: true,
+        extends: true as const,
         test: {
           name: 'e2e',
           include: ['e2e/**/*.test.ts'],
