@@ -2,6 +2,14 @@
  * One WebSocket connection: who it is, what it is subscribed to, and the write policy
  * (ephemeral frames are dropped under pressure, durable ones never: a socket that cannot keep up
  * is closed with 4009 and resumes from its last seq).
+ *
+ * Writes are coalesced: every frame a connection is given during one event-loop turn waits in its
+ * outbox and the whole outbox goes to the kernel as ONE write (corked writev) when the turn ends.
+ * A broadcast frames its bytes once (`OutFrame`) and every subscriber's socket gets the same
+ * Buffer; the ws library's own send path (framing and a write per frame per socket) is only used
+ * as a fallback when its sender is busy (e.g. compression) or the socket is not a plain TCP one.
+ * Order is kept because every frame of a connection goes through its outbox, and a close flushes
+ * the outbox before the close frame. Bytes in the outbox count towards the buffer limits.
  */
 import type { WebSocket } from 'ws';
 import { CLOSE, type User } from '../protocol.js';
@@ -30,6 +38,61 @@ export const INVALID_FRAME_WINDOW_MS = 10_000;
 
 let nextId = 1;
 
+/** A server->client text frame, serialized and framed once, written as-is to any number of sockets. */
+export class OutFrame {
+  private framed: Buffer | null = null;
+  constructor(readonly json: string) {}
+
+  /** The whole WebSocket frame (FIN + text opcode, unmasked header, then the UTF-8 payload). */
+  get bytes(): Buffer {
+    return (this.framed ??= encodeTextFrame(this.json));
+  }
+}
+
+/** Frames a text message the way a server sends it (RFC 6455 5.2: FIN, opcode 1, no mask). */
+export function encodeTextFrame(text: string): Buffer {
+  const length = Buffer.byteLength(text);
+  const header = length < 126 ? 2 : length < 65536 ? 4 : 10;
+  const buf = Buffer.allocUnsafe(header + length);
+  buf[0] = 0x81;
+  if (header === 2) buf[1] = length;
+  else if (header === 4) {
+    buf[1] = 126;
+    buf.writeUInt16BE(length, 2);
+  } else {
+    buf[1] = 127;
+    buf.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
+    buf.writeUInt32BE(length >>> 0, 6);
+  }
+  buf.write(text, header, 'utf8');
+  return buf;
+}
+
+/** The parts of ws's WebSocket internals the fast path relies on; checked before every use. */
+interface WsInternals {
+  _socket?: { writable?: boolean; cork(): void; uncork(): void; write(b: Buffer): boolean } | null;
+  _sender?: { _state?: number; _queue?: unknown[] } | null;
+}
+
+/** Connections with frames waiting for the end of this turn, flushed together. */
+let dirty: Connection[] = [];
+let flushScheduled = false;
+
+function flushAll(): void {
+  flushScheduled = false;
+  const batch = dirty;
+  dirty = [];
+  for (const conn of batch) conn.flush();
+}
+
+function markDirty(conn: Connection): void {
+  dirty.push(conn);
+  if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flushAll);
+  }
+}
+
 export class Connection {
   readonly id = nextId++;
   readonly subs = new Map<string, Subscription>();
@@ -39,6 +102,9 @@ export class Connection {
   private overSince = 0;
   private invalidCount = 0;
   private invalidWindowStart = 0;
+  /** Frames waiting for the end of the turn (null while empty, to keep idle connections small). */
+  private outbox: OutFrame[] | null = null;
+  private outboxBytes = 0;
 
   constructor(
     readonly socket: WebSocket,
@@ -49,25 +115,30 @@ export class Connection {
     this.sendBucket = new TokenBucket(limits.sendRatePerSec, limits.sendBurst);
   }
 
+  /** Bytes queued for this socket: in the kernel-side write buffer, ws's sender, and our outbox. */
+  get bufferedAmount(): number {
+    return this.socket.bufferedAmount + this.outboxBytes;
+  }
+
   /** Chat messages, acks, subscription replies: never dropped. */
-  sendDurable(json: string): void {
+  sendDurable(frame: string | OutFrame): void {
     if (this.closed) return;
-    if (this.socket.bufferedAmount > this.limits.hardBufferBytes) {
+    if (this.bufferedAmount > this.limits.hardBufferBytes) {
       this.close(CLOSE.TOO_SLOW, 'too slow to keep up; reconnect and resume');
       return;
     }
     this.trackPressure();
-    this.socket.send(json);
+    this.enqueue(typeof frame === 'string' ? new OutFrame(frame) : frame);
   }
 
   /** Typing, presence, member and read events: dropped when the socket is backed up. */
-  sendEphemeral(json: string): void {
+  sendEphemeral(frame: string | OutFrame): void {
     if (this.closed) return;
-    if (this.socket.bufferedAmount > this.limits.softBufferBytes) {
+    if (this.bufferedAmount > this.limits.softBufferBytes) {
       this.trackPressure();
       return;
     }
-    this.socket.send(json);
+    this.enqueue(typeof frame === 'string' ? new OutFrame(frame) : frame);
   }
 
   send(frame: object, durable = true): void {
@@ -76,9 +147,43 @@ export class Connection {
     else this.sendEphemeral(json);
   }
 
+  private enqueue(frame: OutFrame): void {
+    if (this.outbox) this.outbox.push(frame);
+    else {
+      this.outbox = [frame];
+      markDirty(this);
+    }
+    this.outboxBytes += frame.bytes.length;
+  }
+
+  /** Writes the outbox: one corked write of the pre-framed bytes, or ws's send as a fallback. */
+  flush(): void {
+    const frames = this.outbox;
+    if (!frames) return;
+    this.outbox = null;
+    this.outboxBytes = 0;
+    const ws = this.socket;
+    if (ws.readyState !== 1 /* OPEN */) return; // closing or closed: nothing more may be sent
+    const internals = ws as unknown as WsInternals;
+    const raw = internals._socket;
+    const sender = internals._sender;
+    const direct = raw && raw.writable && sender && sender._state === 0 && sender._queue?.length === 0;
+    if (!direct) {
+      for (const f of frames) ws.send(f.json);
+      return;
+    }
+    if (frames.length === 1) {
+      raw.write(frames[0]!.bytes);
+      return;
+    }
+    raw.cork();
+    for (const f of frames) raw.write(f.bytes);
+    raw.uncork();
+  }
+
   /** Called by the heartbeat too: a socket that stays over the soft bound is closed. */
   trackPressure(now = Date.now()): void {
-    if (this.socket.bufferedAmount <= this.limits.softBufferBytes) {
+    if (this.bufferedAmount <= this.limits.softBufferBytes) {
       this.overSince = 0;
       return;
     }
@@ -102,6 +207,8 @@ export class Connection {
 
   close(code: number, reason: string): void {
     if (this.closed) return;
+    // What was accepted before the close goes out before the close frame.
+    this.flush();
     this.closed = true;
     try {
       this.socket.close(code, reason);

@@ -12,6 +12,7 @@ export interface NewMessage {
 
 export interface InsertedRow {
   id: number | string;
+  room_id: string;
   seq: number | string;
   author_id: string;
   client_msg_id: string;
@@ -29,50 +30,66 @@ export function createMessagesRepository(db: Executor) {
 
   return {
     /**
-     * Stores a batch of messages for one room in ONE statement (one round trip, atomic):
-     * only authors who are members, skipping (author, clientMsgId) pairs already stored; the room's
-     * last_seq moves by the number inserted and each row gets the next seq, in input order; each
-     * author's read cursor moves past their own message. The
-     * room row lock held until commit makes commit order equal seq order.
-     * Items missing from the result were duplicates or not allowed; the caller sorts those out.
-     * A concurrent insert of the same (author, clientMsgId) raises a unique violation: retry.
+     * Stores a batch of messages for one room in ONE statement; see `insertMany`.
      */
     async insertBatch(roomId: string, items: NewMessage[]): Promise<InsertedRow[]> {
+      return this.insertMany(items.map((m) => ({ ...m, roomId })));
+    },
+
+    /**
+     * Stores a batch of messages for any number of rooms in ONE statement (one round trip, one
+     * commit, atomic): only authors who are members, skipping (author, clientMsgId) pairs already
+     * stored. Each room's last_seq moves by the number inserted for it in one `UPDATE ... FROM`,
+     * and its rows get the next seqs in input order; each author's read cursor moves past their
+     * own message. The room rows are locked first, in id order, so two such statements over
+     * overlapping rooms (other processes) queue instead of deadlocking; the room row locks held
+     * until commit make commit order equal seq order within a room.
+     * Items missing from the result were duplicates or not allowed; the caller sorts those out.
+     * A concurrent insert of the same (author, clientMsgId) raises a unique violation: retry.
+     * Rows come back ordered by room, then seq.
+     */
+    async insertMany(items: (NewMessage & { roomId: string })[]): Promise<InsertedRow[]> {
+      if (!items.length) return [];
       const values = sql.join(
-        items.map((m, i) => sql`(${m.authorId}::uuid, ${m.clientMsgId}::text, ${m.body}::text, ${i}::int)`),
+        items.map((m, i) => sql`(${m.roomId}::uuid, ${m.authorId}::uuid, ${m.clientMsgId}::text, ${m.body}::text, ${i}::int)`),
         sql`, `,
       );
       const result = await db.execute(sql`
-        WITH input (author_id, client_msg_id, body, ord) AS (VALUES ${values}),
+        WITH input (room_id, author_id, client_msg_id, body, ord) AS (VALUES ${values}),
         ok AS (
           SELECT i.* FROM input i
-          JOIN room_members rm ON rm.room_id = ${roomId}::uuid AND rm.user_id = i.author_id
+          JOIN room_members rm ON rm.room_id = i.room_id AND rm.user_id = i.author_id
           WHERE NOT EXISTS (
             SELECT 1 FROM messages x WHERE x.author_id = i.author_id AND x.client_msg_id = i.client_msg_id
           )
         ),
+        counts AS (SELECT room_id, count(*) AS n FROM ok GROUP BY room_id),
+        locked AS (
+          SELECT r.id FROM rooms r WHERE r.id IN (SELECT room_id FROM counts) ORDER BY r.id FOR UPDATE
+        ),
         numbered AS (
-          SELECT ok.*, row_number() OVER (ORDER BY ord) AS rn, count(*) OVER () AS n FROM ok
+          SELECT ok.*, row_number() OVER (PARTITION BY ok.room_id ORDER BY ok.ord) AS rn FROM ok
         ),
         bumped AS (
-          UPDATE rooms SET last_seq = last_seq + (SELECT count(*) FROM ok), last_activity_at = now()
-          WHERE id = ${roomId}::uuid AND EXISTS (SELECT 1 FROM ok)
-          RETURNING last_seq
+          UPDATE rooms r SET last_seq = r.last_seq + c.n, last_activity_at = now()
+          FROM counts c JOIN locked l ON l.id = c.room_id
+          WHERE r.id = c.room_id
+          RETURNING r.id, r.last_seq, c.n
         ),
         ins AS (
           INSERT INTO messages (room_id, seq, author_id, client_msg_id, body)
-          SELECT ${roomId}::uuid, bumped.last_seq - numbered.n + numbered.rn, numbered.author_id, numbered.client_msg_id, numbered.body
-          FROM numbered CROSS JOIN bumped
-          ORDER BY numbered.rn
-          RETURNING id, seq, author_id, client_msg_id, created_at
+          SELECT nb.room_id, b.last_seq - b.n + nb.rn, nb.author_id, nb.client_msg_id, nb.body
+          FROM numbered nb JOIN bumped b ON b.id = nb.room_id
+          ORDER BY nb.room_id, nb.rn
+          RETURNING id, room_id, seq, author_id, client_msg_id, created_at
         ),
         -- What you wrote yourself is read.
         own_read AS (
           UPDATE room_members rm SET last_read_seq = GREATEST(rm.last_read_seq, mine.seq)
-          FROM (SELECT author_id, max(seq) AS seq FROM ins GROUP BY author_id) mine
-          WHERE rm.room_id = ${roomId}::uuid AND rm.user_id = mine.author_id
+          FROM (SELECT room_id, author_id, max(seq) AS seq FROM ins GROUP BY room_id, author_id) mine
+          WHERE rm.room_id = mine.room_id AND rm.user_id = mine.author_id
         )
-        SELECT * FROM ins ORDER BY seq`);
+        SELECT * FROM ins ORDER BY room_id, seq`);
       return (result as unknown as { rows: InsertedRow[] }).rows;
     },
 

@@ -1,10 +1,13 @@
 /**
  * The one path by which messages are stored, for WebSocket and HTTP alike.
  *
- * Each room has a lane: sends queue up while the lane's previous batch is being written, and the
- * whole queue is stored by the next single statement (group commit per room). One batch per room
- * is in flight at a time, so this process hands committed messages to `onCommit` in seq order,
- * with no reordering buffer and no database query per broadcast.
+ * Group commit across rooms: rooms are partitioned over a few lanes by a hash of the room id.
+ * Sends queue up in their room's lane while the lane's previous batch is being written, and the
+ * whole queue (many rooms at once) is stored by the next single statement: one round trip and one
+ * commit for the batch. A message is acked (and fanned out) only once its batch has committed.
+ * A room always maps to the same lane and a lane has one batch in flight at a time, so this
+ * process hands committed messages to `onCommit` in seq order per room, with no reordering buffer,
+ * and concurrent batches (different lanes) never touch the same room, so they cannot deadlock.
  */
 import type { Message, User } from '../protocol.js';
 import type { MessagesRepository, NewMessage } from '../repositories/messages-repository.js';
@@ -41,43 +44,66 @@ interface Lane {
   busy: boolean;
 }
 
+/** A stable lane index for a room id (FNV-1a over its characters). */
+export function laneOf(roomId: string, lanes: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < roomId.length; i++) {
+    h ^= roomId.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % lanes;
+}
+
+const keyOf = (authorId: string, clientMsgId: string): string => `${authorId}\u0000${clientMsgId}`;
+
 export interface MessageWriterOptions {
   messages: MessagesRepository;
   rooms: RoomsRepository;
   onCommit: CommitListener;
   /** Most messages per statement. */
   maxBatch?: number;
+  /** Batches that may be in flight at once (rooms are partitioned over them). */
+  lanes?: number;
   log?: { error: (obj: unknown, msg: string) => void };
 }
 
-const UNIQUE_RETRIES = 3;
+const RETRIES = 3;
+export const DEFAULT_LANES = 4;
+export const DEFAULT_MAX_BATCH = 512;
+
+/** Errors after which the whole batch is simply tried again. */
+function isRetryable(err: unknown): boolean {
+  if (isUniqueViolation(err)) return true;
+  for (let e = err as { code?: string; cause?: unknown } | null, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    if (e.code === '40P01' || e.code === '40001') return true; // deadlock (other processes), serialization
+  }
+  return false;
+}
 
 export class MessageWriter {
-  private readonly lanes = new Map<string, Lane>();
+  private readonly lanes: Lane[];
   private closing = false;
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
   private readonly maxBatch: number;
 
   constructor(private readonly opts: MessageWriterOptions) {
-    this.maxBatch = opts.maxBatch ?? 256;
+    this.maxBatch = opts.maxBatch ?? DEFAULT_MAX_BATCH;
+    const lanes = Math.max(1, Math.floor(opts.lanes ?? DEFAULT_LANES));
+    this.lanes = Array.from({ length: lanes }, () => ({ queue: [], busy: false }));
   }
 
   /** Stores the message (or finds the original for a reused clientMsgId). */
   send(input: SendInput, origin?: unknown): Promise<SendResult> {
     if (this.closing) return Promise.reject(errors.unavailable());
     return new Promise<SendResult>((resolve, reject) => {
-      let lane = this.lanes.get(input.roomId);
-      if (!lane) {
-        lane = { queue: [], busy: false };
-        this.lanes.set(input.roomId, lane);
-      }
+      const lane = this.lanes[laneOf(input.roomId, this.lanes.length)]!;
       lane.queue.push({ input, origin, resolve, reject });
       this.inFlight++;
       if (!lane.busy) {
         lane.busy = true;
         // Let the sends that arrive in this same turn join the batch.
-        setImmediate(() => void this.drainLane(input.roomId, lane!));
+        setImmediate(() => void this.drainLane(lane));
       }
     });
   }
@@ -96,28 +122,28 @@ export class MessageWriter {
     }
   }
 
-  private async drainLane(roomId: string, lane: Lane): Promise<void> {
+  private async drainLane(lane: Lane): Promise<void> {
     while (lane.queue.length) {
+      // Taken in arrival order: a room's messages split over two batches keep their order.
       const batch = lane.queue.splice(0, this.maxBatch);
       try {
-        await this.writeBatch(roomId, batch);
+        await this.writeBatch(batch);
       } catch (err) {
-        this.opts.log?.error({ err, roomId, count: batch.length }, 'message batch failed');
+        this.opts.log?.error({ err, count: batch.length }, 'message batch failed');
         const failure = err instanceof AppError ? err : errors.unavailable();
         for (const p of batch) p.reject(failure);
       }
       this.settle(batch.length);
     }
     lane.busy = false;
-    this.lanes.delete(roomId);
   }
 
-  private async writeBatch(roomId: string, batch: Pending[]): Promise<void> {
+  private async writeBatch(batch: Pending[]): Promise<void> {
     // The same (author, clientMsgId) twice in one batch is stored once; later ones share its result.
     const firstByKey = new Map<string, Pending>();
     const followers = new Map<Pending, Pending[]>();
     for (const p of batch) {
-      const key = `${p.input.author.id}\u0000${p.input.clientMsgId}`;
+      const key = keyOf(p.input.author.id, p.input.clientMsgId);
       const first = firstByKey.get(key);
       if (first) followers.get(first)!.push(p);
       else {
@@ -126,7 +152,8 @@ export class MessageWriter {
       }
     }
     const unique = [...firstByKey.values()];
-    const items: NewMessage[] = unique.map((p) => ({
+    const items: (NewMessage & { roomId: string })[] = unique.map((p) => ({
+      roomId: p.input.roomId,
       authorId: p.input.author.id,
       clientMsgId: p.input.clientMsgId,
       body: p.input.body,
@@ -135,34 +162,38 @@ export class MessageWriter {
     let inserted;
     for (let attempt = 1; ; attempt++) {
       try {
-        inserted = await this.opts.messages.insertBatch(roomId, items);
+        inserted = await this.opts.messages.insertMany(items);
         break;
       } catch (err) {
-        // A concurrent writer (another room's lane, another instance) stored the same pair first.
-        if (attempt < UNIQUE_RETRIES && isUniqueViolation(err)) continue;
+        // A concurrent writer (another lane, another instance) stored the same pair first, or
+        // another instance's batch over the same rooms deadlocked with this one: nothing was stored.
+        if (attempt < RETRIES && isRetryable(err)) continue;
         throw err;
       }
     }
 
-    const byKey = new Map(inserted.map((row) => [`${row.author_id}\u0000${row.client_msg_id}`, row]));
+    const byKey = new Map(inserted.map((row) => [keyOf(row.author_id, row.client_msg_id), row]));
     const leftovers: Pending[] = [];
     const answer = (p: Pending, result: SendResult) => {
       p.resolve(result);
       for (const f of followers.get(p)!) f.resolve({ message: result.message, created: false });
     };
 
-    // Fan-out first, in seq order (rows come back ordered), then the senders' promises.
+    // Fan-out first, in seq order per room, then the senders' promises.
     const created: [Pending, Message][] = [];
     for (const p of unique) {
-      const row = byKey.get(`${p.input.author.id}\u0000${p.input.clientMsgId}`);
-      if (!row) {
+      const row = byKey.get(keyOf(p.input.author.id, p.input.clientMsgId));
+      if (!row || row.room_id !== p.input.roomId) {
         leftovers.push(p);
         continue;
       }
-      const message = toMessage({ ...row, roomId, clientMsgId: p.input.clientMsgId, body: p.input.body, createdAt: row.created_at }, p.input.author);
+      const message = toMessage(
+        { ...row, roomId: p.input.roomId, clientMsgId: p.input.clientMsgId, body: p.input.body, createdAt: row.created_at },
+        p.input.author,
+      );
       created.push([p, message]);
     }
-    created.sort((a, b) => a[1].seq - b[1].seq);
+    created.sort((a, b) => (a[1].roomId < b[1].roomId ? -1 : a[1].roomId > b[1].roomId ? 1 : a[1].seq - b[1].seq));
     for (const [p, message] of created) this.opts.onCommit(message, p.origin);
     for (const [p, message] of created) answer(p, { message, created: true });
 
@@ -171,14 +202,14 @@ export class MessageWriter {
     const originals = await this.opts.messages.findByClientIds(
       leftovers.map((p) => ({ authorId: p.input.author.id, clientMsgId: p.input.clientMsgId })),
     );
-    const originalByKey = new Map(originals.map((m) => [`${m.author.id}\u0000${m.clientMsgId}`, m]));
+    const originalByKey = new Map(originals.map((m) => [keyOf(m.author.id, m.clientMsgId), m]));
     for (const p of leftovers) {
-      const original = originalByKey.get(`${p.input.author.id}\u0000${p.input.clientMsgId}`);
+      const original = originalByKey.get(keyOf(p.input.author.id, p.input.clientMsgId));
       if (original) {
         answer(p, { message: original, created: false });
         continue;
       }
-      const access = await this.opts.rooms.access(roomId, p.input.author.id);
+      const access = await this.opts.rooms.access(p.input.roomId, p.input.author.id);
       const err = !access || (access.room.isPrivate && !access.role) ? errors.roomNotFound() : errors.notAMember();
       p.reject(err);
       for (const f of followers.get(p)!) f.reject(err);
