@@ -14,7 +14,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import { AppError } from './lib/errors.js';
-import { CLOSE, ErrorBody, Message, Room, User } from './protocol.js';
+import { CLOSE, ErrorBody, Message, Room, User, UUID_PATTERN } from './protocol.js';
 import services from './plugins/services.js';
 import auth from './plugins/auth.js';
 import authRoutes from './routes/auth.js';
@@ -51,7 +51,8 @@ function toErrorBody(error: FastifyError | AppError | Error): { status: number; 
   if (error instanceof AppError) return { status: error.statusCode, body: error.toBody() };
   const fe = error as FastifyError;
   if (fe.validation) {
-    return { status: 400, body: new AppError(400, 'VALIDATION', fe.message).toBody() };
+    const message = fe.message.replaceAll(`must match pattern "${UUID_PATTERN}"`, 'must be a UUID');
+    return { status: 400, body: new AppError(400, 'VALIDATION', message).toBody() };
   }
   const status = fe.statusCode ?? 500;
   if (status >= 400 && status < 500) {
