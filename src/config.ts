@@ -40,6 +40,8 @@ export interface Config {
   allowedOrigins: string[];
   logLevel: LogLevel;
   redisUrl: string | null;
+  /** Prefix of every Redis key and channel, so several deployments (or test runs) can share one Redis. */
+  redisPrefix: string;
   trustProxy: boolean;
   heartbeatMs: number;
   presenceGraceMs: number;
@@ -109,6 +111,19 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl = null;
   }
 
+  const redisPrefix = env.REDIS_PREFIX?.trim() || 'rtchat:';
+  if (!/^[\w:.-]{1,64}$/.test(redisPrefix)) {
+    problems.push(`REDIS_PREFIX may only hold letters, digits and _ : . - (at most 64), got "${redisPrefix}"`);
+  }
+  if (redisUrl && !databaseUrl) {
+    problems.push(
+      'REDIS_URL is set but DATABASE_URL is not: several instances must share one Postgres, and the embedded database belongs to a single process. Set DATABASE_URL, or unset REDIS_URL to run one instance',
+    );
+  }
+  if (redisUrl && !env.SESSION_SECRET) {
+    problems.push('REDIS_URL is set but SESSION_SECRET is not: every instance must sign sessions with the same secret (at least 32 characters)');
+  }
+
   const dataDir = path.resolve(env.DATA_DIR?.trim() || './data');
 
   const logLevel = (env.LOG_LEVEL?.trim() || 'info') as LogLevel;
@@ -167,6 +182,7 @@ export function loadConfig(env: Env = process.env): Config {
     allowedOrigins,
     logLevel,
     redisUrl,
+    redisPrefix,
     trustProxy,
     heartbeatMs,
     presenceGraceMs,

@@ -1,12 +1,16 @@
 /**
- * App services as decorators: the database, repositories, the real-time hub, the message writer
- * and the throttles. Closed in reverse order on shutdown, after in-flight writes are answered.
+ * App services as decorators: the database, repositories, the real-time hub, the bus between
+ * instances (local, or Redis when REDIS_URL is set), the message writer and the throttles.
+ * Closed in reverse order on shutdown, after in-flight writes are answered.
  */
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import { openDatabase, type Database } from '../db/client.js';
 import { createMemoryRateLimiter, type RateLimiter } from '../lib/rate-limiter.js';
+import { createRedisRateLimiter } from '../lib/redis-rate-limiter.js';
+import { LocalBroker, type Broker } from '../realtime/broker.js';
 import { Hub } from '../realtime/hub.js';
+import { RedisBroker } from '../realtime/redis-broker.js';
 import { createMessagesRepository, type MessagesRepository } from '../repositories/messages-repository.js';
 import { createRoomsRepository, type RoomsRepository } from '../repositories/rooms-repository.js';
 import { createUsersRepository, type UsersRepository } from '../repositories/users-repository.js';
@@ -24,6 +28,8 @@ declare module 'fastify' {
     database: Database;
     repos: Repositories;
     hub: Hub;
+    /** Local (one instance) or Redis (several); its status feeds /readyz. */
+    broker: Broker;
     writer: MessageWriter;
     limiter: RateLimiter;
     /** True once shutdown has begun: new sends are refused with UNAVAILABLE. */
@@ -44,6 +50,10 @@ export default fp<ServicesOptions>(
     const database =
       opts.database ??
       (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+    if (config.redisUrl && database.kind !== 'postgres') {
+      if (ownsDatabase) await database.close();
+      throw new Error('REDIS_URL needs DATABASE_URL: several instances must share one Postgres, not an embedded database');
+    }
     const db = database.db;
     const repos: Repositories = {
       users: createUsersRepository(db),
@@ -51,25 +61,41 @@ export default fp<ServicesOptions>(
       messages: createMessagesRepository(db),
     };
     const hub = new Hub({ heartbeatMs: config.heartbeatMs, presenceGraceMs: config.presenceGraceMs });
+    const broker: Broker = config.redisUrl
+      ? new RedisBroker({
+          hub,
+          url: config.redisUrl,
+          prefix: config.redisPrefix,
+          messages: repos.messages,
+          log: app.log,
+          presenceGraceMs: config.presenceGraceMs,
+        })
+      : new LocalBroker(hub);
     const writer = new MessageWriter({
       messages: repos.messages,
       rooms: repos.rooms,
-      onCommit: (message, origin) => hub.deliverMessage(message, origin),
+      onCommit: (message, origin) => broker.committed(message, origin),
       log: app.log,
     });
-    const limiter = createMemoryRateLimiter();
+    const limiter =
+      broker instanceof RedisBroker ? createRedisRateLimiter(broker.redis, config.redisPrefix) : createMemoryRateLimiter();
 
     app.decorate('config', config);
     app.decorate('database', database);
     app.decorate('repos', repos);
     app.decorate('hub', hub);
+    app.decorate('broker', broker);
     app.decorate('writer', writer);
     app.decorate('limiter', limiter);
     app.decorate('shuttingDown', false);
 
-    app.addHook('onReady', async () => hub.start());
+    app.addHook('onReady', async () => {
+      hub.start();
+      await broker.start();
+    });
     app.addHook('onClose', async () => {
       hub.close();
+      await broker.close();
       limiter.close();
       if (ownsDatabase) await database.close();
     });

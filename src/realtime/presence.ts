@@ -4,6 +4,12 @@
  */
 type Emit = (roomId: string, userId: string, online: boolean) => void;
 
+/** What other instances know (the cluster-wide union); set when several instances share a bus. */
+export interface PresenceView {
+  onlineIn(roomId: string): string[];
+  isOnline(userId: string): boolean;
+}
+
 interface UserState {
   conns: number;
   rooms: Set<string>;
@@ -13,6 +19,7 @@ interface UserState {
 export class Presence {
   private readonly users = new Map<string, UserState>();
   private readonly roomOnline = new Map<string, Set<string>>();
+  private view: PresenceView | null = null;
 
   constructor(
     private readonly graceMs: number,
@@ -67,12 +74,25 @@ export class Presence {
     this.emit(roomId, userId, false);
   }
 
+  /** Answers `onlineIn`/`isOnline` cluster-wide from now on (this instance's changes still come from here). */
+  useView(view: PresenceView): void {
+    this.view = view;
+  }
+
   onlineIn(roomId: string): string[] {
+    if (this.view) return this.view.onlineIn(roomId);
     return [...(this.roomOnline.get(roomId) ?? [])];
   }
 
   isOnline(userId: string): boolean {
-    return this.users.has(userId);
+    return this.users.has(userId) || (this.view?.isOnline(userId) ?? false);
+  }
+
+  /** The (room, user) pairs this instance holds online: its share of the cluster-wide view. */
+  pairs(): [string, string][] {
+    const out: [string, string][] = [];
+    for (const [roomId, set] of this.roomOnline) for (const userId of set) out.push([roomId, userId]);
+    return out;
   }
 
   close(): void {

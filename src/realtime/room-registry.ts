@@ -27,6 +27,9 @@ export class RoomRegistry {
   private readonly rooms = new Map<string, Set<Connection>>();
   private readonly users = new Map<string, Set<Connection>>();
   private readonly sessions = new Map<string, Set<Connection>>();
+  /** Told when a room gets its first subscriber here and when its last one goes (cross-instance feeds). */
+  onRoomOpened: ((roomId: string) => void) | null = null;
+  onRoomClosed: ((roomId: string) => void) | null = null;
 
   /** Registers a new connection; returns how many connections the user now has here. */
   add(conn: Connection): number {
@@ -36,7 +39,7 @@ export class RoomRegistry {
 
   /** Removes the connection from every index; returns the user's remaining connection count. */
   remove(conn: Connection): number {
-    for (const roomId of conn.subs.keys()) removeFrom(this.rooms, roomId, conn);
+    for (const roomId of conn.subs.keys()) this.leaveRoom(roomId, conn);
     conn.subs.clear();
     removeFrom(this.sessions, conn.sessionId, conn);
     return removeFrom(this.users, conn.user.id, conn);
@@ -44,13 +47,20 @@ export class RoomRegistry {
 
   subscribe(conn: Connection, roomId: string, sub: Subscription): void {
     conn.subs.set(roomId, sub);
+    const opened = !this.rooms.has(roomId);
     addTo(this.rooms, roomId, conn);
+    if (opened) this.onRoomOpened?.(roomId);
   }
 
   unsubscribe(conn: Connection, roomId: string): boolean {
     const had = conn.subs.delete(roomId);
-    removeFrom(this.rooms, roomId, conn);
+    this.leaveRoom(roomId, conn);
     return had;
+  }
+
+  private leaveRoom(roomId: string, conn: Connection): void {
+    if (!this.rooms.get(roomId)?.has(conn)) return;
+    if (removeFrom(this.rooms, roomId, conn) === 0) this.onRoomClosed?.(roomId);
   }
 
   subscribers(roomId: string): ReadonlySet<Connection> | undefined {

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 
-const Status = Type.Object({ status: Type.String() });
+const Status = Type.Object({ status: Type.String(), detail: Type.Optional(Type.String()) });
 
 const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/healthz', { schema: { tags: ['health'], response: { 200: Status } } }, async () => ({ status: 'ok' }));
@@ -16,6 +16,10 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
           app.database.ping(),
           new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref()),
         ]);
+        // Without Redis this instance still serves its own connections (and every message is in
+        // Postgres), so it stays in the load balancer: 200, but saying it is degraded.
+        const bus = app.broker.status();
+        if (!bus.healthy) return { status: 'degraded', detail: bus.detail ?? 'message bus unavailable' };
         return { status: 'ready' };
       } catch (err) {
         app.log.warn({ err }, 'readiness check: database did not answer');

@@ -95,6 +95,9 @@ export default async function wsRoutes(app: FastifyInstance): Promise<void> {
     const sub = { live: false, lastSeq: 0, buffer: [] as { seq: number; json: string }[] };
     hub.registry.subscribe(conn, roomId, sub);
     try {
+      // Several instances: the room's bus feed must be live before we read where the room is.
+      const feedReady = hub.roomReady(roomId);
+      if (feedReady) await feedReady;
       const access = await repos.rooms.access(roomId, conn.user.id);
       if (!access || (!access.role && access.room.isPrivate)) throw errors.roomNotFound();
       if (!access.role) throw errors.notAMember();

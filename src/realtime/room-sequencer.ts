@@ -1,0 +1,181 @@
+/**
+ * In-order, gap-free delivery of one room's messages on one instance when messages arrive from
+ * several places: this instance's own commits, other instances' publications on the bus (at most
+ * once, and in no particular order between publishers), and Postgres.
+ *
+ * The sequencer keeps `cursor`, the highest seq handed to the hub for the room. A message at
+ * cursor+1 is delivered at once; a later one waits in `pending`. A gap that is still open after
+ * GAP_WAIT_MS (the missing message usually arrives a moment later from another publisher) is
+ * filled from Postgres, where every seq below a committed one is already committed (the room row
+ * lock makes commit order equal seq order). A message at or below the cursor was delivered
+ * already: only its sender's ack is still owed, and the hub drops the copy for everyone else.
+ */
+import type { Message } from '../protocol.js';
+
+/** How long a seq gap may stay open before it is filled from the database. */
+export const GAP_WAIT_MS = 40;
+/** Page size of a fill. */
+export const FILL_PAGE = 500;
+
+export interface SequencerDeps {
+  /** Messages after `after` in ascending seq (messages repository `page`). */
+  fetchAfter(roomId: string, after: number, limit: number): Promise<{ messages: Message[]; hasMore: boolean }>;
+  /** Hands a message to the hub; `origin` is the sending connection when it was sent here. */
+  deliver(message: Message, origin: unknown): void;
+  /** Whether anyone here is subscribed: without subscribers a gap is skipped, not filled. */
+  hasSubscribers(roomId: string): boolean;
+  onFillError(err: unknown, roomId: string): void;
+  gapWaitMs?: number;
+}
+
+interface Entry {
+  message: Message;
+  origin: unknown;
+}
+
+export class RoomSequencer {
+  /** Highest seq delivered; null until `start`. */
+  cursor: number | null = null;
+  private readonly pending = new Map<number, Entry>();
+  private filling = false;
+  private fillAgain = false;
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+  /** After a failed fill the next attempt waits longer, so a database outage is not hammered. */
+  private failedFills = 0;
+  /** Messages fetched from the database by fills (for tests and the recovery log). */
+  filled = 0;
+
+  constructor(
+    readonly roomId: string,
+    private readonly deps: SequencerDeps,
+  ) {}
+
+  /** Begins delivering after `lastSeq`; what arrived before is delivered (or acked) now. */
+  start(lastSeq: number): void {
+    if (this.cursor !== null) return;
+    this.cursor = lastSeq;
+    const early = [...this.pending.values()].sort((a, b) => a.message.seq - b.message.seq);
+    this.pending.clear();
+    for (const e of early) this.offer(e.message, e.origin);
+  }
+
+  /** A committed message from anywhere; `origin` is set for this instance's own commits. */
+  offer(message: Message, origin?: unknown): void {
+    if (this.closed) {
+      this.deps.deliver(message, origin);
+      return;
+    }
+    const seq = message.seq;
+    if (this.cursor !== null && seq <= this.cursor) {
+      // Already delivered (by a fill or the bus): the sender still needs its ack.
+      if (origin !== undefined) this.deps.deliver(message, origin);
+      return;
+    }
+    const existing = this.pending.get(seq);
+    if (!existing || (existing.origin === undefined && origin !== undefined)) this.pending.set(seq, { message, origin });
+    this.drain();
+  }
+
+  /** After a bus outage: whatever was committed past the cursor is fetched and delivered. */
+  resync(): Promise<void> {
+    if (this.cursor === null || this.closed) return Promise.resolve();
+    return this.fill(true);
+  }
+
+  /** Stops waiting: anything pending is handed over in seq order (acks are never lost). */
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const rest = [...this.pending.values()].sort((a, b) => a.message.seq - b.message.seq);
+    this.pending.clear();
+    for (const e of rest) this.deps.deliver(e.message, e.origin);
+  }
+
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  private drain(): void {
+    if (this.cursor === null) return;
+    for (;;) {
+      const next = this.pending.get(this.cursor + 1);
+      if (!next) break;
+      this.pending.delete(this.cursor + 1);
+      this.cursor++;
+      this.deps.deliver(next.message, next.origin);
+    }
+    if (this.pending.size === 0) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
+      return;
+    }
+    if (!this.timer && !this.filling) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        void this.fill(false);
+      }, this.failedFills ? Math.min(5000, 250 * 2 ** this.failedFills) : (this.deps.gapWaitMs ?? GAP_WAIT_MS));
+      this.timer.unref();
+    }
+  }
+
+  /** Fetches from the cursor until the gap is closed (or, with `toEnd`, until the end of the room). */
+  private async fill(toEnd: boolean): Promise<void> {
+    if (this.filling) {
+      this.fillAgain ||= toEnd;
+      return;
+    }
+    this.filling = true;
+    try {
+      if (!toEnd && !this.deps.hasSubscribers(this.roomId)) {
+        // Nobody here to deliver to: jump the gap (acks of our own sends still go out in order).
+        const lowest = Math.min(...this.pending.keys());
+        this.cursor = lowest - 1;
+        return;
+      }
+      for (;;) {
+        if (this.closed || this.cursor === null) return;
+        if (!toEnd && this.pending.size === 0) return;
+        const page = await this.deps.fetchAfter(this.roomId, this.cursor, FILL_PAGE);
+        let progressed = false;
+        for (const m of page.messages) {
+          if (this.closed || this.cursor === null) return;
+          if (m.seq <= this.cursor) continue;
+          if (m.seq !== this.cursor + 1) break; // not visible yet: try again shortly
+          const held = this.pending.get(m.seq);
+          this.pending.delete(m.seq);
+          this.cursor = m.seq;
+          this.filled++;
+          progressed = true;
+          this.deps.deliver(held?.message ?? m, held?.origin);
+          // What the bus already brought continues the run without waiting for the next page.
+          this.drainQuiet();
+        }
+        if (!page.hasMore || !progressed) break;
+      }
+      this.failedFills = 0;
+    } catch (err) {
+      this.failedFills = Math.min(this.failedFills + 1, 5);
+      this.deps.onFillError(err, this.roomId);
+    } finally {
+      this.filling = false;
+      const again = this.fillAgain;
+      this.fillAgain = false;
+      if (again) void this.fill(true);
+      else this.drain();
+    }
+  }
+
+  /** Delivers what is contiguous after the cursor without scheduling a fill. */
+  private drainQuiet(): void {
+    if (this.cursor === null) return;
+    for (;;) {
+      const next = this.pending.get(this.cursor + 1);
+      if (!next) return;
+      this.pending.delete(this.cursor + 1);
+      this.cursor++;
+      this.deps.deliver(next.message, next.origin);
+    }
+  }
+}
