@@ -163,7 +163,8 @@ export async function axeViolations(page: Page): Promise<Array<{ id: string; imp
   const { createRequire } = await import('node:module');
   const require = createRequire(import.meta.url);
   const source: string = (await import('node:fs')).readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-  await page.addScriptTag({ content: source });
+  // evaluate() runs outside the page's CSP (which rightly forbids inline scripts).
+  await page.evaluate(source);
   return page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run: (ctx: Document, opts: unknown) => Promise<{ violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[] }> }> }> } }).axe;
     const result = await axe.run(document, { resultTypes: ['violations'] });

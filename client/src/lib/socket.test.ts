@@ -213,6 +213,19 @@ describe('ReconnectingSocket', () => {
     expect(t.last().sent).toEqual([{ type: 'ping' }]);
   });
 
+  it('drops an open link when the browser goes offline, and reconnects when it is back', () => {
+    const t = setup({ random: () => 0.99 });
+    t.machine.start();
+    t.last().ready();
+    const socket = t.last();
+    t.machine.hintOffline();
+    expect(socket.closedWith).not.toBeNull();
+    expect(t.machine.status).toMatchObject({ state: 'waiting', offline: true });
+    t.machine.hintOnline();
+    expect(t.sockets).toHaveLength(2);
+    expect(t.machine.status).toMatchObject({ state: 'connecting', offline: false });
+  });
+
   it('cleans up on stop: no timers, no handlers, no reconnect', () => {
     const t = setup();
     t.machine.start();

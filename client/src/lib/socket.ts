@@ -128,9 +128,13 @@ export class ReconnectingSocket {
     else this.emitStatus();
   }
 
+  /** The browser went offline: the link is gone even if no close event says so yet. */
   hintOffline(): void {
     this.offline = true;
-    this.emitStatus();
+    if (this.state === 'open' || this.state === 'connecting') {
+      this.detach(4000, 'offline');
+      this.fail();
+    } else this.emitStatus();
   }
 
   /** The tab became visible: reconnect now if waiting, or check that an open link still lives. */
