@@ -115,7 +115,7 @@ export class RoomSequencer {
       this.timer = setTimeout(() => {
         this.timer = null;
         void this.fill(false);
-      }, this.failedFills ? Math.min(5000, 250 * 2 ** this.failedFills) : (this.deps.gapWaitMs ?? GAP_WAIT_MS));
+      }, this.failedFills ? Math.min(5000, 250 * 2 ** (this.failedFills - 1)) : (this.deps.gapWaitMs ?? GAP_WAIT_MS));
       this.timer.unref();
     }
   }
