@@ -214,6 +214,7 @@ describe.skipIf(reason !== null)('RtChat in the browser', () => {
       if (await bob.getByText('This is the beginning of the room.').isVisible()) break;
     }
     await bob.getByText('This is the beginning of the room.').waitFor();
+    await scroller.evaluate((el) => el.scrollTo(0, 0));
     await body(bob, 'history message 1').first().waitFor();
     // The message on screen moved by exactly what we scrolled: no jump when pages were prepended.
     // (At most a header height when the row above gains or loses its author line as pages join.)

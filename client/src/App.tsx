@@ -27,11 +27,26 @@ function nextFromQuery(): string {
   return next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
 }
 
+/** "(3) Lobby · RtChat": the unread total and the open room in the tab title. */
+function useDocumentTitle(routeName: string, roomId: string | null): void {
+  const unread = useStore((s) => {
+    let n = 0;
+    for (const r of Object.values(s.rooms)) n += r.unreadCount;
+    return n;
+  });
+  const roomName = useStore((s) => (roomId ? s.rooms[roomId]?.name : undefined));
+  useEffect(() => {
+    const page = roomName ?? (routeName === 'discover' ? 'Discover rooms' : null);
+    document.title = `${unread > 0 ? `(${unread}) ` : ''}${page ? `${page} · ` : ''}RtChat`;
+  }, [unread, roomName, routeName]);
+}
+
 export function App() {
   const authStatus = useStore((s) => s.authStatus);
   const pathname = usePathname();
   const route = parseRoute(pathname);
   const [bootError, setBootError] = useState<string | null>(null);
+  useDocumentTitle(route.name, route.name === 'room' ? route.roomId : null);
 
   const boot = useCallback(() => {
     setBootError(null);

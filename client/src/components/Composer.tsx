@@ -12,6 +12,12 @@ const COUNTER_FROM = MAX_MESSAGE_LENGTH - 500;
 
 const drafts = new Map<string, string>();
 
+function countChars(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
+
 export function Composer({ roomId, roomName, onSent }: { roomId: string; roomName: string; onSent: () => void }) {
   const [text, setText] = useState(() => drafts.get(roomId) ?? '');
   const ref = useRef<HTMLTextAreaElement>(null);
@@ -45,7 +51,8 @@ export function Composer({ roomId, roomName, onSent }: { roomId: string; roomNam
   }, [text]);
 
   const trimmed = text.trim();
-  const length = trimmed.length;
+  // The server counts Unicode code points after trimming.
+  const length = countChars(trimmed);
   const tooLong = length > MAX_MESSAGE_LENGTH;
 
   const change = (value: string) => {

@@ -84,8 +84,11 @@ export function MessageList({
   useLayoutEffect(() => {
     if (startedRef.current || !timeline?.loaded) return;
     startedRef.current = true;
-    virtualizer.scrollToEnd();
-  }, [timeline?.loaded, virtualizer]);
+    // Open at the first unread message when there is one, else at the latest.
+    const divider = rows.findIndex((r) => r.kind === 'unread');
+    if (divider > 0) virtualizer.scrollToIndex(divider, { align: 'start' });
+    else virtualizer.scrollToEnd();
+  }, [timeline?.loaded, virtualizer, rows]);
 
   // Sending jumps to the end.
   useEffect(() => {

@@ -86,14 +86,15 @@ function Bubble(props: {
       data-seq={props.seq}
       data-author={author.username}
     >
-      <div className="w-9 shrink-0">
+      <div className="relative w-9 shrink-0">
         {head ? (
           <Avatar user={author} />
         ) : (
+          // Out of the flow, so it never changes the row's height.
           <time
             dateTime={iso}
             title={formatFull(iso)}
-            className="invisible block pt-1 text-right text-[0.6875rem] text-zinc-600 group-hover:visible dark:text-zinc-400"
+            className="invisible absolute top-1.5 right-0 text-[0.625rem] whitespace-nowrap text-zinc-600 group-hover:visible dark:text-zinc-400"
           >
             {formatTime(iso)}
           </time>

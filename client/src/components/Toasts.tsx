@@ -40,7 +40,7 @@ export function Toasts() {
     <div
       role="status"
       aria-live="polite"
-      className="pointer-events-none fixed inset-x-0 bottom-20 z-50 flex justify-center px-4 sm:right-4 sm:bottom-4 sm:left-auto sm:justify-end"
+      className="pointer-events-none fixed inset-x-0 bottom-20 z-50 flex justify-center px-4 sm:top-16 sm:right-4 sm:bottom-auto sm:left-auto sm:justify-end"
     >
       <ul className="flex w-full max-w-sm flex-col gap-2">
         {toasts.map((t) => (

@@ -23,13 +23,6 @@ export default function DiscoverPage() {
   const requestNo = useRef(0);
 
   useEffect(() => {
-    document.title = 'Discover rooms · RtChat';
-    return () => {
-      document.title = 'RtChat';
-    };
-  }, []);
-
-  useEffect(() => {
     const ctrl = new AbortController();
     const no = ++requestNo.current;
     setState({ kind: 'loading' });

@@ -83,13 +83,6 @@ function RoomView({ room }: { room: JoinedRoom }) {
   // The divider for "new messages" stays where the read cursor was when the room was opened.
   const unreadAfterRef = useRef<number | null>(room.unreadCount > 0 ? room.lastReadSeq : null);
 
-  useEffect(() => {
-    document.title = `${room.name} · RtChat`;
-    return () => {
-      document.title = 'RtChat';
-    };
-  }, [room.name]);
-
   return (
     <div className="flex h-full min-h-0">
       <section aria-labelledby="room-title" className="flex min-w-0 flex-1 flex-col">
@@ -136,7 +129,15 @@ function RoomView({ room }: { room: JoinedRoom }) {
         <Composer roomId={room.id} roomName={room.name} onSent={() => setSentSignal((n) => n + 1)} />
       </section>
       {showMembers && (
-        <div className="fixed inset-0 z-30 flex justify-end bg-black/30 lg:static lg:z-auto lg:w-64 lg:bg-transparent">
+        <div
+          className="fixed inset-0 z-30 flex justify-end bg-black/30 lg:static lg:z-auto lg:w-64 lg:shrink-0 lg:bg-transparent"
+          onClick={(e) => {
+            if (e.target === e.currentTarget) setShowMembers(false);
+          }}
+          onKeyDown={(e) => {
+            if (e.key === 'Escape') setShowMembers(false);
+          }}
+        >
           <div className="h-full w-72 max-w-[85%] lg:w-full lg:max-w-none">
             <MembersPanel roomId={room.id} onClose={() => setShowMembers(false)} />
           </div>
