@@ -108,10 +108,10 @@ export class RedisBroker implements Broker, HubRelay {
       maxRetriesPerRequest: 1,
       connectTimeout: 5000,
       retryStrategy: (times) => Math.min(100 * times, 2000),
-      connectionName: `rtchat:${this.instanceId}`,
+      connectionName: `${opts.prefix}cmd:${this.instanceId}`,
     };
     this.redis = new Redis(opts.url, common);
-    this.sub = new Redis(opts.url, { ...common, autoResubscribe: false, connectionName: `rtchat-sub:${this.instanceId}` });
+    this.sub = new Redis(opts.url, { ...common, autoResubscribe: false, connectionName: `${opts.prefix}sub:${this.instanceId}` });
     this.view = new ClusterPresence((roomId, userId, online) =>
       this.hub.broadcastEphemeral(roomId, { type: 'presence', roomId, userId, online }),
     );
