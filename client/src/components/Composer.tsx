@@ -35,6 +35,9 @@ export function Composer({ roomId, roomName, onSent }: { roomId: string; roomNam
 
   useEffect(() => {
     setText(drafts.get(roomId) ?? '');
+    // With a mouse and keyboard, opening a room puts the cursor in the composer (not on touch
+    // screens, where that would pop the keyboard up).
+    if (window.matchMedia?.('(pointer: fine)').matches) ref.current?.focus({ preventScroll: true });
     return () => {
       if (idleTimer.current) clearTimeout(idleTimer.current);
       if (typingSentAt.current) sendTyping(roomId, false);

@@ -7,7 +7,7 @@ import { CloseIcon, CrownIcon } from './Icons';
 
 const NONE: string[] = [];
 
-export function MembersPanel({ roomId, onClose }: { roomId: string; onClose: () => void }) {
+export function MembersPanel({ roomId, onClose, overlay = false }: { roomId: string; onClose: () => void; overlay?: boolean }) {
   const members = useStore((s) => s.members[roomId]);
   const online = useStore((s) => s.online[roomId] ?? NONE);
   const setMembers = useStore((s) => s.setMembers);
@@ -62,7 +62,7 @@ export function MembersPanel({ roomId, onClose }: { roomId: string; onClose: () 
             </span>
           )}
         </h2>
-        <button type="button" className="icon-btn" onClick={onClose} aria-label="Close members">
+        <button type="button" className="icon-btn" onClick={onClose} aria-label="Close members" autoFocus={overlay}>
           <CloseIcon width={18} height={18} />
         </button>
       </div>

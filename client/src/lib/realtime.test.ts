@@ -230,6 +230,21 @@ describe('realtime', () => {
     expect(last().sent.filter((f) => f.type === 'send')).toHaveLength(2);
   });
 
+  it('retries quietly when the server is unavailable, then asks the user', async () => {
+    const { rt, useStore, last } = await start();
+    last().ready();
+    rt.sendMessage(R1, 'try later');
+    const id = useStore.getState().outbox[0]!.clientMsgId;
+    for (let i = 1; i <= 3; i++) {
+      last().frame({ type: 'error', code: 'UNAVAILABLE', message: 'busy', ref: id });
+      expect(useStore.getState().outbox[0]!.status).toBe('pending');
+      await vi.advanceTimersByTimeAsync(20_000);
+      expect(last().sent.filter((f) => f.type === 'send')).toHaveLength(1 + i);
+    }
+    last().frame({ type: 'error', code: 'UNAVAILABLE', message: 'busy', ref: id });
+    expect(useStore.getState().outbox[0]).toMatchObject({ status: 'failed', error: 'Server busy: not sent' });
+  });
+
   it('moves the read cursor once per new seq', async () => {
     const { rt, last } = await start();
     last().ready();
@@ -260,7 +275,10 @@ describe('realtime', () => {
     rt.sendMessage(R1, 'over http');
     await vi.waitFor(() => expect(useStore.getState().outbox).toEqual([]));
     expect(posted.find((p) => p.url.endsWith('/messages'))?.body).toMatchObject({ body: 'over http' });
-    await vi.advanceTimersByTimeAsync(60_000);
+    // Wait for the next attempt, and let it through.
+    for (let i = 0; i < 120 && useStore.getState().connection.state !== 'connecting'; i++) {
+      await vi.advanceTimersByTimeAsync(500);
+    }
     last().ready();
     expect(useStore.getState().connection.transport).toBe('ws');
   });

@@ -27,6 +27,9 @@ let connectionNo = 0;
 /** clientMsgId -> the connection it was last sent on (no resend on the same one). */
 const sentOn = new Map<string, number>();
 const lastReadSent = new Map<string, number>();
+/** Quiet retries of sends the server refused with UNAVAILABLE (nothing stored, try later). */
+const UNAVAILABLE_RETRIES = 3;
+const unavailableTries = new Map<string, number>();
 let pollTimer: ReturnType<typeof setInterval> | null = null;
 let pollTick = 0;
 let polling = false;
@@ -112,7 +115,9 @@ export function stopRealtime(): void {
   setUnauthorizedHandler(null);
   sentOn.clear();
   lastReadSent.clear();
+  unavailableTries.clear();
   currentUser = null;
+  useStore.getState().setConnection({ transport: 'ws', state: 'idle', retryAt: null, offline: false });
 }
 
 function sessionEnded(): void {
@@ -234,9 +239,22 @@ function onFrame(frame: ServerFrame): void {
 
 function onErrorFrame(code: string, message: string, ref?: string, retryAfterMs?: number): void {
   const s = get();
-  if (ref && s.outbox.some((i) => i.clientMsgId === ref)) {
-    sentOn.delete(ref);
-    s.markFailed(ref, describeSendError(code, message, retryAfterMs));
+  const item = ref ? s.outbox.find((i) => i.clientMsgId === ref) : undefined;
+  if (item) {
+    sentOn.delete(item.clientMsgId);
+    // UNAVAILABLE means nothing was stored and it is worth trying again: a few quiet retries
+    // before the user is asked.
+    const tries = (unavailableTries.get(item.clientMsgId) ?? 0) + 1;
+    if (code === 'UNAVAILABLE' && tries <= UNAVAILABLE_RETRIES) {
+      unavailableTries.set(item.clientMsgId, tries);
+      setTimeout(() => {
+        const current = get().outbox.find((i) => i.clientMsgId === item.clientMsgId);
+        if (current) trySend(current);
+      }, 1000 * 2 ** tries + Math.random() * 1000);
+      return;
+    }
+    unavailableTries.delete(item.clientMsgId);
+    s.markFailed(item.clientMsgId, describeSendError(code, message, retryAfterMs));
     return;
   }
   if (ref && s.rooms[ref] && (code === 'NOT_A_MEMBER' || code === 'ROOM_NOT_FOUND')) {

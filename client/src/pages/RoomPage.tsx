@@ -139,7 +139,11 @@ function RoomView({ room }: { room: JoinedRoom }) {
           }}
         >
           <div className="h-full w-72 max-w-[85%] lg:w-full lg:max-w-none">
-            <MembersPanel roomId={room.id} onClose={() => setShowMembers(false)} />
+            <MembersPanel
+              roomId={room.id}
+              onClose={() => setShowMembers(false)}
+              overlay={!(window.matchMedia?.('(min-width: 1024px)').matches ?? true)}
+            />
           </div>
         </div>
       )}
