@@ -153,8 +153,10 @@ describe.skipIf(!enabled)('several instances through Redis', () => {
   }
 
   /** Seqs a client saw for a room, in arrival order, from `message` and `ack` frames. */
-  const seqsOf = (frames: { type: string; message?: Message }[], roomId: string): number[] =>
-    frames.filter((f) => (f.type === 'message' || f.type === 'ack') && f.message!.roomId === roomId).map((f) => f.message!.seq);
+  const seqsOf = (frames: readonly object[], roomId: string): number[] =>
+    (frames as { type: string; message?: Message }[])
+      .filter((f) => (f.type === 'message' || f.type === 'ack') && f.message!.roomId === roomId)
+      .map((f) => f.message!.seq);
 
   const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
@@ -342,6 +344,19 @@ describe.skipIf(!enabled)('several instances through Redis', () => {
     }
     await Promise.all(clients.map((c) => c.close()));
   }, 60_000);
+
+  it('a logout while Redis is unreachable still closes the session on other instances once it is back', async () => {
+    const w = await register(instances[0]!);
+    const onB = await WsClient.connect(instances[1]!.wsUrl, w.token);
+    const subs = await ourConnections('sub');
+    const pipe = admin.pipeline();
+    for (const id of subs) pipe.client('KILL', 'ID', id);
+    pipe.client('PAUSE', 800, 'ALL');
+    await pipe.exec();
+    expect((await api(instances[0]!, 'POST', '/api/auth/logout', w.token)).status).toBe(204);
+    expect((await onB.closed).code).toBe(4001);
+    if (process.env.CLUSTER_TEST_VERBOSE) console.log(instances[1]!.log.filter((l) => l.includes('sessions')).join('\n'));
+  });
 
   it('kill -9 of one instance: its clients resume on another with sinceSeq and miss nothing; its users go offline', async () => {
     const accounts = await Promise.all([register(instances[0]!), register(instances[1]!), register(instances[2]!), register(instances[2]!)]);

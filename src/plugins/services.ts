@@ -69,6 +69,7 @@ export default fp<ServicesOptions>(
           messages: repos.messages,
           log: app.log,
           presenceGraceMs: config.presenceGraceMs,
+          sessionAlive: async (sessionId) => Boolean(await repos.users.findSession(sessionId)),
         })
       : new LocalBroker(hub);
     const writer = new MessageWriter({

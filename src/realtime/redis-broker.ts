@@ -49,6 +49,8 @@ export interface RedisBrokerOptions {
   log: Log;
   /** Presence grace: a peer that said goodbye has its users kept online this long (they reconnect elsewhere). */
   presenceGraceMs: number;
+  /** Whether a session still exists (logouts missed during an outage are caught up with it). */
+  sessionAlive?: (sessionId: string) => Promise<boolean>;
   instanceId?: string;
 }
 
@@ -94,6 +96,7 @@ export class RedisBroker implements Broker, HubRelay {
   private lastFillErrorLog = 0;
   private closing = false;
   private registered = false;
+  private everSubscribed = false;
   private readonly channelAll: string;
 
   constructor(private readonly opts: RedisBrokerOptions) {
@@ -219,11 +222,36 @@ export class RedisBroker implements Broker, HubRelay {
       return;
     }
     for (const feed of this.feeds.values()) feed.subscribed = true;
+    const recovering = this.everSubscribed;
+    this.everSubscribed = true;
+    if (recovering) void this.recheckSessions();
     await this.loadPeers();
     // Whatever was published while we were not listening is in Postgres.
     const before = this.filledTotal();
     await Promise.all([...this.feeds.values()].map((f) => f.seq.resync()));
     this.maybeRecovered(this.filledTotal() - before);
+  }
+
+  /** Logouts published while we were not listening: sockets of sessions that no longer exist are closed. */
+  private async recheckSessions(): Promise<void> {
+    const alive = this.opts.sessionAlive;
+    if (!alive) return;
+    const ids = this.hub.registry.sessionIds();
+    let ended = 0;
+    for (let k = 0; k < ids.length; k += 20) {
+      await Promise.all(
+        ids.slice(k, k + 20).map(async (sid) => {
+          try {
+            if (await alive(sid)) return;
+            ended++;
+            this.hub.endSession(sid, true);
+          } catch {
+            // the database is down too: the session stays until its socket reconnects
+          }
+        }),
+      );
+    }
+    if (ended) this.log.info({ instanceId: this.instanceId, sessions: ended }, 'closed the sockets of sessions that ended while Redis was unreachable');
   }
 
   private maybeRecovered(filled?: number): void {

@@ -75,6 +75,10 @@ export class RoomRegistry {
     return this.sessions.get(sessionId);
   }
 
+  sessionIds(): string[] {
+    return [...this.sessions.keys()];
+  }
+
   all(): IterableIterator<Connection> {
     const users = this.users;
     return (function* () {
