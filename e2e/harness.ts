@@ -67,6 +67,10 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  let stopping = false;
+  child.once('exit', (code, signal) => {
+    if (!stopping) console.error(`[e2e] the server exited unexpectedly (${signal ?? code}):\n${output.slice(-4000)}`);
+  });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -87,6 +91,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
     url,
     port,
     stop: async () => {
+      stopping = true;
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');

@@ -141,7 +141,7 @@ export function App() {
         <div
           className={`${listFirst ? 'flex' : 'hidden'} w-full shrink-0 flex-col border-r border-zinc-200 bg-zinc-50/60 md:flex md:w-72 lg:w-80 dark:border-zinc-800 dark:bg-zinc-900/40`}
         >
-          <Sidebar activeRoomId={activeRoomId} />
+          <Sidebar activeRoomId={activeRoomId} discoverActive={route.name === 'discover'} />
         </div>
         <main id="main" className={`${listFirst ? 'hidden md:block' : 'block'} min-w-0 flex-1`}>
           {content}

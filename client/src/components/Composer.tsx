@@ -93,7 +93,7 @@ export function Composer({ roomId, roomName, onSent }: { roomId: string; roomNam
   };
 
   return (
-    <form onSubmit={submit} className="px-3 pb-3 sm:px-4" data-testid="composer">
+    <form onSubmit={submit} className="px-3 pb-[max(0.75rem,env(safe-area-inset-bottom))] sm:px-4" data-testid="composer">
       <div className="flex items-end gap-2 rounded-2xl border border-zinc-300 bg-white p-1.5 pl-3 focus-within:border-indigo-500 focus-within:ring-2 focus-within:ring-indigo-500/30 dark:border-zinc-700 dark:bg-zinc-900">
         <label htmlFor="composer-input" className="sr-only">
           Message {roomName}

@@ -79,6 +79,11 @@ export function MessageList({
     return n;
   }, [atEnd, messages, me]);
 
+  const checkAtEnd = useCallback(() => {
+    const el = scrollRef.current;
+    if (el) setAtEnd(el.scrollHeight - el.scrollTop - el.clientHeight <= AT_END_PX);
+  }, []);
+
   // Start at the latest message.
   const startedRef = useRef(false);
   useLayoutEffect(() => {
@@ -86,9 +91,13 @@ export function MessageList({
     startedRef.current = true;
     // Open at the first unread message when there is one, else at the latest.
     const divider = rows.findIndex((r) => r.kind === 'unread');
-    if (divider > 0) virtualizer.scrollToIndex(divider, { align: 'start' });
-    else virtualizer.scrollToEnd();
-  }, [timeline?.loaded, virtualizer, rows]);
+    if (divider > 0) {
+      virtualizer.scrollToIndex(divider, { align: 'start' });
+      // Not "at the end" until the layout says so: nothing is marked read behind the reader's back.
+      setAtEnd(false);
+      requestAnimationFrame(() => requestAnimationFrame(checkAtEnd));
+    } else virtualizer.scrollToEnd();
+  }, [timeline?.loaded, virtualizer, rows, checkAtEnd]);
 
   // Sending jumps to the end.
   useEffect(() => {
@@ -98,10 +107,9 @@ export function MessageList({
   const onScroll = useCallback(() => {
     const el = scrollRef.current;
     if (!el) return;
-    const end = el.scrollHeight - el.scrollTop - el.clientHeight <= AT_END_PX;
-    setAtEnd(end);
+    checkAtEnd();
     if (el.scrollTop < LOAD_OLDER_MARGIN && startedRef.current) void loadOlder(roomId);
-  }, [roomId]);
+  }, [roomId, checkAtEnd]);
 
   // Short histories never scroll: keep loading until the viewport is full or nothing is left.
   useEffect(() => {

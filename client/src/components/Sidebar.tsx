@@ -71,7 +71,7 @@ const RoomItem = memo(function RoomItem({ room, active, meId }: { room: JoinedRo
   );
 });
 
-export function Sidebar({ activeRoomId }: { activeRoomId: string | null }) {
+export function Sidebar({ activeRoomId, discoverActive = false }: { activeRoomId: string | null; discoverActive?: boolean }) {
   const rooms = useStore((s) => s.rooms);
   const loaded = useStore((s) => s.roomsLoaded);
   const user = useStore((s) => s.user);
@@ -92,7 +92,13 @@ export function Sidebar({ activeRoomId }: { activeRoomId: string | null }) {
           RtChat
         </Link>
         <div className="flex gap-1">
-          <Link href="/discover" className="icon-btn" aria-label="Discover rooms" title="Discover rooms">
+          <Link
+            href="/discover"
+            className="icon-btn aria-[current=page]:bg-indigo-50 aria-[current=page]:text-indigo-700 dark:aria-[current=page]:bg-indigo-500/15 dark:aria-[current=page]:text-indigo-300"
+            aria-label="Discover rooms"
+            title="Discover rooms"
+            aria-current={discoverActive ? 'page' : undefined}
+          >
             <CompassIcon />
           </Link>
           <button
