@@ -205,7 +205,9 @@ describe.skipIf(reason !== null)('RtChat in the browser', () => {
       expect(anchor).not.toBeNull();
       seen.add(anchor!.seq);
       await scroller.evaluate((el) => el.scrollBy(0, -250));
-      await bob.waitForTimeout(60);
+      // Let the scroll event, any prepend and the re-measure settle.
+      await bob.waitForTimeout(40);
+      await bob.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
       const y = await bob.evaluate(
         (seq) => document.querySelector(`[data-testid="message"][data-seq="${seq}"]`)?.getBoundingClientRect().top ?? null,
         anchor!.seq,

@@ -178,7 +178,3 @@ export async function axeViolations(page: Page): Promise<Array<{ id: string; imp
       .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => JSON.stringify(n.target)) }));
   });
 }
-
-export function tempDir(): string {
-  return mkdtempSync(path.join(tmpdir(), 'rtchat-e2e-'));
-}
