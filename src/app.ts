@@ -11,6 +11,8 @@ import fastifySwagger from '@fastify/swagger';
 import fastifyWebsocket from '@fastify/websocket';
 import fastifyCompress from '@fastify/compress';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Ajv } from 'ajv';
+import ajvFormats from 'ajv-formats';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import { AppError } from './lib/errors.js';
@@ -64,6 +66,30 @@ function toErrorBody(error: FastifyError | AppError | Error): { status: number; 
   return { status: 500, body: new AppError(500, 'INTERNAL', 'Something went wrong on our side').toBody() };
 }
 
+/** True when any string inside the value contains NUL, which Postgres text cannot store. */
+function containsNul(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (depth > 8 || !value || typeof value !== 'object') return false;
+  for (const v of Object.values(value)) if (containsNul(v, depth + 1)) return true;
+  return false;
+}
+
+/**
+ * Two validators: JSON bodies are checked strictly (a number is not a string, an array is not a
+ * name), while path and query strings are coerced to the declared types, as they can only be text.
+ */
+function makeValidatorCompiler() {
+  const make = (coerce: boolean) => {
+    const ajv = new Ajv({ removeAdditional: 'all', useDefaults: true, coerceTypes: coerce ? 'array' : false, allErrors: false, strict: false });
+    (ajvFormats as unknown as (a: Ajv) => void)(ajv);
+    return ajv;
+  };
+  const strict = make(false);
+  const coercing = make(true);
+  return ({ schema, httpPart }: { schema: object; httpPart?: string }) =>
+    (httpPart === 'body' ? strict : coercing).compile(schema);
+}
+
 export async function buildApp(options: BuildOptions): Promise<FastifyInstance> {
   const { config } = options;
   const app = Fastify({
@@ -72,8 +98,28 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     bodyLimit: 64 * 1024,
     // Ids in URLs are short; anything huge is garbage.
     routerOptions: { maxParamLength: 200 },
-    ajv: { customOptions: { removeAdditional: 'all', coerceTypes: 'array', useDefaults: true } },
+    // Errors the router raises before any route runs (bad URL encoding, over-long ids).
+    frameworkErrors: (error, _request, reply) => {
+      const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path parameter is too long' : 'The URL is malformed';
+      const raw = reply as unknown as { code(n: number): { send(body: unknown): unknown } };
+      raw.code(400).send(new AppError(400, 'VALIDATION', message).toBody());
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(makeValidatorCompiler());
+
+  app.addHook('preValidation', async (request) => {
+    if (containsNul(request.body) || containsNul(request.query) || containsNul(request.params)) {
+      throw new AppError(400, 'VALIDATION', 'Text must not contain NUL characters');
+    }
+  });
+  // Query coercion turns "1e400" into Infinity, which the schema check lets through.
+  app.addHook('preHandler', async (request) => {
+    for (const [key, value] of Object.entries((request.query ?? {}) as Record<string, unknown>)) {
+      if (typeof value === 'number' && !Number.isSafeInteger(value)) {
+        throw new AppError(400, 'VALIDATION', `querystring/${key} must be a whole number`);
+      }
+    }
+  });
 
   app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
     const { status, body } = toErrorBody(error);

@@ -61,13 +61,14 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const { login, password } = request.body;
       const { loginMaxFailures: max, loginWindowMs: windowMs } = config.limits;
-      const accountKey = `login:account:${login.toLowerCase()}`;
+      const row = await repos.users.findByLogin(login);
+      // Failures count per account (username and email share one counter), per unknown name, and per IP.
+      const accountKey = row ? `login:account:${row.id}` : `login:name:${login.toLowerCase()}`;
       const ipKey = `login:ip:${request.ip}`;
       for (const key of [accountKey, ipKey]) {
         const state = await limiter.check(key, max);
         if (!state.allowed) throw errors.rateLimited(state.retryAfterMs, 'Too many failed logins');
       }
-      const row = await repos.users.findByLogin(login);
       const ok = await verify(row?.passwordHash ?? dummyHash, password).catch(() => false);
       if (!row || !ok) {
         await limiter.hit(accountKey, max, windowMs);
@@ -86,6 +87,10 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { tags: ['auth'] } },
     async (request, reply) => {
       const auth = await app.resolveAuth(request);
+      const origin = request.headers.origin;
+      if (auth?.via === 'cookie' && origin && !app.isAllowedOrigin(request, origin)) {
+        throw new AppError(403, 'FORBIDDEN_ORIGIN', 'Requests from this origin are not allowed');
+      }
       if (auth) {
         await repos.users.deleteSession(auth.sessionId);
         app.hub.endSession(auth.sessionId);

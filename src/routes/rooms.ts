@@ -8,6 +8,7 @@ import {
   RoomListResponse,
   RoomResponse,
   Seq,
+  UUID_PATTERN,
 } from '../protocol.js';
 import { AppError, errors } from '../lib/errors.js';
 import { hasForbiddenControl } from '../lib/text.js';
@@ -18,6 +19,9 @@ const errorResponses = (...codes: number[]) => Object.fromEntries(codes.map((c) 
 export const RoomParams = Type.Object({ roomId: Id });
 
 const NAME_MAX = 64;
+const UUID = new RegExp(UUID_PATTERN);
+/** Exactly what Date#toISOString writes for years 0000-9999. */
+const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const DESCRIPTION_MAX = 500;
 
 /** Opaque cursors: base64url JSON, checked on the way back in. */
@@ -213,7 +217,7 @@ const roomsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const after = decodeCursor(
         cursor,
         (v): v is [string, string] =>
-          Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && !Number.isNaN(Date.parse(v[0])) && typeof v[1] === 'string' && /^[0-9a-f-]{36}$/i.test(v[1]),
+          Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && ISO_MS.test(v[0]) && !Number.isNaN(Date.parse(v[0])) && typeof v[1] === 'string' && UUID.test(v[1]),
       );
       const page = await repos.rooms.members({
         roomId: access.room.id,

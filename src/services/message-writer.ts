@@ -205,11 +205,17 @@ export class MessageWriter {
     const originalByKey = new Map(originals.map((m) => [keyOf(m.author.id, m.clientMsgId), m]));
     for (const p of leftovers) {
       const original = originalByKey.get(keyOf(p.input.author.id, p.input.clientMsgId));
-      if (original) {
+      // A retry into the same room always gets its original (even after leaving the room); a
+      // reused id aimed at another room only if the author may post there.
+      if (original && original.roomId === p.input.roomId) {
         answer(p, { message: original, created: false });
         continue;
       }
       const access = await this.opts.rooms.access(p.input.roomId, p.input.author.id);
+      if (original && access?.role) {
+        answer(p, { message: original, created: false });
+        continue;
+      }
       const err = !access || (access.room.isPrivate && !access.role) ? errors.roomNotFound() : errors.notAMember();
       p.reject(err);
       for (const f of followers.get(p)!) f.reject(err);
