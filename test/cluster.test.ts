@@ -16,9 +16,12 @@ import { createPostgresDatabase, sleep, startServer, uniqueName, WsClient } from
 
 const REDIS_URL = process.env.TEST_REDIS_URL;
 const DB_URL = process.env.TEST_DATABASE_URL;
+// The processes share one Postgres, so these run once, in the server:postgres project.
 const enabled = Boolean(REDIS_URL && DB_URL && process.env.RTCHAT_TEST_DB === 'postgres');
-if (!enabled && process.env.RTCHAT_TEST_DB !== 'embedded') {
-  console.warn('test/cluster.test.ts: multi-instance tests skipped; set TEST_REDIS_URL and TEST_DATABASE_URL to run them');
+if (!REDIS_URL || !DB_URL) {
+  console.warn(
+    'test/cluster.test.ts: multi-instance tests SKIPPED: set TEST_REDIS_URL (e.g. redis://127.0.0.1:6379) and TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres) to run them',
+  );
 }
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -56,7 +59,7 @@ interface Account {
   token: string;
 }
 
-describe.skipIf(!enabled)('several instances through Redis', () => {
+describe.skipIf(!enabled)('several instances through Redis (needs TEST_REDIS_URL and TEST_DATABASE_URL)', () => {
   const prefix = `rtchat-test-${randomBytes(4).toString('hex')}:`;
   let dbUrl: string;
   let dropDb: () => Promise<void>;

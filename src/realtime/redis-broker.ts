@@ -33,6 +33,8 @@ export const INSTANCE_TTL_MS = 15_000;
 /** How long a room's channel stays subscribed after its last local subscriber left. */
 export const ROOM_LINGER_MS = 30_000;
 const SUBSCRIBE_TIMEOUT_MS = 2000;
+/** Rooms caught up from Postgres at a time after an outage (the pool is shared with live traffic). */
+const RESYNC_CONCURRENCY = 8;
 const CONNECT_WAIT_MS = 5000;
 
 interface Log {
@@ -228,7 +230,10 @@ export class RedisBroker implements Broker, HubRelay {
     await this.loadPeers();
     // Whatever was published while we were not listening is in Postgres.
     const before = this.filledTotal();
-    await Promise.all([...this.feeds.values()].map((f) => f.seq.resync()));
+    const feeds = [...this.feeds.values()];
+    for (let k = 0; k < feeds.length; k += RESYNC_CONCURRENCY) {
+      await Promise.all(feeds.slice(k, k + RESYNC_CONCURRENCY).map((f) => f.seq.resync()));
+    }
     this.maybeRecovered(this.filledTotal() - before);
   }
 
