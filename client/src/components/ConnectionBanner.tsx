@@ -34,7 +34,7 @@ export function ConnectionBanner() {
     >
       <span>
         {text}
-        {pending > 0 && ` ${pending} message${pending === 1 ? '' : 's'} waiting to send.`}
+        {pending > 0 && ` · ${pending} message${pending === 1 ? '' : 's'} will be sent when the connection is back.`}
       </span>
       {conn.state === 'waiting' && !conn.offline && (
         <button type="button" className="font-medium underline underline-offset-2" onClick={connectNow}>

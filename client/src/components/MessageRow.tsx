@@ -2,6 +2,7 @@ import { memo } from 'react';
 import { formatDay, formatFull, formatTime } from '../lib/format';
 import { discardMessage, retryMessage } from '../lib/realtime';
 import type { Row } from '../lib/rows';
+import { useStore } from '../store';
 import { Avatar } from './Avatar';
 import { AlertIcon, ClockIcon } from './Icons';
 import { MessageBody } from './MessageBody';
@@ -66,6 +67,15 @@ export const MessageRow = memo(function MessageRow({ row, meId }: { row: Row; me
   }
 });
 
+function PendingNote() {
+  const canSend = useStore((s) => s.connection.state === 'open' || (s.connection.transport === 'http' && !s.connection.offline));
+  return (
+    <p className="mt-0.5 flex items-center gap-1 text-xs text-zinc-600 dark:text-zinc-400">
+      <ClockIcon width={12} height={12} /> {canSend ? 'Sending…' : 'Waiting for connection…'}
+    </p>
+  );
+}
+
 function Bubble(props: {
   head: boolean;
   author: { id: string; username: string; avatarUrl: string | null };
@@ -111,11 +121,7 @@ function Bubble(props: {
         )}
         {!head && <span className="sr-only">{author.username}: </span>}
         <MessageBody text={body} />
-        {status === 'pending' && (
-          <p className="mt-0.5 flex items-center gap-1 text-xs text-zinc-600 dark:text-zinc-400">
-            <ClockIcon width={12} height={12} /> Sending…
-          </p>
-        )}
+        {status === 'pending' && <PendingNote />}
         {status === 'failed' && props.clientMsgId && (
           <p className="mt-1 flex flex-wrap items-center gap-x-3 gap-y-1 text-xs text-red-700 dark:text-red-400" role="alert">
             <span className="inline-flex items-center gap-1">
