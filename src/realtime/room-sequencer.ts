@@ -113,8 +113,12 @@ export class RoomSequencer {
     }
     if (!this.timer && !this.filling) {
       this.timer = setTimeout(() => {
-        this.timer = null;
-        void this.fill(false);
+        // Timers run before pending I/O is read: let a busy loop read what the bus already
+        // brought before deciding the gap is real.
+        setImmediate(() => {
+          this.timer = null;
+          void this.fill(false);
+        });
       }, this.failedFills ? Math.min(5000, 250 * 2 ** (this.failedFills - 1)) : (this.deps.gapWaitMs ?? GAP_WAIT_MS));
       this.timer.unref();
     }
@@ -122,6 +126,7 @@ export class RoomSequencer {
 
   /** Fetches from the cursor until the gap is closed (or, with `toEnd`, until the end of the room). */
   private async fill(toEnd: boolean): Promise<void> {
+    if (!toEnd && this.pending.size === 0) return; // the bus closed the gap meanwhile
     if (this.filling) {
       this.fillAgain ||= toEnd;
       return;
