@@ -70,6 +70,7 @@ type BusEvent =
   | { t: 'p'; i: string; v: number; on: string[]; off: string[] }
   | { t: 'snap'; i: string }
   | { t: 'bye'; i: string }
+  | { t: 'ping'; i: string }
   | { t: 'mj' | 'ml'; i: string; r: string; u: User }
   | { t: 'rd'; i: string; u: string; r: string; s: number }
   | { t: 'end'; i: string; s: string };
@@ -99,6 +100,8 @@ export class RedisBroker implements Broker, HubRelay {
   private closing = false;
   private registered = false;
   private everSubscribed = false;
+  /** When our own liveness ping last came back through the subscriber connection. */
+  private lastSelfHeard = Date.now();
   private readonly channelAll: string;
 
   constructor(private readonly opts: RedisBrokerOptions) {
@@ -115,7 +118,8 @@ export class RedisBroker implements Broker, HubRelay {
       retryStrategy: (times) => Math.min(100 * times, 2000),
       connectionName: `${opts.prefix}cmd:${this.instanceId}`,
     };
-    this.redis = new Redis(opts.url, common);
+    // A command that gets no answer (a paused or unreachable Redis) fails instead of hanging.
+    this.redis = new Redis(opts.url, { ...common, commandTimeout: 3000 });
     this.sub = new Redis(opts.url, { ...common, autoResubscribe: false, connectionName: `${opts.prefix}sub:${this.instanceId}` });
     this.view = new ClusterPresence((roomId, userId, online) =>
       this.hub.broadcastEphemeral(roomId, { type: 'presence', roomId, userId, online }),
@@ -160,7 +164,7 @@ export class RedisBroker implements Broker, HubRelay {
   }
 
   status(): BrokerStatus {
-    if (this.up) return { kind: 'redis', healthy: true };
+    if (this.up && !this.outage) return { kind: 'redis', healthy: true };
     return { kind: 'redis', healthy: false, detail: `redis unavailable${this.outage ? `: ${this.outage.reason}` : ''}` };
   }
 
@@ -224,6 +228,7 @@ export class RedisBroker implements Broker, HubRelay {
       return;
     }
     for (const feed of this.feeds.values()) feed.subscribed = true;
+    this.lastSelfHeard = Date.now();
     const recovering = this.everSubscribed;
     this.everSubscribed = true;
     if (recovering) void this.recheckSessions();
@@ -391,7 +396,12 @@ export class RedisBroker implements Broker, HubRelay {
     } catch {
       return;
     }
-    if (!event || typeof event !== 'object' || event.i === this.instanceId) return;
+    if (!event || typeof event !== 'object') return;
+    if (event.i === this.instanceId) {
+      // Our own publications come back too: only the liveness ping matters.
+      if (event.t === 'ping') this.lastSelfHeard = Date.now();
+      return;
+    }
     try {
       this.apply(event);
     } catch (err) {
@@ -422,6 +432,8 @@ export class RedisBroker implements Broker, HubRelay {
         }
         return;
       }
+      case 'ping':
+        return;
       case 'snap':
         this.cancelBye(event.i);
         void this.loadPeer(event.i);
@@ -586,6 +598,7 @@ export class RedisBroker implements Broker, HubRelay {
         .set(`${p}hb:${this.instanceId}`, '1', 'PX', INSTANCE_TTL_MS)
         .sadd(`${p}instances`, this.instanceId)
         .smembers(`${p}instances`)
+        .publish(this.channelAll, JSON.stringify({ t: 'ping', i: this.instanceId }))
         .exec();
       const added = res?.[1]?.[1] === 1;
       if (added && this.registered) await this.rewritePresence(); // someone swept us while we were away
@@ -605,6 +618,14 @@ export class RedisBroker implements Broker, HubRelay {
       return;
     }
     if (this.sub.status === 'ready') {
+      // A subscriber connection that looks open but no longer hears the bus (a half-open TCP
+      // connection) is replaced: reconnecting subscribes again and catches up from Postgres.
+      if (Date.now() - this.lastSelfHeard > 3 * HEARTBEAT_MS) {
+        this.degraded('subscriber connection stopped receiving');
+        this.lastSelfHeard = Date.now();
+        this.sub.disconnect(true);
+        return;
+      }
       for (const [roomId, feed] of this.feeds) {
         if (feed.subscribed) continue;
         await this.subscribeFeed(roomId, feed);
