@@ -212,11 +212,16 @@ export class RedisBroker implements Broker, HubRelay {
     await this.beat();
     // Others may have dropped us meanwhile: publish our presence afresh.
     await this.rewritePresence();
+    this.publishUnsent();
+    this.maybeRecovered();
+  }
+
+  /** The newest message of each room whose publication failed goes out again: peers see the jump and fill. */
+  private publishUnsent(): void {
     for (const [roomId, message] of this.unsent) {
       this.unsent.delete(roomId);
       this.publishMessage(message);
     }
-    this.maybeRecovered();
   }
 
   private async subscriberReady(): Promise<void> {
@@ -612,6 +617,7 @@ export class RedisBroker implements Broker, HubRelay {
         if ((await this.redis.srem(`${p}instances`, id)) === 1) await this.redis.del(`${p}pres:${id}`, `${p}presv:${id}`);
       }
       for (const id of this.view.knownInstances()) if (id !== this.instanceId && !peers.includes(id) && !this.byeTimers.has(id)) this.dropPeer(id);
+      this.publishUnsent();
       this.maybeRecovered();
     } catch (err) {
       this.degraded(`heartbeat failed: ${(err as Error).message}`);
