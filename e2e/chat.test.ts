@@ -120,6 +120,19 @@ describe.skipIf(reason !== null)('RtChat in the browser', () => {
     await panel.locator(`[data-username="${bobName}"][data-online="true"]`).waitFor();
   });
 
+  it('switches to the dark theme, remembers it, and stays readable', async () => {
+    await alice.getByRole('radio', { name: 'Dark theme' }).click();
+    await expect(alice.evaluate(() => document.documentElement.classList.contains('dark'))).resolves.toBe(true);
+    await alice.reload();
+    await body(alice, 'Thanks Alice').waitFor();
+    await expect(alice.evaluate(() => document.documentElement.classList.contains('dark'))).resolves.toBe(true);
+    await expect(alice.getByRole('radio', { name: 'Dark theme' }).getAttribute('aria-checked')).resolves.toBe('true');
+    await screenshot(alice, 'room-desktop-dark');
+    await expect(axeViolations(alice)).resolves.toEqual([]);
+    await alice.getByRole('radio', { name: 'Light theme' }).click();
+    await expect(alice.evaluate(() => document.documentElement.classList.contains('dark'))).resolves.toBe(false);
+  });
+
   it('shows markup in a message as text, never running it', async () => {
     const evil = '<img src=x onerror=alert(1)> <script>alert(2)</script> javascript:alert(3)';
     await sendChat(alice, evil);

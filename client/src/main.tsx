@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
+import { ErrorBoundary } from './components/ErrorBoundary';
 import './index.css';
 import { applyTheme, loadTheme, watchSystemTheme } from './lib/theme';
 import { useStore } from './store';
@@ -12,6 +13,8 @@ watchSystemTheme(() => useStore.getState().theme);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App />
+    <ErrorBoundary>
+      <App />
+    </ErrorBoundary>
   </StrictMode>,
 );
