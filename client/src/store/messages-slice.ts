@@ -28,14 +28,26 @@ export interface MessagesSlice {
 
 const EMPTY: Timeline = { messages: [], loaded: false, hasMore: true, loadingOlder: false };
 
+/**
+ * Rooms that are not on screen keep only their latest messages: a busy room in the sidebar does
+ * not grow without bound. Past this many, the oldest are dropped down to KEEP_IN_BACKGROUND (they
+ * are paged in again over HTTP when the room is read).
+ */
+export const MAX_IN_BACKGROUND = 300;
+export const KEEP_IN_BACKGROUND = 200;
+
 export const createMessagesSlice: StateCreator<Store, [], [], MessagesSlice> = (set, get) => ({
   timelines: {},
   receiveMessages: (roomId, incoming) => {
     if (incoming.length === 0) return;
     const s = get();
     const me = s.user?.id;
-    const timeline = s.timelines[roomId] ?? EMPTY;
-    const messages = mergeMessages(timeline.messages, incoming);
+    let timeline = s.timelines[roomId] ?? EMPTY;
+    let messages = mergeMessages(timeline.messages, incoming);
+    if (messages.length > MAX_IN_BACKGROUND && s.activeRoomId !== roomId) {
+      messages = messages.slice(-KEEP_IN_BACKGROUND);
+      timeline = { ...timeline, hasMore: true };
+    }
 
     let rooms = s.rooms;
     const room = s.rooms[roomId];
@@ -69,7 +81,8 @@ export const createMessagesSlice: StateCreator<Store, [], [], MessagesSlice> = (
         : s.typing;
 
     set({
-      timelines: messages === timeline.messages ? s.timelines : { ...s.timelines, [roomId]: { ...timeline, messages } },
+      timelines:
+        s.timelines[roomId] && messages === timeline.messages ? s.timelines : { ...s.timelines, [roomId]: { ...timeline, messages } },
       rooms,
       outbox: outbox.length === s.outbox.length ? s.outbox : outbox,
       typing,

@@ -97,6 +97,21 @@ describe('receiving messages', () => {
   });
 });
 
+describe('rooms in the background', () => {
+  it('keep only their latest messages, and can page the rest in again', () => {
+    const many = Array.from({ length: 350 }, (_, i) => msg(i + 1));
+    store.getState().setActiveRoom('r2');
+    store.getState().receiveMessages('r1', many);
+    const t = store.getState().timelines.r1!;
+    expect(t.messages).toHaveLength(200);
+    expect(t.messages[0]!.seq).toBe(151);
+    expect(t.hasMore).toBe(true);
+    // The room on screen keeps everything.
+    store.getState().receiveMessages('r2', many.map((m) => ({ ...m, roomId: 'r2' })));
+    expect(store.getState().timelines.r2!.messages).toHaveLength(350);
+  });
+});
+
 describe('history pages', () => {
   it('loads the latest page and keeps newer live messages', () => {
     store.getState().receiveMessages('r1', [msg(60), msg(61)]);
