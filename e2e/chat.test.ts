@@ -183,7 +183,7 @@ describe.skipIf(reason !== null)('RtChat in the browser', () => {
   it('loads older pages as you scroll up, keeps your place, and keeps the DOM small', async () => {
     const name = `History ${Date.now().toString(36)}`;
     const roomId = await createRoom(alice, name);
-    const total = 400;
+    const total = 300;
     await alice.evaluate(
       async ({ roomId, total }) => {
         for (let i = 1; i <= total; i++) {
@@ -244,7 +244,7 @@ describe.skipIf(reason !== null)('RtChat in the browser', () => {
     await bob.getByTestId('jump-to-latest').filter({ hasText: '1 new message' }).waitFor();
     await bob.getByTestId('jump-to-latest').click();
     await body(bob, 'news while you read old stuff').waitFor();
-  });
+  }, 180_000);
 
   it('delivers messages written offline exactly once when the connection returns', async () => {
     await roomItem(alice, lobby).click();
