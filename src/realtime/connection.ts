@@ -82,7 +82,14 @@ function flushAll(): void {
   flushScheduled = false;
   const batch = dirty;
   dirty = [];
-  for (const conn of batch) conn.flush();
+  for (const conn of batch) {
+    // One socket's failure must not hold back the others' frames.
+    try {
+      conn.flush();
+    } catch (err) {
+      conn.socket.terminate();
+    }
+  }
 }
 
 function markDirty(conn: Connection): void {

@@ -50,12 +50,15 @@ export function createMessagesRepository(db: Executor) {
      */
     async insertMany(items: (NewMessage & { roomId: string })[]): Promise<InsertedRow[]> {
       if (!items.length) return [];
-      const values = sql.join(
-        items.map((m, i) => sql`(${m.roomId}::uuid, ${m.authorId}::uuid, ${m.clientMsgId}::text, ${m.body}::text, ${i}::int)`),
-        sql`, `,
-      );
+      // One JSON parameter for the whole batch: the statement (and its plan) has the same shape
+      // whatever the batch size, where a VALUES list of 5 parameters per row took longer to plan
+      // than to run.
+      const input = JSON.stringify(items.map((m, i) => ({ r: m.roomId, a: m.authorId, c: m.clientMsgId, b: m.body, o: i })));
       const result = await db.execute(sql`
-        WITH input (room_id, author_id, client_msg_id, body, ord) AS (VALUES ${values}),
+        WITH input AS (
+          SELECT x.r AS room_id, x.a AS author_id, x.c AS client_msg_id, x.b AS body, x.o AS ord
+          FROM json_to_recordset(${input}::json) AS x(r uuid, a uuid, c text, b text, o int)
+        ),
         ok AS (
           SELECT i.* FROM input i
           JOIN room_members rm ON rm.room_id = i.room_id AND rm.user_id = i.author_id
