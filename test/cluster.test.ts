@@ -284,7 +284,18 @@ describe.skipIf(!enabled)('several instances through Redis (needs TEST_REDIS_URL
     await xc.next((f) => f.type === 'message' && (f.message as Message).clientMsgId === 'after-leave');
     expect(zb.frames.some((f) => f.type === 'message' && (f.message as Message).clientMsgId === 'after-leave')).toBe(false);
 
-    await Promise.all([xa.close(), xc.close(), zb.close()]);
+    // A room created over HTTP on A by a user whose socket is on B: B counts them online there.
+    const owner = await register(instances[0]!);
+    const ownerOnB = await WsClient.connect(instances[1]!.wsUrl, owner.token);
+    await sleep(200);
+    const created = await api<{ room: { id: string } }>(instances[0]!, 'POST', '/api/rooms', owner.token, { name: uniqueName('room') });
+    const newRoom = created.body.room.id;
+    expect((await api(instances[2]!, 'POST', `/api/rooms/${newRoom}/join`, x.token)).status).toBe(200);
+    await sleep(200);
+    const onC = await xc.subscribe(newRoom);
+    expect([...(onC.online as string[])].sort()).toEqual([owner.user.id, x.user.id].sort());
+
+    await Promise.all([xa.close(), xc.close(), zb.close(), ownerOnB.close()]);
   }, 30_000);
 
   it('logout on one instance closes the same session on another with 4001, and only that session', async () => {

@@ -113,7 +113,9 @@ const roomsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description: description.trim(),
         isPrivate,
       });
-      hub.presence.joined(request.auth!.user.id, room.id);
+      // The owner is the first member (nobody is subscribed yet); other instances holding the
+      // owner's sockets count them online in the new room too.
+      hub.memberJoined(room.id, request.auth!.user);
       return reply.code(201).send({ room: toRoom(room), ...(room.isPrivate ? { inviteCode: room.inviteCode } : {}) });
     },
   );
