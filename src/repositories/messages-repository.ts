@@ -19,6 +19,9 @@ export interface InsertedRow {
   created_at: Date | string;
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const wellFormed = (s: string): string => s.replace(LONE_SURROGATE, '\uFFFD');
+
 export function createMessagesRepository(db: Executor) {
   const withAuthor = () =>
     db
@@ -53,7 +56,11 @@ export function createMessagesRepository(db: Executor) {
       // One JSON parameter for the whole batch: the statement (and its plan) has the same shape
       // whatever the batch size, where a VALUES list of 5 parameters per row took longer to plan
       // than to run.
-      const input = JSON.stringify(items.map((m, i) => ({ r: m.roomId, a: m.authorId, c: m.clientMsgId, b: m.body, o: i })));
+      // Lone surrogates become U+FFFD, as they would in a UTF-8 parameter (JSON would carry them
+      // as \uD800 escapes, which Postgres refuses, failing the whole batch).
+      const input = JSON.stringify(
+        items.map((m, i) => ({ r: m.roomId, a: m.authorId, c: wellFormed(m.clientMsgId), b: wellFormed(m.body), o: i })),
+      );
       const result = await db.execute(sql`
         WITH input AS (
           SELECT x.r AS room_id, x.a AS author_id, x.c AS client_msg_id, x.b AS body, x.o AS ord
