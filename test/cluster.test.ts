@@ -347,8 +347,10 @@ describe.skipIf(!enabled)('several instances through Redis (needs TEST_REDIS_URL
     for (const c of clients) expect(seqsOf(c.frames, roomId)).toEqual(range(1, total));
 
     // One warning and one recovery line per instance, not one per message.
+    const linesOf = (k: number) => instances[k]!.log.slice(logBefore[k]);
+    await waitFor(() => instances.every((_, k) => linesOf(k).some((l) => l.includes('Redis is back'))), 10_000, 'recovery logged');
     for (const [k, inst] of instances.entries()) {
-      const lines = inst.log.slice(logBefore[k]);
+      const lines = linesOf(k);
       const down = lines.filter((l) => l.includes('Redis unavailable')).length;
       const back = lines.filter((l) => l.includes('Redis is back')).length;
       expect(down, inst.name).toBeGreaterThanOrEqual(1);
