@@ -3,7 +3,8 @@
  * directory, and Debian's Chromium driven by playwright-core (never a downloaded browser).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -189,9 +190,7 @@ export async function sendChat(page: Page, text: string): Promise<void> {
 
 /** Runs axe-core in the page (its source injected) and returns serious and critical violations. */
 export async function axeViolations(page: Page): Promise<Array<{ id: string; impact: string | null; help: string; nodes: string[] }>> {
-  const { createRequire } = await import('node:module');
-  const require = createRequire(import.meta.url);
-  const source: string = (await import('node:fs')).readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+  const source = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
   // evaluate() runs outside the page's CSP (which rightly forbids inline scripts).
   await page.evaluate(source);
   return page.evaluate(async () => {

@@ -4,7 +4,7 @@ import { newClientMsgId } from './id';
 import { loadOutbox, saveOutbox, sendable, type OutboxItem } from './outbox';
 import { ReconnectingSocket, type SocketLike, type SocketStatus } from './socket';
 import { lastSeqOf } from './timeline';
-import type { Message, ServerFrame, User } from './wire';
+import type { Message, Room, ServerFrame, User } from './wire';
 
 /**
  * The bridge between the socket and the store: subscriptions with resume, the outbox, read
@@ -368,7 +368,7 @@ export async function refreshRooms(): Promise<void> {
 }
 
 /** After creating or joining a room. */
-export function roomJoined(room: Parameters<ReturnType<typeof get>['addRoom']>[0], inviteCode?: string): void {
+export function roomJoined(room: Room, inviteCode?: string): void {
   get().addRoom(room, inviteCode);
   subscribe(room.id);
 }
