@@ -95,6 +95,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   const app = Fastify({
     logger: options.logger ?? { level: config.logLevel },
     trustProxy: config.trustProxy,
+    // Opening the embedded database (and migrating it) can take a while on a busy machine.
+    pluginTimeout: 120_000,
     bodyLimit: 64 * 1024,
     // Ids in URLs are short; anything huge is garbage.
     routerOptions: { maxParamLength: 200 },

@@ -205,7 +205,7 @@ export class WsClient {
       }
     }
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for a frame; got ${JSON.stringify(this.frames.slice(-5))}`)), timeoutMs);
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for a frame; last ones: ${this.frames.slice(-5).map((f) => JSON.stringify(f).slice(0, 200)).join(' | ')}`)), timeoutMs);
       this.waiters.push({
         pred,
         from: this.frames.length,

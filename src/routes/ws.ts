@@ -13,7 +13,6 @@ import {
   type ClientFrame,
   type ClientFrameType,
   type ErrorCode,
-  type Message,
   type ReadFrame,
   type SubscribeFrame,
   type TypingFrame,
@@ -22,12 +21,31 @@ import {
 import { AppError, errors } from '../lib/errors.js';
 import { TokenBucket } from '../lib/rate-limiter.js';
 import { charLength, hasForbiddenControl } from '../lib/text.js';
-import { Connection } from '../realtime/connection.js';
+import { Connection, SLOW_SOCKET_GRACE_MS } from '../realtime/connection.js';
 
 /** Frames of any kind a connection may send per second (and burst) before it is closed as flooding. */
 const FRAME_RATE_PER_SEC = 100;
 const FRAME_BURST = 300;
 const MAX_SUBSCRIPTIONS = 1000;
+/** Messages per replay page on subscribe with sinceSeq. */
+const REPLAY_PAGE = 100;
+
+/**
+ * Waits until the socket has drained below the soft bound (the coalesced writes of this turn are
+ * flushed first). False when the socket closed, or stayed backed up too long and was closed.
+ */
+async function roomToWrite(conn: Connection, softBufferBytes: number): Promise<boolean> {
+  const deadline = Date.now() + SLOW_SOCKET_GRACE_MS;
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    if (conn.closed) return false;
+    if (conn.socket.bufferedAmount <= softBufferBytes) return true;
+    if (Date.now() > deadline) {
+      conn.close(CLOSE.TOO_SLOW, 'too slow to keep up; reconnect and resume');
+      return false;
+    }
+  }
+}
 
 const checkers = Object.fromEntries(
   Object.entries(CLIENT_FRAME_SCHEMAS).map(([type, schema]) => [type, TypeCompiler.Compile(schema)]),
@@ -102,29 +120,34 @@ export default async function wsRoutes(app: FastifyInstance): Promise<void> {
       if (!access || (!access.role && access.room.isPrivate)) throw errors.roomNotFound();
       if (!access.role) throw errors.notAMember();
       const lastSeq = Number(access.room.lastSeq);
-      let replay: Message[] = [];
-      let recovered = true;
-      if (sinceSeq !== undefined && sinceSeq < lastSeq) {
-        if (lastSeq - sinceSeq > config.limits.recoveryMaxMessages) recovered = false;
-        else replay = (await repos.messages.page({ roomId, after: sinceSeq, limit: config.limits.recoveryMaxMessages })).messages;
+      const recovered = sinceSeq === undefined || lastSeq - sinceSeq <= config.limits.recoveryMaxMessages;
+      const current = () => !conn.closed && conn.subs.get(roomId) === sub;
+      if (!current()) return; // closed or unsubscribed meanwhile
+      conn.send({ type: 'subscribed', roomId, lastSeq, recovered, online: hub.presence.onlineIn(roomId) });
+      // Replay what was missed up to lastSeq, a page at a time and paced by the socket, so a large
+      // resume never floods a healthy client past the buffer bound; newer messages are buffered.
+      let sent = recovered && sinceSeq !== undefined ? sinceSeq : lastSeq;
+      while (sent < lastSeq) {
+        const page = await repos.messages.page({ roomId, after: sent, limit: REPLAY_PAGE });
+        if (!current()) return;
+        for (const m of page.messages) {
+          if (m.seq <= sent) continue;
+          conn.sendDurable(JSON.stringify({ type: 'message', message: m }));
+          sent = m.seq;
+        }
+        if (!page.hasMore || !page.messages.length || !(await roomToWrite(conn, limits.softBufferBytes))) break;
+        if (!current()) return;
       }
-      if (conn.closed || conn.subs.get(roomId) !== sub) return; // closed or unsubscribed meanwhile
-      let high = lastSeq;
-      for (const m of replay) if (m.seq > high) high = m.seq;
-      conn.send({ type: 'subscribed', roomId, lastSeq: high, recovered, online: hub.presence.onlineIn(roomId) });
-      let sent = sinceSeq ?? lastSeq;
-      if (!recovered) sent = lastSeq;
-      for (const m of replay) {
-        if (m.seq <= sent) continue;
-        conn.sendDurable(JSON.stringify({ type: 'message', message: m }));
-        sent = m.seq;
+      while (sub.buffer.length) {
+        const chunk = sub.buffer.splice(0, REPLAY_PAGE);
+        for (const b of chunk) {
+          if (b.seq <= sent) continue;
+          conn.sendDurable(b.json);
+          sent = b.seq;
+        }
+        if (sub.buffer.length && !(await roomToWrite(conn, limits.softBufferBytes))) return;
+        if (!current()) return;
       }
-      for (const b of sub.buffer) {
-        if (b.seq <= sent) continue;
-        conn.sendDurable(b.json);
-        sent = b.seq;
-      }
-      sub.buffer = [];
       sub.lastSeq = Math.max(sent, lastSeq);
       sub.live = true;
     } catch (err) {
