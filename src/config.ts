@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { LIMITS } from './protocol-constants.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -60,7 +61,7 @@ type Env = Record<string, string | undefined>;
 
 export const DEFAULT_LIMITS: Limits = {
   wsMaxFrameBytes: 64 * 1024,
-  messageMaxChars: 4000,
+  messageMaxChars: LIMITS.MESSAGE_MAX_CHARS,
   sendRatePerSec: 10,
   sendBurst: 20,
   loginMaxFailures: 5,

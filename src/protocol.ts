@@ -7,15 +7,8 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 export const PROTOCOL_VERSION = 1 as const;
 
-/** Close codes used on /ws. */
-export const CLOSE = {
-  GOING_AWAY: 1001,
-  TOO_BIG: 1009,
-  SESSION_ENDED: 4001,
-  POLICY: 4008,
-  TOO_SLOW: 4009,
-} as const;
-export type CloseCode = (typeof CLOSE)[keyof typeof CLOSE];
+export { CLOSE, LIMITS, USERNAME_PATTERN, type CloseCode } from './protocol-constants.js';
+import { LIMITS, USERNAME_PATTERN } from './protocol-constants.js';
 
 /** Stable error codes, shared by HTTP errors and `error` frames. */
 export const ERROR_CODES = [
@@ -50,7 +43,7 @@ export const Timestamp = Type.String({ format: 'date-time' });
 /** Printable ASCII without spaces: UUIDs, ULIDs, nanoids all fit. */
 export const ClientMsgId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[\\x21-\\x7E]+$' });
 export const Seq = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
-export const Username = Type.String({ minLength: 3, maxLength: 24, pattern: '^[A-Za-z0-9_]+$' });
+export const Username = Type.String({ minLength: LIMITS.USERNAME_MIN, maxLength: LIMITS.USERNAME_MAX, pattern: USERNAME_PATTERN });
 
 // ---------------------------------------------------------------------------------------------
 // Objects

@@ -1,15 +1,14 @@
 import { hash, verify } from '@node-rs/argon2';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { AuthResponse, ErrorBody, User, Username } from '../protocol.js';
+import { AuthResponse, ErrorBody, LIMITS, User, Username } from '../protocol.js';
 import { AppError, errors } from '../lib/errors.js';
 import { toUser } from '../repositories/mappers.js';
 import { SESSION_COOKIE } from '../plugins/auth.js';
 
 /** argon2id with OWASP's minimum: 19 MiB, 2 iterations, 1 lane. */
 const ARGON2 = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
-const PASSWORD_MIN = 8;
-const PASSWORD_MAX = 256;
+const { PASSWORD_MIN, PASSWORD_MAX } = LIMITS;
 
 const errorResponses = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, ErrorBody]));
 

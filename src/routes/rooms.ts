@@ -8,6 +8,7 @@ import {
   RoomListResponse,
   RoomResponse,
   Seq,
+  LIMITS,
   UUID_PATTERN,
 } from '../protocol.js';
 import { AppError, errors } from '../lib/errors.js';
@@ -18,11 +19,10 @@ import type { RoomAccess } from '../repositories/rooms-repository.js';
 const errorResponses = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, ErrorBody]));
 export const RoomParams = Type.Object({ roomId: Id });
 
-const NAME_MAX = 64;
+const { ROOM_NAME_MAX: NAME_MAX, ROOM_DESCRIPTION_MAX: DESCRIPTION_MAX } = LIMITS;
 const UUID = new RegExp(UUID_PATTERN);
 /** Exactly what Date#toISOString writes for years 0000-9999. */
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const DESCRIPTION_MAX = 500;
 
 /** Opaque cursors: base64url JSON, checked on the way back in. */
 export function encodeCursor(value: unknown): string {

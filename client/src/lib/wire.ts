@@ -26,18 +26,9 @@ export type {
   User,
 } from '../../../src/protocol';
 
-/** Close codes on /ws (PROTOCOL.md); mirrors CLOSE in src/protocol.ts without importing its runtime. */
-export const CLOSE = {
-  GOING_AWAY: 1001,
-  TOO_BIG: 1009,
-  SESSION_ENDED: 4001,
-  POLICY: 4008,
-  TOO_SLOW: 4009,
-} as const;
+import { CLOSE, LIMITS, USERNAME_PATTERN as USERNAME_SOURCE } from '../../../src/protocol-constants';
 
-export const MAX_MESSAGE_LENGTH = 4000;
-export const USERNAME_PATTERN = /^[A-Za-z0-9_]{3,24}$/;
-export const PASSWORD_MIN = 8;
-export const PASSWORD_MAX = 256;
-export const ROOM_NAME_MAX = 64;
-export const ROOM_DESCRIPTION_MAX = 500;
+export { CLOSE };
+export const MAX_MESSAGE_LENGTH = LIMITS.MESSAGE_MAX_CHARS;
+export const USERNAME_PATTERN = new RegExp(USERNAME_SOURCE.replace('+$', `{${LIMITS.USERNAME_MIN},${LIMITS.USERNAME_MAX}}$`));
+export const { PASSWORD_MIN, PASSWORD_MAX, ROOM_NAME_MAX, ROOM_DESCRIPTION_MAX } = LIMITS;

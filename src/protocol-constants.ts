@@ -1,0 +1,27 @@
+/**
+ * Plain constants of the wire contract, with no runtime dependencies, so the browser app can
+ * import them as values (src/protocol.ts re-exports them next to the TypeBox schemas).
+ */
+
+/** Close codes used on /ws. */
+export const CLOSE = {
+  GOING_AWAY: 1001,
+  TOO_BIG: 1009,
+  SESSION_ENDED: 4001,
+  POLICY: 4008,
+  TOO_SLOW: 4009,
+} as const;
+export type CloseCode = (typeof CLOSE)[keyof typeof CLOSE];
+
+/** Field limits that both sides check (the server is the authority). */
+export const LIMITS = {
+  USERNAME_MIN: 3,
+  USERNAME_MAX: 24,
+  PASSWORD_MIN: 8,
+  PASSWORD_MAX: 256,
+  ROOM_NAME_MAX: 64,
+  ROOM_DESCRIPTION_MAX: 500,
+  /** The default of MESSAGE_MAX_CHARS. */
+  MESSAGE_MAX_CHARS: 4000,
+} as const;
+export const USERNAME_PATTERN = '^[A-Za-z0-9_]+$';
