@@ -43,11 +43,11 @@ const SCRIPTS = {
 const CFG = QUICK
   ? {
       reps: 2,
-      fanout: { subscribers: 300, samplers: 30, senders: 10, gens: 1, steps: [200], stepMs: 1000, warmMs: 300 },
-      durable: { senders: 200, rooms: 20, gens: 1, steps: [2000], naiveSteps: [1000], stepMs: 1000, warmMs: 300 },
-      idle: { conns: 1000, gens: 1, reps: 1, settleMs: 700 },
-      history: { messages: 50_000, requests: 200 },
-      storm: { subs: 400, rooms: 4, rate: 40, gens: 1, beforeMs: 500, catchUpMs: 1000, afterMs: 500 },
+      fanout: { subscribers: 200, samplers: 20, senders: 10, gens: 1, steps: [60, 150], stepMs: 600, warmMs: 150 },
+      durable: { senders: 100, rooms: 10, gens: 1, steps: [1500], naiveSteps: [800], stepMs: 700, warmMs: 150, waitAcksMs: 800 },
+      idle: { conns: 1000, gens: 1, reps: 1, settleMs: 400 },
+      history: { messages: 20_000, requests: 100 },
+      storm: { subs: 200, rooms: 4, rate: 40, gens: 1, beforeMs: 200, catchUpMs: 800, afterMs: 200 },
     }
   : {
       reps: 3,
@@ -313,7 +313,7 @@ async function durableOne(kind) {
         for (const rate of kind === 'rtchat' ? c.steps : c.naiveSteps) {
           srv.cpuMs();
           const res = await Promise.all(
-            gens.map((g) => g.ask({ cmd: 'run', rate: rate / gens.length, ms: c.stepMs, warmMs: c.warmMs, waitAcksMs: 3000 })),
+            gens.map((g) => g.ask({ cmd: 'run', rate: rate / gens.length, ms: c.stepMs, warmMs: c.warmMs, waitAcksMs: c.waitAcksMs ?? 3000 })),
           );
           const serverCpuMs = srv.cpuMs();
           const windowS = res[0].windowMs / 1000;
@@ -338,7 +338,8 @@ async function durableOne(kind) {
         const ok = steps.filter((s) => s.p99 < 25 && s.storedPerSec >= 0.9 * s.offered && s.errors === 0);
         const best = ok.length ? ok.reduce((a, b) => (b.storedPerSec > a.storedPerSec ? b : a)) : null;
         const max = steps.reduce((a, b) => (b.storedPerSec > a.storedPerSec ? b : a));
-        reps.push({ headlinePerSec: best?.storedPerSec ?? 0, headlineP99: best?.p99 ?? null, maxPerSec: max.storedPerSec, maxP99: max.p99, steps });
+        // No step under the bound: the p99 reported is that of the lightest step, the best it did.
+        reps.push({ headlinePerSec: best?.storedPerSec ?? 0, headlineP99: best?.p99 ?? steps[0]?.p99 ?? null, maxPerSec: max.storedPerSec, maxP99: max.p99, steps });
       }
       return reps;
     });
@@ -360,8 +361,9 @@ async function durable() {
     maxPerSec: median(rt.map((r) => r.maxPerSec)),
     naivePerSec: naiveMax.median,
     ratioVsNaive: round(perSec.median / naiveMax.median, 2),
+    maxRatioVsNaive: round(median(rt.map((r) => r.maxPerSec)) / naiveMax.median, 2),
     definition:
-      'perSec: highest stored messages/s at a step with send->ack p99 < 25 ms; naivePerSec: the naive path at saturation (its best, whatever the latency)',
+      'perSec: highest stored messages/s at a step with send->ack p99 < 25 ms (p99AckMs: at that step, or at the lightest step when none was under 25 ms); naivePerSec: the naive path at saturation (its best, whatever the latency); maxRatioVsNaive: saturation throughput against saturation throughput',
     spread: { rtchat: perSec, p99AckMs: p99, naive: naiveMax },
     config: CFG.durable,
     runs: { rtchat: rt, naive },
@@ -561,7 +563,17 @@ function table(r) {
       '>= 10x naive',
       d.ratioVsNaive >= 10 && d.p99AckMs < 25 ? 'yes' : 'no',
     ]);
-    rows.push(['durable: send->ack p99 ms', fmt(d.p99AckMs, 1), range(d.spread.p99AckMs, 1), '-', '-', '-', '< 25 ms', d.p99AckMs < 25 ? 'yes' : 'no']);
+    rows.push(['durable: send->ack p99 ms', fmt(d.p99AckMs, 1), range(d.spread.p99AckMs, 1), '-', '-', '-', '< 25 ms', d.p99AckMs < 25 && d.perSec > 0 ? 'yes' : 'no']);
+    rows.push([
+      'durable: saturation msgs/s (any latency)',
+      fmt(d.maxPerSec),
+      '-',
+      `naive ${fmt(d.naivePerSec)}`,
+      '-',
+      `${fmt(d.maxRatioVsNaive, 1)}x naive`,
+      '(for information)',
+      '-',
+    ]);
   }
   if (r.idle) {
     const i = r.idle;
