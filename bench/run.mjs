@@ -8,7 +8,7 @@
  * Postgres when BENCH_DATABASE_URL is set (its database is dropped and recreated), else embedded.
  */
 import { execSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   ROOT,
@@ -645,15 +645,29 @@ async function main() {
     await shared.db.cleanup();
   }
   results.durationS = Math.round((Date.now() - started) / 1000);
-  const ok = Object.fromEntries(Object.entries(results).filter(([, v]) => !(v && v.error)));
-  const out = table(ok);
-  console.log(`\n${out}\n`);
-  console.log(`(median of ${CFG.reps} repetitions; spread = min-max; ${info.database}; ${results.durationS} s)`);
-  results.table = out;
   const dir = path.join(ROOT, 'bench/results');
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, QUICK ? 'latest-quick.json' : 'latest.json');
-  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  // --only re-measures some scenarios: the others keep their figures from the previous run.
+  let merged = results;
+  if (only && existsSync(file)) {
+    try {
+      const previous = JSON.parse(readFileSync(file, 'utf8'));
+      if (previous.quick === QUICK && !only.some((name) => results[name])) merged = previous; // nothing ran: re-render
+      else if (previous.quick === QUICK) {
+        merged = { ...previous, ...results, updated: { ...(previous.updated ?? {}) } };
+        for (const name of only) if (results[name]) merged.updated[name] = results.startedAt;
+      }
+    } catch {
+      /* unreadable: start over */
+    }
+  }
+  const ok = Object.fromEntries(Object.entries(merged).filter(([, v]) => !(v && v.error)));
+  const out = table(ok);
+  console.log(`\n${out}\n`);
+  console.log(`(median of ${CFG.reps} repetitions; spread = min-max; ${info.database}; ${results.durationS} s)`);
+  merged.table = out;
+  writeFileSync(file, `${JSON.stringify(merged, null, 2)}\n`);
   log(`wrote ${path.relative(ROOT, file)}`);
   process.exit(0);
 }
