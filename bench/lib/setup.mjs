@@ -153,7 +153,9 @@ function portBusy(port) {
 /** Starts one server process pinned to the server core; resolves when it answers. */
 export async function startServer(name, { port, env = {}, script }) {
   if (await portBusy(port)) throw new Error(`port ${port} is already in use (a leftover server?); free it and run again`);
-  const args = [process.execPath, '--expose-gc', '--require', GC_PRELOAD, script];
+  // BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") goes to RtChat's node.
+  const extra = name === 'rtchat' ? (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean) : [];
+  const args = [process.execPath, '--expose-gc', '--require', GC_PRELOAD, ...extra, script];
   const [cmd, argv] = pinned(SERVER_CPU, args);
   const proc = spawn(cmd, argv, {
     cwd: ROOT,
