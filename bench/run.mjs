@@ -43,7 +43,7 @@ const SCRIPTS = {
 const CFG = QUICK
   ? {
       reps: 2,
-      fanout: { subscribers: 200, samplers: 20, senders: 10, gens: 1, steps: [60, 150], stepMs: 600, warmMs: 150 },
+      fanout: { subscribers: 200, samplers: 20, senders: 10, gens: 1, steps: [100, 400], stepMs: 600, warmMs: 150 },
       durable: { senders: 100, rooms: 10, gens: 1, steps: [1500], naiveSteps: [800], stepMs: 700, warmMs: 150, waitAcksMs: 800 },
       idle: { conns: 1000, gens: 1, reps: 1, settleMs: 400 },
       history: { messages: 20_000, requests: 100 },
