@@ -113,21 +113,26 @@ export function createMessagesRepository(db: Executor) {
     },
 
     /** A page of history in ascending seq order; `before`/`after` are exclusive seq bounds. */
-    async page(input: { roomId: string; before?: number; after?: number; limit: number }): Promise<{ messages: Message[]; hasMore: boolean }> {
+    /**
+     * A page of history in ascending seq order; `before`/`after` are exclusive seq bounds. With
+     * `readerId`, only rows the reader may see (a member of the room): one query instead of a
+     * membership check plus the page; an empty answer then needs the caller to tell why.
+     */
+    async page(input: { roomId: string; before?: number; after?: number; limit: number; readerId?: string }): Promise<{ messages: Message[]; hasMore: boolean }> {
       const take = input.limit + 1;
-      if (input.after !== undefined) {
-        const rows = await withAuthor()
-          .where(and(eq(messages.roomId, input.roomId), gt(messages.seq, input.after)))
-          .orderBy(asc(messages.seq))
-          .limit(take);
-        return { messages: map(rows.slice(0, input.limit)), hasMore: rows.length > input.limit };
+      const conds = [eq(messages.roomId, input.roomId)];
+      if (input.after !== undefined) conds.push(gt(messages.seq, input.after));
+      else if (input.before !== undefined) conds.push(lt(messages.seq, input.before));
+      if (input.readerId) {
+        conds.push(sql`EXISTS (SELECT 1 FROM room_members rm WHERE rm.room_id = ${input.roomId}::uuid AND rm.user_id = ${input.readerId}::uuid)`);
       }
-      const cond =
-        input.before !== undefined
-          ? and(eq(messages.roomId, input.roomId), lt(messages.seq, input.before))
-          : eq(messages.roomId, input.roomId);
-      const rows = await withAuthor().where(cond).orderBy(desc(messages.seq)).limit(take);
-      return { messages: map(rows.slice(0, input.limit).reverse()), hasMore: rows.length > input.limit };
+      const ascending = input.after !== undefined;
+      const rows = await withAuthor()
+        .where(and(...conds))
+        .orderBy(ascending ? asc(messages.seq) : desc(messages.seq))
+        .limit(take);
+      const pageRows = rows.slice(0, input.limit);
+      return { messages: map(ascending ? pageRows : pageRows.reverse()), hasMore: rows.length > input.limit };
     },
   };
 }
