@@ -23,7 +23,10 @@ import { TokenBucket } from '../lib/rate-limiter.js';
 import { charLength, hasForbiddenControl } from '../lib/text.js';
 import { Connection, SLOW_SOCKET_GRACE_MS } from '../realtime/connection.js';
 
-/** Frames of any kind a connection may send per second (and burst) before it is closed as flooding. */
+/**
+ * Frames of any kind a connection may send per second (and burst) before it is closed as flooding;
+ * raised with the send limits so that allowed sends alone can never trip it.
+ */
 const FRAME_RATE_PER_SEC = 100;
 const FRAME_BURST = 300;
 const MAX_SUBSCRIPTIONS = 1000;
@@ -86,6 +89,9 @@ export default async function wsRoutes(app: FastifyInstance): Promise<void> {
     sendRatePerSec: config.limits.sendRatePerSec,
     sendBurst: config.limits.sendBurst,
   };
+
+  const frameRate = Math.max(FRAME_RATE_PER_SEC, 2 * config.limits.sendRatePerSec);
+  const frameBurst = Math.max(FRAME_BURST, 2 * config.limits.sendBurst);
 
   const reportFailure = (conn: Connection, err: unknown, ref: string | undefined): void => {
     if (err instanceof AppError) {
@@ -237,7 +243,7 @@ export default async function wsRoutes(app: FastifyInstance): Promise<void> {
     (socket: WebSocket, request: FastifyRequest) => {
       const auth = request.auth!;
       const conn = new Connection(socket, auth.user, auth.sessionId, limits);
-      const frameBucket = new TokenBucket(FRAME_RATE_PER_SEC, FRAME_BURST);
+      const frameBucket = new TokenBucket(frameRate, frameBurst);
       const chain = { tail: Promise.resolve() };
       let announced = false;
       let pending: [RawData, boolean][] | null = [];
