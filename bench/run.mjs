@@ -32,7 +32,7 @@ const repsArg = Number(argv.find((a) => a.startsWith('--reps='))?.slice(7));
 const want = (name) => !only || only.includes(name);
 const HARD_LIMIT_MS = (QUICK ? 3 : 40) * 60_000;
 
-const PORTS = { rtchat: 39101, ws: 39102, sio: 39103, naive: 39104 };
+const PORTS = { rtchat: 39101, ws: 39102, sio: 39103, naive: 39104, rtchat2: [39105, 39106] };
 const SCRIPTS = {
   rtchat: path.join(ROOT, 'dist/server.js'),
   ws: path.join(ROOT, 'bench/servers/baseline-ws.mjs'),
@@ -108,7 +108,11 @@ function split(specs, n) {
 
 async function initAll(gens, server, port, parts, tag) {
   const replies = await Promise.all(
-    gens.map((g, i) => g.ask({ cmd: 'init', server, port, conns: parts[i], localAddress: g.localAddress, tag: `${tag}${i}` }, 300_000)),
+    // `port` may list several instances: generator i connects to port[i % port.length].
+    gens.map((g, i) => {
+      const p = Array.isArray(port) ? port[i % port.length] : port;
+      return g.ask({ cmd: 'init', server, port: p, conns: parts[i], localAddress: g.localAddress, tag: `${tag}${i}` }, 300_000);
+    }),
   );
   const failed = replies.reduce((a, r) => a + r.failed, 0);
   if (failed) throw new Error(`${failed} connections failed (${replies.find((r) => r.firstError)?.firstError})`);
@@ -186,15 +190,75 @@ async function insertHistory(db, room, people, count) {
 }
 
 // ---------------------------------------------------------------- 1. fan-out
+/** Why the two-instance fan-out does not run here, or null when it does. */
+function twoInstanceSkip() {
+  if (!process.env.BENCH_DATABASE_URL?.trim()) return 'needs BENCH_DATABASE_URL (several instances share one Postgres)';
+  if (QUICK) return 'not in --quick (a second database and two more servers would push it past a minute)';
+  if (CFG.fanout.gens < 2) return 'needs at least two generators';
+  return null;
+}
+
+/**
+ * Two RtChat instances on one seeded database, talking through Redis (REDIS_PREFIX unique to
+ * this run, its keys deleted on stop), both pinned to the server core like the single instance.
+ * `srv` sums their CPU; `port` lists both, so half the generators connect to each.
+ */
+async function twoInstances() {
+  const db = await freshDatabase('_two');
+  const prefix = `rtchat-bench-${started}:`;
+  const instances = [];
+  try {
+    const seeded = await seedTag(db, 'fan');
+    await db.release();
+    const env = { ...rtchatEnv(db.env), REDIS_URL: 'redis://127.0.0.1:6379', REDIS_PREFIX: prefix };
+    for (const port of PORTS.rtchat2) instances.push(await startServer('rtchat', { port, script: SCRIPTS.rtchat, env }));
+    const stop = async () => {
+      await Promise.all(instances.map((s) => s.stop()));
+      await db.cleanup();
+      await dropRedisPrefix(prefix);
+    };
+    const srv = {
+      name: 'rtchat2',
+      port: PORTS.rtchat2,
+      cpuMs: () => instances.reduce((a, s) => a + s.cpuMs(), 0),
+      stop,
+    };
+    return { srv, ...seeded };
+  } catch (err) {
+    await Promise.all(instances.map((s) => s.stop()));
+    await db.cleanup();
+    await dropRedisPrefix(prefix);
+    throw err;
+  }
+}
+
+async function dropRedisPrefix(prefix) {
+  const { Redis } = await import('ioredis');
+  const r = new Redis('redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2000 });
+  try {
+    await r.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      if (keys.length) await r.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } catch (err) {
+    log(`could not clear Redis keys ${prefix}*: ${err?.message ?? err}`);
+  } finally {
+    r.disconnect();
+  }
+}
+
 /** Starts a server for the fan-out room and connects its clients; returns a ladder runner. */
 async function fanoutSetup(server, gens) {
   const c = CFG.fanout;
   let specs;
   let srv;
-  if (server === 'rtchat') {
-    const rt = await rtchatFor('fan');
+  if (server === 'rtchat' || server === 'rtchat2') {
+    const rt = server === 'rtchat' ? await rtchatFor('fan') : await twoInstances();
     const { people, roomIds } = rt;
-    srv = { ...rt.srv, stop: rt.release };
+    srv = server === 'rtchat' ? { ...rt.srv, stop: rt.release } : rt.srv;
     specs = people.map((p, i) => ({
       token: p.token,
       userId: p.userId,
@@ -207,7 +271,8 @@ async function fanoutSetup(server, gens) {
       role: i < c.senders ? 'send' : i < c.senders + c.samplers ? 'sample' : 'recv',
     }));
   }
-  const setup = await initAll(gens, server, srv.port, split(specs, gens.length), `f${server}`);
+  // Senders, samplers and receivers are dealt round-robin, so with two instances each gets half.
+  const setup = await initAll(gens, server === 'rtchat2' ? 'rtchat' : server, srv.port, split(specs, gens.length), `f${server}`);
   log(`fanout ${server}: ${specs.length} connections in ${Math.round(Math.max(...setup.map((r) => r.ms)))} ms`);
   return srv;
 }
@@ -249,12 +314,14 @@ async function fanoutLadder(server, srv, gens, rep) {
 }
 
 async function fanout() {
-  const servers = ['rtchat', 'ws', 'sio'];
-  const out = { rtchat: [], ws: [], sio: [] };
+  const skipTwo = twoInstanceSkip();
+  if (skipTwo) log(`fanout: two-instance RtChat skipped: ${skipTwo}`);
+  const servers = skipTwo ? ['rtchat', 'ws', 'sio'] : ['rtchat', 'ws', 'sio', 'rtchat2'];
+  const out = Object.fromEntries(servers.map((s) => [s, []]));
   const gensBy = {};
   const srvBy = {};
   try {
-    // All three servers run side by side (idle while the others are measured), and their ladders
+    // All the servers run side by side (idle while the others are measured), and their ladders
     // are interleaved repetition by repetition, so load from elsewhere hits them alike.
     for (const server of servers) {
       gensBy[server] = Array.from({ length: CFG.fanout.gens }, (_, i) => startGenerator(i + servers.indexOf(server) * CFG.fanout.gens));
@@ -274,13 +341,18 @@ async function fanout() {
   const rt = head('rtchat');
   const ws = head('ws');
   const sio = head('sio');
+  const two = skipTwo ? null : head('rtchat2');
   return {
     rtchatPerSec: rt.median,
     baselinePerSec: ws.median,
     socketioPerSec: sio.median,
     ratioVsBaseline: round(rt.median / ws.median, 2),
     ratioVsSocketIO: round(rt.median / sio.median, 2),
-    spread: { rtchat: rt, baseline: ws, socketio: sio },
+    spread: { rtchat: rt, baseline: ws, socketio: sio, ...(two ? { twoInstance: two } : {}) },
+    // Two RtChat instances (one database, Redis between them), half the clients on each.
+    twoInstancePerSec: two?.median ?? null,
+    twoInstanceRatioVsOne: two ? round(two.median / rt.median, 2) : null,
+    ...(skipTwo ? { twoInstanceSkipped: skipTwo } : {}),
     config: CFG.fanout,
     runs: out,
   };
@@ -550,6 +622,18 @@ function table(r) {
       '>= 1.0x ws, >= 2x sio',
       f.ratioVsBaseline >= 1 && f.ratioVsSocketIO >= 2 ? 'yes' : 'no',
     ]);
+    if (Number.isFinite(f.twoInstancePerSec)) {
+      rows.push([
+        'fan-out, 2 instances via Redis',
+        fmt(f.twoInstancePerSec),
+        range(f.spread.twoInstance),
+        '-',
+        '-',
+        `${fmt(f.twoInstanceRatioVsOne, 2)}x 1 instance`,
+        '(for information)',
+        '-',
+      ]);
+    }
   }
   if (r.durable) {
     const d = r.durable;
