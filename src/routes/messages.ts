@@ -4,7 +4,8 @@ import { ClientMsgId, ErrorBody, MessageResponse, MessagesResponse, Seq } from '
 import { errors } from '../lib/errors.js';
 import { TokenBucket } from '../lib/rate-limiter.js';
 import { charLength, hasForbiddenControl } from '../lib/text.js';
-import { RoomParams, requireMember } from './rooms.js';
+import { requireMember } from '../services/room-access.js';
+import { RoomParams } from './rooms.js';
 
 const errorResponses = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, ErrorBody]));
 

@@ -14,7 +14,7 @@ import {
 import { AppError, errors } from '../lib/errors.js';
 import { hasForbiddenControl } from '../lib/text.js';
 import { toRoom } from '../repositories/mappers.js';
-import type { RoomAccess } from '../repositories/rooms-repository.js';
+import { requireMember, requireVisible } from '../services/room-access.js';
 
 const errorResponses = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, ErrorBody]));
 export const RoomParams = Type.Object({ roomId: Id });
@@ -37,18 +37,6 @@ export function decodeCursor<T>(cursor: string | undefined, check: (v: unknown) 
     // fall through
   }
   throw errors.validation('querystring/cursor is not a cursor this server issued');
-}
-
-/**
- * Who may see what: a private room does not exist for non-members (404); a public one answers
- * NOT_A_MEMBER (403) where membership is needed.
- */
-export function requireVisible(access: RoomAccess | undefined): asserts access is RoomAccess {
-  if (!access || (access.room.isPrivate && !access.role)) throw errors.roomNotFound();
-}
-export function requireMember(access: RoomAccess | undefined): asserts access is RoomAccess & { role: 'owner' | 'member' } {
-  requireVisible(access);
-  if (!access.role) throw errors.notAMember();
 }
 
 function cleanName(raw: string): string {

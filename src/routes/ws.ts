@@ -22,6 +22,7 @@ import { AppError, errors } from '../lib/errors.js';
 import { TokenBucket } from '../lib/rate-limiter.js';
 import { charLength, hasForbiddenControl } from '../lib/text.js';
 import { Connection, SLOW_SOCKET_GRACE_MS } from '../realtime/connection.js';
+import { accessError, requireMember } from '../services/room-access.js';
 
 /**
  * Frames of any kind a connection may send per second (and burst) before it is closed as flooding;
@@ -103,11 +104,8 @@ export default async function wsRoutes(app: FastifyInstance): Promise<void> {
   };
 
   /** Membership error for a room the connection is not allowed to use. */
-  const accessError = async (conn: Connection, roomId: string): Promise<AppError | null> => {
-    const access = await repos.rooms.access(roomId, conn.user.id);
-    if (!access || (!access.role && access.room.isPrivate)) return errors.roomNotFound();
-    return access.role ? null : errors.notAMember();
-  };
+  const refusal = async (conn: Connection, roomId: string): Promise<AppError | null> =>
+    accessError(await repos.rooms.access(roomId, conn.user.id));
 
   const handleSubscribe = async (conn: Connection, frame: Static<typeof SubscribeFrame>): Promise<void> => {
     const { roomId, sinceSeq } = frame;
@@ -123,8 +121,7 @@ export default async function wsRoutes(app: FastifyInstance): Promise<void> {
       const feedReady = hub.roomReady(roomId);
       if (feedReady) await feedReady;
       const access = await repos.rooms.access(roomId, conn.user.id);
-      if (!access || (!access.role && access.room.isPrivate)) throw errors.roomNotFound();
-      if (!access.role) throw errors.notAMember();
+      requireMember(access);
       const lastSeq = Number(access.room.lastSeq);
       const recovered = sinceSeq === undefined || lastSeq - sinceSeq <= config.limits.recoveryMaxMessages;
       const current = () => !conn.closed && conn.subs.get(roomId) === sub;
@@ -184,7 +181,7 @@ export default async function wsRoutes(app: FastifyInstance): Promise<void> {
 
   const handleTyping = async (conn: Connection, frame: Static<typeof TypingFrame>): Promise<void> => {
     if (!conn.subs.get(frame.roomId)?.live) {
-      const denied = await accessError(conn, frame.roomId);
+      const denied = await refusal(conn, frame.roomId);
       if (denied) throw denied;
     }
     hub.typing.update(frame.roomId, conn.user, frame.isTyping, conn.id);
@@ -192,7 +189,7 @@ export default async function wsRoutes(app: FastifyInstance): Promise<void> {
 
   const handleRead = async (conn: Connection, frame: Static<typeof ReadFrame>): Promise<void> => {
     const seq = await repos.rooms.markRead(frame.roomId, conn.user.id, frame.seq);
-    if (seq === null) throw (await accessError(conn, frame.roomId)) ?? errors.notAMember();
+    if (seq === null) throw (await refusal(conn, frame.roomId)) ?? errors.notAMember();
     hub.readMoved(conn.user.id, frame.roomId, seq, conn);
   };
 

@@ -14,6 +14,7 @@ import type { MessagesRepository, NewMessage } from '../repositories/messages-re
 import type { RoomsRepository } from '../repositories/rooms-repository.js';
 import { AppError, errors, isUniqueViolation } from '../lib/errors.js';
 import { toMessage } from '../repositories/mappers.js';
+import { accessError } from './room-access.js';
 
 export interface SendInput {
   roomId: string;
@@ -216,7 +217,7 @@ export class MessageWriter {
         answer(p, { message: original, created: false });
         continue;
       }
-      const err = !access || (access.room.isPrivate && !access.role) ? errors.roomNotFound() : errors.notAMember();
+      const err = accessError(access) ?? errors.notAMember();
       p.reject(err);
       for (const f of followers.get(p)!) f.reject(err);
     }
