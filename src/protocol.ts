@@ -125,6 +125,9 @@ export const ErrorBody = Type.Object(
 );
 export type ErrorBody = Static<typeof ErrorBody>;
 
+/** Route schema helper: these statuses answer with the error shape. */
+export const errorResponses = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, ErrorBody]));
+
 // ---------------------------------------------------------------------------------------------
 // WebSocket frames, client -> server
 // ---------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 /** Text checks shared by REST routes and WebSocket frames. */
+import { errors } from './errors.js';
 
 /** Number of Unicode code points (what a person counts as characters, near enough). */
 export function charLength(value: string): number {
@@ -21,4 +22,13 @@ export function escapeLike(value: string): string {
 
 export function toIso(value: Date | string): string {
   return (value instanceof Date ? value : new Date(value)).toISOString();
+}
+
+/** A message body as stored: trimmed, not blank, no control characters, at most `maxChars`. */
+export function cleanMessageBody(raw: string, maxChars: number): string {
+  const body = raw.trim();
+  if (!body) throw errors.validation('Message body must not be blank');
+  if (hasForbiddenControl(body)) throw errors.validation('Message body contains control characters');
+  if (charLength(body) > maxChars) throw errors.messageTooLong(maxChars);
+  return body;
 }

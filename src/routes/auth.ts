@@ -1,7 +1,7 @@
 import { hash, verify } from '@node-rs/argon2';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { AuthResponse, ErrorBody, LIMITS, User, Username } from '../protocol.js';
+import { AuthResponse, errorResponses, LIMITS, User, Username } from '../protocol.js';
 import { AppError, errors } from '../lib/errors.js';
 import { toUser } from '../repositories/mappers.js';
 import { SESSION_COOKIE } from '../plugins/auth.js';
@@ -10,7 +10,6 @@ import { SESSION_COOKIE } from '../plugins/auth.js';
 const ARGON2 = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 const { PASSWORD_MIN, PASSWORD_MAX } = LIMITS;
 
-const errorResponses = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, ErrorBody]));
 
 const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { config, limiter, repos } = app;

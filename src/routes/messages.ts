@@ -1,13 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ClientMsgId, ErrorBody, MessageResponse, MessagesResponse, Seq } from '../protocol.js';
+import { ClientMsgId, errorResponses, MessageResponse, MessagesResponse, Seq } from '../protocol.js';
 import { errors } from '../lib/errors.js';
 import { TokenBucket } from '../lib/rate-limiter.js';
-import { charLength, hasForbiddenControl } from '../lib/text.js';
+import { cleanMessageBody } from '../lib/text.js';
 import { requireMember } from '../services/room-access.js';
 import { RoomParams } from './rooms.js';
 
-const errorResponses = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, ErrorBody]));
 
 const messagesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { repos, writer, config } = app;
@@ -65,10 +64,7 @@ const messagesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
       const wait = bucket.take();
       if (wait > 0) throw errors.rateLimited(wait, 'Sending too fast');
-      const body = request.body.body.trim();
-      if (!body) throw errors.validation('body/body must not be blank');
-      if (hasForbiddenControl(body)) throw errors.validation('body/body contains control characters');
-      if (charLength(body) > config.limits.messageMaxChars) throw errors.messageTooLong(config.limits.messageMaxChars);
+      const body = cleanMessageBody(request.body.body, config.limits.messageMaxChars);
       const result = await writer.send({ roomId: request.params.roomId, author: user, clientMsgId: request.body.clientMsgId, body });
       return reply.code(result.created ? 201 : 200).send({ message: result.message });
     },

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
-  ErrorBody,
+  errorResponses,
   Id,
   JoinedRoomsResponse,
   MembersResponse,
@@ -16,7 +16,6 @@ import { hasForbiddenControl } from '../lib/text.js';
 import { toRoom } from '../repositories/mappers.js';
 import { requireMember, requireVisible } from '../services/room-access.js';
 
-const errorResponses = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, ErrorBody]));
 export const RoomParams = Type.Object({ roomId: Id });
 
 const { ROOM_NAME_MAX: NAME_MAX, ROOM_DESCRIPTION_MAX: DESCRIPTION_MAX } = LIMITS;

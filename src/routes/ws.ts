@@ -20,7 +20,7 @@ import {
 } from '../protocol.js';
 import { AppError, errors } from '../lib/errors.js';
 import { TokenBucket } from '../lib/rate-limiter.js';
-import { charLength, hasForbiddenControl } from '../lib/text.js';
+import { cleanMessageBody } from '../lib/text.js';
 import { Connection, SLOW_SOCKET_GRACE_MS } from '../realtime/connection.js';
 import { accessError, requireMember } from '../services/room-access.js';
 
@@ -164,12 +164,7 @@ export default async function wsRoutes(app: FastifyInstance): Promise<void> {
     if (app.shuttingDown) return reportFailure(conn, errors.unavailable(), clientMsgId);
     const wait = conn.sendBucket.take();
     if (wait > 0) return reportFailure(conn, errors.rateLimited(wait, 'Sending too fast'), clientMsgId);
-    const body = frame.body.trim();
-    if (!body) return sendError(conn, 'VALIDATION', 'Message body is empty', clientMsgId);
-    if (hasForbiddenControl(body)) return sendError(conn, 'VALIDATION', 'Message body contains control characters', clientMsgId);
-    if (charLength(body) > config.limits.messageMaxChars) {
-      return reportFailure(conn, errors.messageTooLong(config.limits.messageMaxChars), clientMsgId);
-    }
+    const body = cleanMessageBody(frame.body, config.limits.messageMaxChars);
     writer.send({ roomId, author: conn.user, clientMsgId, body }, conn).then(
       (result) => {
         // New messages are acked by the hub in seq order; a reused clientMsgId gets its original.
@@ -199,7 +194,11 @@ export default async function wsRoutes(app: FastifyInstance): Promise<void> {
         conn.send({ type: 'pong' });
         return;
       case 'send':
-        handleSend(conn, frame);
+        try {
+          handleSend(conn, frame);
+        } catch (err) {
+          reportFailure(conn, err, frame.clientMsgId);
+        }
         return;
       case 'subscribe':
       case 'unsubscribe': {
