@@ -150,7 +150,7 @@ export class Connection {
   sendDurable(frame: string | OutFrame): void {
     if (this.closed) return;
     if (this.bufferedAmount > this.limits.hardBufferBytes) {
-      this.close(CLOSE.TOO_SLOW, 'too slow to keep up; reconnect and resume');
+      this.closeTooSlow();
       return;
     }
     this.trackPressure();
@@ -214,7 +214,28 @@ export class Connection {
       return;
     }
     if (!this.overSince) this.overSince = now;
-    else if (now - this.overSince > SLOW_SOCKET_GRACE_MS) this.close(CLOSE.TOO_SLOW, 'too slow to keep up; reconnect and resume');
+    else if (now - this.overSince > SLOW_SOCKET_GRACE_MS) this.closeTooSlow();
+  }
+
+  /**
+   * Waits until the backlog is below the soft bound (this turn's coalesced writes are flushed
+   * first). False when the socket closed, or stayed backed up too long and was closed.
+   */
+  async drained(): Promise<boolean> {
+    const deadline = Date.now() + SLOW_SOCKET_GRACE_MS;
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      if (this.closed) return false;
+      if (this.bufferedAmount <= this.limits.softBufferBytes) return true;
+      if (Date.now() > deadline) {
+        this.closeTooSlow();
+        return false;
+      }
+    }
+  }
+
+  closeTooSlow(): void {
+    this.close(CLOSE.TOO_SLOW, 'too slow to keep up; reconnect and resume');
   }
 
   /** Counts a bad frame; true when the client has sent too many and was closed. */

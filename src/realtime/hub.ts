@@ -90,9 +90,11 @@ export class Hub {
    * instead of a `message`.
    */
   deliverMessage(message: Message, origin: unknown): void {
+    // The message is serialized once, for the broadcast and the sender's ack alike.
+    const messageJson = JSON.stringify(message);
     const subscribers = this.registry.subscribers(message.roomId);
     if (subscribers) {
-      const json = JSON.stringify({ type: 'message', message });
+      const json = `{"type":"message","message":${messageJson}}`;
       const frame = new OutFrame(json);
       for (const conn of subscribers) {
         if (conn === origin) continue;
@@ -108,7 +110,7 @@ export class Hub {
     if (origin instanceof Connection) {
       const sub = origin.subs.get(message.roomId);
       if (sub?.live && message.seq > sub.lastSeq) sub.lastSeq = message.seq;
-      origin.send({ type: 'ack', clientMsgId: message.clientMsgId, message });
+      origin.sendDurable(`{"type":"ack","clientMsgId":${JSON.stringify(message.clientMsgId)},"message":${messageJson}}`);
     }
   }
 
@@ -142,9 +144,9 @@ export class Hub {
 
   /** The user's read cursor moved: tell their other connections. */
   readMoved(userId: string, roomId: string, seq: number, except?: Connection, fromPeer = false): void {
-    const json = JSON.stringify({ type: 'read', roomId, seq });
+    const frame = new OutFrame(JSON.stringify({ type: 'read', roomId, seq }));
     for (const conn of this.registry.connectionsOfUser(userId) ?? []) {
-      if (conn !== except) conn.sendEphemeral(json);
+      if (conn !== except) conn.sendEphemeral(frame);
     }
     if (!fromPeer) this.relay?.readMoved(userId, roomId, seq);
   }

@@ -21,7 +21,7 @@ import {
 import { AppError, errors } from '../lib/errors.js';
 import { TokenBucket } from '../lib/rate-limiter.js';
 import { cleanMessageBody } from '../lib/text.js';
-import { Connection, SLOW_SOCKET_GRACE_MS } from '../realtime/connection.js';
+import { Connection } from '../realtime/connection.js';
 import { accessError, requireMember } from '../services/room-access.js';
 
 /**
@@ -33,23 +33,6 @@ const FRAME_BURST = 300;
 const MAX_SUBSCRIPTIONS = 1000;
 /** Messages per replay page on subscribe with sinceSeq. */
 const REPLAY_PAGE = 100;
-
-/**
- * Waits until the socket has drained below the soft bound (the coalesced writes of this turn are
- * flushed first). False when the socket closed, or stayed backed up too long and was closed.
- */
-async function roomToWrite(conn: Connection, softBufferBytes: number): Promise<boolean> {
-  const deadline = Date.now() + SLOW_SOCKET_GRACE_MS;
-  for (;;) {
-    await new Promise((resolve) => setTimeout(resolve, 1));
-    if (conn.closed) return false;
-    if (conn.socket.bufferedAmount <= softBufferBytes) return true;
-    if (Date.now() > deadline) {
-      conn.close(CLOSE.TOO_SLOW, 'too slow to keep up; reconnect and resume');
-      return false;
-    }
-  }
-}
 
 const checkers = Object.fromEntries(
   Object.entries(CLIENT_FRAME_SCHEMAS).map(([type, schema]) => [type, TypeCompiler.Compile(schema)]),
@@ -138,7 +121,7 @@ export default async function wsRoutes(app: FastifyInstance): Promise<void> {
           conn.sendDurable(JSON.stringify({ type: 'message', message: m }));
           sent = m.seq;
         }
-        if (!page.hasMore || !page.messages.length || !(await roomToWrite(conn, limits.softBufferBytes))) break;
+        if (!page.hasMore || !page.messages.length || !(await conn.drained())) break;
         if (!current()) return;
       }
       while (sub.buffer.length) {
@@ -148,7 +131,7 @@ export default async function wsRoutes(app: FastifyInstance): Promise<void> {
           conn.sendDurable(b.json);
           sent = b.seq;
         }
-        if (sub.buffer.length && !(await roomToWrite(conn, limits.softBufferBytes))) return;
+        if (sub.buffer.length && !(await conn.drained())) return;
         if (!current()) return;
       }
       sub.lastSeq = Math.max(sent, lastSeq);
