@@ -3,9 +3,9 @@ import { HashIcon, SearchIcon, UsersIcon } from '../components/Icons';
 import { Link } from '../components/Link';
 import { api, isAbort, isApiError } from '../lib/api';
 import { plural } from '../lib/format';
-import { roomJoined } from '../lib/realtime';
 import { navigate, roomPath } from '../lib/router';
 import { useDebounced } from '../lib/use-debounced';
+import { useJoinRoom } from '../lib/use-join-room';
 import type { ListedRoom } from '../lib/wire';
 import { useStore } from '../store';
 
@@ -126,20 +126,11 @@ export default function DiscoverPage() {
 }
 
 function DiscoverItem({ room, joined }: { room: ListedRoom; joined: boolean }) {
-  const [busy, setBusy] = useState(false);
   const toast = useStore((s) => s.toast);
-  const join = async () => {
-    setBusy(true);
-    try {
-      const res = await api.join(room.id);
-      roomJoined(res.room, res.inviteCode);
-      toast(`Joined ${res.room.name}`, 'success');
-      navigate(roomPath(room.id));
-    } catch (err) {
-      setBusy(false);
-      toast(isApiError(err) ? err.message : 'Could not join the room.', 'error');
-    }
-  };
+  const { busy, join } = useJoinRoom(room.id, (joinedRoom) => {
+    toast(`Joined ${joinedRoom.name}`, 'success');
+    navigate(roomPath(joinedRoom.id));
+  });
   return (
     <li
       className="flex items-center gap-4 rounded-2xl border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900"

@@ -8,8 +8,9 @@ import { MessageList } from '../components/MessageList';
 import { TypingIndicator } from '../components/TypingIndicator';
 import { api, isApiError } from '../lib/api';
 import { plural } from '../lib/format';
-import { leaveRoom, loadLatest, roomJoined } from '../lib/realtime';
+import { leaveRoom, loadLatest } from '../lib/realtime';
 import { navigate } from '../lib/router';
+import { useJoinRoom } from '../lib/use-join-room';
 import type { JoinedRoom, Room } from '../lib/wire';
 import { useStore } from '../store';
 
@@ -191,18 +192,7 @@ function LeaveDialog({ room, onClose }: { room: JoinedRoom; onClose: () => void 
 }
 
 function JoinPanel({ room }: { room: Room }) {
-  const [busy, setBusy] = useState(false);
-  const toast = useStore((s) => s.toast);
-  const join = async () => {
-    setBusy(true);
-    try {
-      const res = await api.join(room.id);
-      roomJoined(res.room, res.inviteCode);
-    } catch (err) {
-      setBusy(false);
-      toast(isApiError(err) ? err.message : 'Could not join the room.', 'error');
-    }
-  };
+  const { busy, join } = useJoinRoom(room.id);
   return (
     <Centered>
       <span className="mb-4 inline-flex h-12 w-12 items-center justify-center rounded-2xl bg-indigo-100 text-indigo-700 dark:bg-indigo-500/20 dark:text-indigo-300">

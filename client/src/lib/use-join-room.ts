@@ -1,0 +1,23 @@
+import { useState } from 'react';
+import { useStore } from '../store';
+import { api, isApiError } from './api';
+import { roomJoined } from './realtime';
+import type { Room } from './wire';
+
+/** Joins a public room by id: busy while the request runs, a toast when it fails. */
+export function useJoinRoom(roomId: string, onJoined?: (room: Room) => void): { busy: boolean; join: () => Promise<void> } {
+  const [busy, setBusy] = useState(false);
+  const toast = useStore((s) => s.toast);
+  const join = async () => {
+    setBusy(true);
+    try {
+      const res = await api.join(roomId);
+      roomJoined(res.room, res.inviteCode);
+      onJoined?.(res.room);
+    } catch (err) {
+      setBusy(false);
+      toast(isApiError(err) ? err.message : 'Could not join the room.', 'error');
+    }
+  };
+  return { busy, join };
+}
