@@ -57,9 +57,9 @@ async function main(): Promise<void> {
       const room =
         found ?? (await roomsRepo.create({ ownerId: ids.get(spec.members[0])!, name: spec.name, description: spec.description, isPrivate: spec.isPrivate }));
       for (const member of spec.members) await roomsRepo.join(room.id, ids.get(member)!);
-      for (const [i, [author, body]] of spec.messages.entries()) {
-        await messages.insertBatch(room.id, [{ authorId: ids.get(author)!, clientMsgId: `seed-${room.id}-${i}`, body }]);
-      }
+      await messages.insertMany(
+        spec.messages.map(([author, body], i) => ({ roomId: room.id, authorId: ids.get(author)!, clientMsgId: `seed-${room.id}-${i}`, body })),
+      );
       console.log(`room "${spec.name}"${spec.isPrivate ? ` (private, invite code ${room.inviteCode})` : ''}`);
     }
     console.log(`users ${USERS.join(', ')} with password "${DEMO_PASSWORD}"`);

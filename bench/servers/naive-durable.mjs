@@ -27,7 +27,7 @@ wss.on('connection', (socket) => {
     }
     if (frame.type !== 'send') return;
     repo
-      .insertBatch(frame.roomId, [{ authorId: frame.authorId, clientMsgId: frame.clientMsgId, body: frame.body }])
+      .insertMany([{ roomId: frame.roomId, authorId: frame.authorId, clientMsgId: frame.clientMsgId, body: frame.body }])
       .then(
         ([row]) => socket.send(JSON.stringify({ type: 'ack', clientMsgId: frame.clientMsgId, message: { seq: Number(row?.seq ?? 0) } })),
         (err) => socket.send(JSON.stringify({ type: 'error', code: 'UNAVAILABLE', message: String(err.message), ref: frame.clientMsgId })),

@@ -33,13 +33,6 @@ export function createMessagesRepository(db: Executor) {
 
   return {
     /**
-     * Stores a batch of messages for one room in ONE statement; see `insertMany`.
-     */
-    async insertBatch(roomId: string, items: NewMessage[]): Promise<InsertedRow[]> {
-      return this.insertMany(items.map((m) => ({ ...m, roomId })));
-    },
-
-    /**
      * Stores a batch of messages for any number of rooms in ONE statement (one round trip, one
      * commit, atomic): only authors who are members, skipping (author, clientMsgId) pairs already
      * stored. Each room's last_seq moves by the number inserted for it in one `UPDATE ... FROM`,
