@@ -35,6 +35,8 @@ declare module 'fastify' {
     resolveAuth: (request: FastifyRequest) => Promise<Auth | null>;
     /** Creates a session for the user, sets the cookie and returns the token. */
     startSession: (reply: FastifyReply, user: User) => Promise<string>;
+    /** CSRF: throws 403 FORBIDDEN_ORIGIN for a cookie-carried state change from a foreign page. */
+    checkOrigin: (request: FastifyRequest, auth: Auth) => void;
     /** True when a browser Origin header may talk to us (the allow-list or our own origin). */
     isAllowedOrigin: (request: FastifyRequest, origin: string) => boolean;
   }
@@ -89,8 +91,12 @@ export default fp(
     app.decorate('requireAuth', async (request: FastifyRequest) => {
       const auth = await app.resolveAuth(request);
       if (!auth) throw errors.unauthorized();
-      // CSRF: a cookie-carried state change must come from an allowed page (SameSite=Lax already
-      // stops cross-site POSTs in modern browsers; this also covers same-site, other-origin pages).
+      app.checkOrigin(request, auth);
+    });
+
+    // A cookie-carried state change must come from an allowed page (SameSite=Lax already stops
+    // cross-site POSTs in modern browsers; this also covers same-site, other-origin pages).
+    app.decorate('checkOrigin', (request: FastifyRequest, auth: Auth) => {
       const origin = request.headers.origin;
       if (auth.via === 'cookie' && UNSAFE_METHODS.has(request.method) && origin && !app.isAllowedOrigin(request, origin)) {
         throw new AppError(403, 'FORBIDDEN_ORIGIN', 'Requests from this origin are not allowed');

@@ -85,11 +85,8 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { tags: ['auth'] } },
     async (request, reply) => {
       const auth = await app.resolveAuth(request);
-      const origin = request.headers.origin;
-      if (auth?.via === 'cookie' && origin && !app.isAllowedOrigin(request, origin)) {
-        throw new AppError(403, 'FORBIDDEN_ORIGIN', 'Requests from this origin are not allowed');
-      }
       if (auth) {
+        app.checkOrigin(request, auth);
         await repos.users.deleteSession(auth.sessionId);
         app.hub.endSession(auth.sessionId);
       }
