@@ -73,7 +73,10 @@ export const DEFAULT_LIMITS: Limits = {
   recoveryMaxMessages: 1000,
 };
 
-/** Reads and validates configuration. `fileSecret` may be disabled for tests that pass a secret. */
+/**
+ * Reads and validates configuration. Without SESSION_SECRET, a secret is generated once and kept in
+ * DATA_DIR (see loadOrCreateSecret).
+ */
 export function loadConfig(env: Env = process.env): Config {
   const problems: string[] = [];
 

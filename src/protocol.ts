@@ -1,5 +1,5 @@
 /**
- * The wire contract (../shared/PROTOCOL.md) as TypeBox schemas: the single source of truth for the
+ * The wire contract (docs/protocol.md) as TypeBox schemas: the single source of truth for the
  * REST route schemas, the runtime check of every WebSocket frame, and the client's types
  * (the SPA imports this file with `import type`).
  */

@@ -2,7 +2,7 @@
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { createTestDatabase, testConfig, type TestDatabase } from './helpers.js';
 import type { FastifyInstance } from 'fastify';
@@ -92,5 +92,15 @@ describe('static app', () => {
     const res = await app.inject('/healthz');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['x-frame-options']).toBe('DENY');
+  });
+});
+
+describe('the app plugin', () => {
+  it('closes the hub exactly once on shutdown', async () => {
+    const other = await buildApp({ config: testConfig(), database: db.database, logger: false });
+    await other.ready();
+    const close = vi.spyOn(other.hub, 'close');
+    await other.close();
+    expect(close).toHaveBeenCalledTimes(1);
   });
 });

@@ -94,8 +94,9 @@ export default fp<ServicesOptions>(
       hub.start();
       await broker.start();
     });
+    // The hub (sockets and timers) is closed once, by the websocket plugin's preClose, after the
+    // writer has drained; what is left here is closed after that.
     app.addHook('onClose', async () => {
-      hub.close();
       await broker.close();
       limiter.close();
       if (ownsDatabase) await database.close();

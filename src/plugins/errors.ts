@@ -1,0 +1,46 @@
+/**
+ * Errors in one place: every error a route, hook or the framework raises leaves as the contract's
+ * `{statusCode, code, error, message}`. 5xx details stay in the log; the client gets a generic text.
+ */
+import fp from 'fastify-plugin';
+import type { FastifyError, FastifyServerOptions } from 'fastify';
+import { AppError } from '../lib/errors.js';
+import { UUID_PATTERN, type ErrorBody } from '../protocol.js';
+
+/** Maps any error to the contract's shape and its HTTP status. */
+export function toErrorBody(error: FastifyError | AppError | Error): { status: number; body: ErrorBody } {
+  if (error instanceof AppError) return { status: error.statusCode, body: error.toBody() };
+  const fe = error as FastifyError;
+  if (fe.validation) {
+    const message = fe.message.replaceAll(`must match pattern "${UUID_PATTERN}"`, 'must be a UUID');
+    return { status: 400, body: new AppError(400, 'VALIDATION', message).toBody() };
+  }
+  const status = fe.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    const code =
+      status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : status === 429 ? 'RATE_LIMITED' : status === 404 ? 'NOT_FOUND' : 'VALIDATION';
+    const message = fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError ? 'Request body is not valid JSON' : fe.message;
+    return { status, body: new AppError(status, code, message).toBody() };
+  }
+  return { status: 500, body: new AppError(500, 'INTERNAL', 'Something went wrong on our side').toBody() };
+}
+
+/** Server option: errors the router raises before any route runs (bad URL encoding, over-long ids). */
+export const frameworkErrors: NonNullable<FastifyServerOptions['frameworkErrors']> = (error, _request, reply) => {
+  const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path parameter is too long' : 'The URL is malformed';
+  const raw = reply as unknown as { code(n: number): { send(body: unknown): unknown } };
+  raw.code(400).send(new AppError(400, 'VALIDATION', message).toBody());
+};
+
+export default fp(
+  async (app) => {
+    app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
+      const { status, body } = toErrorBody(error);
+      if (status >= 500) request.log.error({ err: error }, 'request failed');
+      else request.log.debug({ code: body.code }, body.message);
+      if (body.code === 'RATE_LIMITED' && body.retryAfterMs) reply.header('retry-after', Math.ceil(body.retryAfterMs / 1000));
+      return reply.code(status).send(body);
+    });
+  },
+  { name: 'errors' },
+);

@@ -1,0 +1,29 @@
+/**
+ * The WebSocket server (@fastify/websocket) and the shutdown sequence of the real-time side.
+ * Shutdown order, in `preClose` (before Fastify stops the HTTP server): refuse new sends, let
+ * accepted ones commit and be acknowledged, close every socket with 1001 (clients reconnect and
+ * resume with sinceSeq), then close the WebSocket server. The services' own `onClose` (broker,
+ * throttles, database) runs after this, so nothing is closed under a pending write.
+ */
+import fp from 'fastify-plugin';
+import fastifyWebsocket from '@fastify/websocket';
+import { CLOSE } from '../protocol.js';
+
+export default fp(
+  async (app) => {
+    await app.register(fastifyWebsocket, {
+      options: { maxPayload: app.config.limits.wsMaxFrameBytes },
+      errorHandler: (error, socket, request) => {
+        request.log.error({ err: error }, 'websocket handler failed');
+        socket.close(CLOSE.POLICY, 'internal error');
+      },
+      preClose: async () => {
+        app.shuttingDown = true;
+        await app.writer.close();
+        app.hub.close(CLOSE.GOING_AWAY, 'server going away');
+        await new Promise<void>((resolve) => app.websocketServer.close(() => resolve()));
+      },
+    });
+  },
+  { name: 'websocket', dependencies: ['services'] },
+);
