@@ -45,3 +45,19 @@ describe.skipIf(!existsSync(path.join(ROOT, 'dist/server.js')))('the production 
     for (const { tag } of journal.entries) expect(existsSync(path.join(ROOT, 'drizzle', `${tag}.sql`))).toBe(true);
   });
 });
+
+describe('the lock file', () => {
+  // package.json promises Node 20.19; `npm ci` warns EBADENGINE for any locked package that needs more.
+  it('holds no package that requires a Node.js newer than 20', () => {
+    const lock = JSON.parse(readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { engines?: { node?: string } }>;
+    };
+    const tooNew = Object.entries(lock.packages)
+      .filter(([, info]) => {
+        const min = /^\s*>=?\s*v?(\d+)/.exec(info.engines?.node ?? '');
+        return min !== null && Number(min[1]) > 20;
+      })
+      .map(([name, info]) => `${name} (${info.engines!.node})`);
+    expect(tooNew).toEqual([]);
+  });
+});
