@@ -65,6 +65,8 @@ process.on('SIGTERM', () => stop(0));
 const port = process.env.PORT ?? '3000';
 run('server', bin('tsx'), ['watch', 'src/server.ts'], {
   PORT: port,
+  // Development listens on this machine only (the production default is 0.0.0.0); set HOST to share it.
+  HOST: process.env.HOST ?? '127.0.0.1',
   NODE_ENV: process.env.NODE_ENV ?? 'development',
 });
 
