@@ -33,11 +33,17 @@ export interface AppOptions {
   publicDir?: string;
 }
 
+function trustHops(hops: number) {
+  return (_address: string, hop: number) => hop < hops;
+}
+
 /** The Fastify server options the app needs (what a plugin cannot set on an existing instance). */
 export function serverOptions(config: Config, logger: FastifyServerOptions['logger'] = { level: config.logLevel }): FastifyServerOptions {
   return {
     logger,
-    trustProxy: config.trustProxy,
+    // A hop count trusts the nearest N peers (proxy-addr counts the socket peer as hop 0). Fastify
+    // itself treats a bare number as "trust nothing", so it is passed as a function.
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     // Opening the embedded database (and migrating it) can take a while on a busy machine.
     pluginTimeout: 120_000,
     bodyLimit: 64 * 1024,

@@ -3,6 +3,7 @@
  * the process refuses to start, rather than half-working with a surprise default.
  */
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { LIMITS } from './protocol-constants.js';
@@ -43,12 +44,19 @@ export interface Config {
   redisUrl: string | null;
   /** Prefix of every Redis key and channel, so several deployments (or test runs) can share one Redis. */
   redisPrefix: string;
-  trustProxy: boolean;
+  /**
+   * Which reverse proxies to believe about the client (X-Forwarded-For/-Proto): none, the nearest
+   * N hops, or only peers in these addresses/CIDRs. Never "everyone": that lets a client name its IP.
+   */
+  trustProxy: TrustProxy;
   heartbeatMs: number;
   presenceGraceMs: number;
   sessionTtlMs: number;
   limits: Limits;
 }
+
+/** `false`, a hop count, or a list of proxy addresses/CIDRs (the forms Fastify's `trustProxy` takes). */
+export type TrustProxy = false | number | string[];
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -90,14 +98,6 @@ export function loadConfig(env: Env = process.env): Config {
     const n = Number(raw);
     if (n < min || n > max) problems.push(`${name} must be between ${min} and ${max}, got ${n}`);
     return n;
-  };
-  const bool = (name: string, fallback: boolean): boolean => {
-    const raw = env[name]?.trim().toLowerCase();
-    if (raw === undefined || raw === '') return fallback;
-    if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
-    if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-    problems.push(`${name} must be true or false, got "${env[name]}"`);
-    return fallback;
   };
 
   const port = int('PORT', 3000, 0, 65535);
@@ -171,7 +171,7 @@ export function loadConfig(env: Env = process.env): Config {
   const heartbeatMs = int('HEARTBEAT_MS', 25_000, 1000, 600_000);
   const presenceGraceMs = int('PRESENCE_GRACE_MS', 5000, 0, 600_000);
   const sessionTtlMs = int('SESSION_TTL_DAYS', 30, 1, 3650) * 86_400_000;
-  const trustProxy = bool('TRUST_PROXY', false);
+  const trustProxy = parseTrustProxy(env.TRUST_PROXY, problems);
 
   if (problems.length) throw new ConfigError(problems);
 
@@ -193,6 +193,47 @@ export function loadConfig(env: Env = process.env): Config {
     sessionTtlMs,
     limits,
   };
+}
+
+/** proxy-addr's names for address ranges, accepted in a TRUST_PROXY list. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * TRUST_PROXY: `false` (default), a hop count, or a comma-separated list of proxy addresses/CIDRs.
+ * `true` is refused rather than mapped to one hop: "trust everything" made the leftmost,
+ * client-written X-Forwarded-For entry the client IP, and guessing a hop count for the operator
+ * could count every user as the CDN in front of nginx. The operator states the topology.
+ */
+function parseTrustProxy(raw: string | undefined, problems: string[]): TrustProxy {
+  const value = raw?.trim().toLowerCase() ?? '';
+  if (value === '' || value === 'false' || value === '0' || value === 'no' || value === 'off') return false;
+  if (value === 'true' || value === 'yes' || value === 'on') {
+    problems.push(
+      'TRUST_PROXY=true is no longer accepted: trusting every hop lets a client fake its IP with X-Forwarded-For. ' +
+        'Set the number of proxies in front of RtChat (TRUST_PROXY=1 for one nginx), or their addresses/CIDRs (TRUST_PROXY=10.0.0.5,10.0.1.0/24), or false',
+    );
+    return false;
+  }
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops > 10) problems.push(`TRUST_PROXY hop count must be at most 10, got ${hops}`);
+    return hops;
+  }
+  const entries = value.split(',').map((e) => e.trim()).filter(Boolean);
+  const bad = entries.filter((entry) => !PROXY_RANGE_NAMES.has(entry) && !isAddressOrCidr(entry));
+  if (bad.length) {
+    problems.push(`TRUST_PROXY must be false, a hop count, or a comma-separated list of IP addresses/CIDRs; not: ${bad.join(', ')}`);
+    return false;
+  }
+  return entries;
+}
+
+function isAddressOrCidr(entry: string): boolean {
+  const [address = '', bits, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (!family || rest.length) return false;
+  if (bits === undefined) return true;
+  return /^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
 }
 
 /** A secret generated on first start and kept (mode 0600) in DATA_DIR, so sessions survive restarts. */
