@@ -11,6 +11,7 @@ import { rooms } from './db/schema.js';
 import { createMessagesRepository } from './repositories/messages-repository.js';
 import { createRoomsRepository } from './repositories/rooms-repository.js';
 import { createUsersRepository } from './repositories/users-repository.js';
+import { exitOnStartupError } from './lib/startup-errors.js';
 
 export const DEMO_PASSWORD = 'rtchat-demo';
 const USERS = ['alice', 'bob', 'carol'] as const;
@@ -68,7 +69,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+main().catch(exitOnStartupError);

@@ -1,19 +1,10 @@
 /** Boot only: read config, build the app, listen, and close with grace on SIGINT/SIGTERM. */
 import { buildApp } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { loadConfig } from './config.js';
+import { exitOnStartupError } from './lib/startup-errors.js';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(78); // EX_CONFIG
-    }
-    throw err;
-  }
-
+  const config = loadConfig();
   const app = await buildApp({ config });
   let closing = false;
   const shutdown = (signal: string) => {
@@ -43,7 +34,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+main().catch(exitOnStartupError);

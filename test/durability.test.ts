@@ -2,59 +2,22 @@
  * The server as a real process: an acknowledged message survives kill -9 and a graceful restart,
  * and retries after the crash store nothing twice.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '../src/protocol.js';
-import { createPostgresDatabase, sleep, usePostgres, WsClient } from './helpers.js';
+import { createPostgresDatabase, usePostgres, WsClient } from './helpers.js';
+import { ROOT, startServerProcess, type ServerProcess } from './processes.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
 const SECRET = 'durability-secret-durability-secret-0123';
 
 let env: Record<string, string>;
 let dropDatabase: (() => Promise<void>) | null = null;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-interface Proc {
-  child: ChildProcess;
-  url: string;
-  exited: Promise<number | null>;
-}
-
-async function startProcess(): Promise<Proc> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited: ${stderr}`);
-    try {
-      if ((await fetch(`${url}/readyz`)).ok) return { child, url, exited };
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline) throw new Error(`server did not start: ${stderr}`);
-    await sleep(100);
-  }
+async function startProcess(): Promise<ServerProcess> {
+  return startServerProcess(env);
 }
 
 async function api<T>(url: string, method: string, body?: unknown, token?: string): Promise<{ status: number; json: T }> {
