@@ -37,6 +37,8 @@ export interface Config {
   port: number;
   host: string;
   databaseUrl: string | null;
+  /** Postgres: longest wait for a connection, a statement or an answer before 503 UNAVAILABLE. */
+  dbTimeoutMs: number;
   dataDir: string;
   sessionSecret: string;
   allowedOrigins: string[];
@@ -128,6 +130,8 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push('REDIS_URL is set but SESSION_SECRET is not: every instance must sign sessions with the same secret (at least 32 characters)');
   }
 
+  const dbTimeoutMs = int('DB_TIMEOUT_MS', 5000, 100, 600_000);
+
   const dataDir = path.resolve(env.DATA_DIR?.trim() || './data');
 
   const logLevel = (env.LOG_LEVEL?.trim() || 'info') as LogLevel;
@@ -181,6 +185,7 @@ export function loadConfig(env: Env = process.env): Config {
     port,
     host,
     databaseUrl,
+    dbTimeoutMs,
     dataDir,
     sessionSecret,
     allowedOrigins,

@@ -33,8 +33,12 @@ export interface OpenOptions {
   /** Folder of the embedded database; `null` keeps it in memory (tests). */
   dataDir: string | null;
   poolSize?: number;
+  /** Bound of a Postgres connect, statement and answer (DB_TIMEOUT_MS); see postgres-pool.ts. */
+  timeoutMs?: number;
   migrate?: boolean;
 }
+
+export const DEFAULT_DB_TIMEOUT_MS = 5000;
 
 async function rowsOf<T>(executor: Executor, query: SQL): Promise<T[]> {
   const result = (await executor.execute(query)) as unknown as { rows: T[] };
@@ -42,12 +46,16 @@ async function rowsOf<T>(executor: Executor, query: SQL): Promise<T[]> {
 }
 
 export async function openDatabase(options: OpenOptions): Promise<Database> {
-  const database = options.databaseUrl
-    ? await openPostgres(options.databaseUrl, options.poolSize ?? 10)
-    : await openEmbedded(options.dataDir);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_DB_TIMEOUT_MS;
+  if (options.databaseUrl) {
+    if (options.migrate !== false) await migratePostgres(options.databaseUrl, timeoutMs);
+    return openPostgres(options.databaseUrl, options.poolSize ?? 10, timeoutMs);
+  }
+  const database = await openEmbedded(options.dataDir);
   if (options.migrate !== false) {
     try {
-      await migrateDatabase(database);
+      const { migrate } = await import('drizzle-orm/pglite/migrator');
+      await migrate(database.db as never, { migrationsFolder: MIGRATIONS_DIR });
     } catch (err) {
       await database.close().catch(() => undefined);
       throw err;
@@ -56,12 +64,10 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
   return database;
 }
 
-async function openPostgres(url: string, poolSize: number): Promise<Database> {
-  const { default: pg } = await import('pg');
+async function openPostgres(url: string, poolSize: number, timeoutMs: number): Promise<Database> {
+  const { createPool } = await import('./postgres-pool.js');
   const { drizzle } = await import('drizzle-orm/node-postgres');
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, idleTimeoutMillis: 30_000 });
-  // An idle client losing its connection must not crash the process; the pool replaces it.
-  pool.on('error', () => undefined);
+  const pool = createPool({ url, size: poolSize, timeoutMs });
   const db = drizzle(pool, { schema }) as unknown as Db;
   return {
     db,
@@ -115,29 +121,24 @@ async function openEmbedded(dataDir: string | null): Promise<Database> {
 }
 
 /**
- * Applies drizzle/ migrations. On Postgres, an advisory lock makes concurrent start-ups of several
- * instances take turns instead of racing on the same DDL.
+ * Applies drizzle/ migrations on its own connection (no statement timeout: DDL may be slow). An
+ * advisory lock makes concurrent start-ups of several instances take turns instead of racing on
+ * the same DDL.
  */
-export async function migrateDatabase(database: Database): Promise<void> {
-  const migrationsFolder = MIGRATIONS_DIR;
-  if (database.kind === 'embedded') {
-    const { migrate } = await import('drizzle-orm/pglite/migrator');
-    await migrate(database.db as never, { migrationsFolder });
-    return;
-  }
+async function migratePostgres(url: string, timeoutMs: number): Promise<void> {
+  const { connectUnbounded } = await import('./postgres-pool.js');
   const { migrate } = await import('drizzle-orm/node-postgres/migrator');
   const { drizzle } = await import('drizzle-orm/node-postgres');
-  const pool = (database.db as unknown as { $client: import('pg').Pool }).$client;
-  const client = await pool.connect();
+  const client = await connectUnbounded(url, timeoutMs);
   try {
     await client.query('SELECT pg_advisory_lock(7312001)');
     try {
-      await migrate(drizzle(client), { migrationsFolder });
+      await migrate(drizzle(client), { migrationsFolder: MIGRATIONS_DIR });
     } finally {
       await client.query('SELECT pg_advisory_unlock(7312001)');
     }
   } finally {
-    client.release();
+    await client.end();
   }
 }
 

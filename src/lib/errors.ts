@@ -36,6 +36,7 @@ export const errors = {
   messageTooLong: (max: number) =>
     new AppError(400, 'MESSAGE_TOO_LONG', `Message is longer than ${max} characters`),
   unavailable: () => new AppError(503, 'UNAVAILABLE', 'Server is shutting down or busy; retry later. Nothing was stored.'),
+  databaseUnavailable: () => new AppError(503, 'UNAVAILABLE', 'The database is unreachable right now; retry later'),
 };
 
 /** Postgres unique violation (SQLSTATE 23505), on either driver. */
@@ -44,4 +45,39 @@ export function isUniqueViolation(err: unknown, constraint?: string): boolean {
   if (!e) return false;
   if (e.code === '23505') return constraint ? e.constraint === constraint || String((e as Error).message).includes(constraint) : true;
   return e.cause ? isUniqueViolation(e.cause, constraint) : false;
+}
+
+/** Network errors of the socket to the database server. */
+const UNAVAILABLE_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+/**
+ * SQLSTATEs of a database that is not there, going away or out of room: class 08 (connection
+ * exception), 57P01-57P03 (admin/crash shutdown, cannot connect now), 57014 (statement_timeout
+ * cancelled the query), 53300 (too many connections).
+ */
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '57014', '53300']);
+/** node-postgres and pg-pool raise these as plain Errors, without a code. */
+const UNAVAILABLE_MESSAGES = [
+  'Connection terminated',
+  'timeout exceeded when trying to connect',
+  'Query read timeout',
+  'is not queryable',
+  'Cannot use a pool after calling end',
+];
+
+/**
+ * True when the error means "the database cannot answer now" (down, unreachable, black-holed,
+ * timed out) rather than "this query is wrong": such failures answer 503 UNAVAILABLE, and the pool
+ * recovers by itself. Drizzle wraps driver errors (DrizzleQueryError), so the `cause` chain is
+ * searched too.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 6; e = (e as { cause?: unknown }).cause, depth++) {
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    if (typeof code === 'string' && (UNAVAILABLE_ERRNOS.has(code) || UNAVAILABLE_SQLSTATES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true;
+    // A Drizzle wrapper's message quotes the query and its parameters (user text): only the driver's own.
+    const isWrapper = 'query' in e && 'params' in e;
+    if (!isWrapper && typeof message === 'string' && UNAVAILABLE_MESSAGES.some((m) => message.includes(m))) return true;
+    if (e instanceof AggregateError && e.errors.some((inner) => isDatabaseUnavailable(inner))) return true;
+  }
+  return false;
 }

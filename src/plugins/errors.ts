@@ -4,12 +4,13 @@
  */
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyServerOptions } from 'fastify';
-import { AppError } from '../lib/errors.js';
+import { AppError, errors as appErrors, isDatabaseUnavailable } from '../lib/errors.js';
 import { UUID_PATTERN, type ErrorBody } from '../protocol.js';
 
 /** Maps any error to the contract's shape and its HTTP status. */
 export function toErrorBody(error: FastifyError | AppError | Error): { status: number; body: ErrorBody } {
   if (error instanceof AppError) return { status: error.statusCode, body: error.toBody() };
+  if (isDatabaseUnavailable(error)) return { status: 503, body: appErrors.databaseUnavailable().toBody() };
   const fe = error as FastifyError;
   if (fe.validation) {
     const message = fe.message.replaceAll(`must match pattern "${UUID_PATTERN}"`, 'must be a UUID');
@@ -25,6 +26,13 @@ export function toErrorBody(error: FastifyError | AppError | Error): { status: n
   return { status: 500, body: new AppError(500, 'INTERNAL', 'Something went wrong on our side').toBody() };
 }
 
+/** The innermost cause's message (the driver's "Connection terminated", not Drizzle's query text). */
+function rootMessage(error: Error): string {
+  let e: unknown = error;
+  for (let depth = 0; depth < 6 && (e as { cause?: unknown }).cause instanceof Error; depth++) e = (e as { cause: Error }).cause;
+  return (e as Error).message.split('\n')[0] ?? '';
+}
+
 /** Server option: errors the router raises before any route runs (bad URL encoding, over-long ids). */
 export const frameworkErrors: NonNullable<FastifyServerOptions['frameworkErrors']> = (error, _request, reply) => {
   const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path parameter is too long' : 'The URL is malformed';
@@ -36,7 +44,10 @@ export default fp(
   async (app) => {
     app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
       const { status, body } = toErrorBody(error);
-      if (status >= 500) request.log.error({ err: error }, 'request failed');
+      // An expected 503 (shutting down, database unreachable) is an operational state, not a bug:
+      // one warn line with the reason, no stack.
+      if (status === 503) request.log.warn({ code: body.code, reason: rootMessage(error) }, body.message);
+      else if (status >= 500) request.log.error({ err: error }, 'request failed');
       else request.log.debug({ code: body.code }, body.message);
       if (body.code === 'RATE_LIMITED' && body.retryAfterMs) reply.header('retry-after', Math.ceil(body.retryAfterMs / 1000));
       return reply.code(status).send(body);

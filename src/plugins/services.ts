@@ -49,7 +49,7 @@ export default fp<ServicesOptions>(
     const ownsDatabase = !opts.database;
     const database =
       opts.database ??
-      (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+      (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, timeoutMs: config.dbTimeoutMs }));
     if (config.redisUrl && database.kind !== 'postgres') {
       if (ownsDatabase) await database.close();
       throw new Error('REDIS_URL needs DATABASE_URL: several instances must share one Postgres, not an embedded database');
