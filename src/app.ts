@@ -4,7 +4,8 @@
  * SPA. `src/server.ts` only boots it; the tests build the same app with `buildApp` and do not
  * have to listen.
  */
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Server } from 'node:http';
+import Fastify, { type FastifyHttpOptions, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import fastifySwagger from '@fastify/swagger';
 import fastifyCompress from '@fastify/compress';
@@ -37,8 +38,30 @@ function trustHops(hops: number) {
   return (_address: string, hop: number) => hop < hops;
 }
 
+/**
+ * Slow clients cannot hold a connection forever: the headers must arrive within 10 s (or the
+ * request timeout, if shorter) and the whole request (a body is at most 64 KiB) within
+ * HTTP_REQUEST_TIMEOUT_MS, else Node answers 408 and closes. Node checks these on a timer
+ * (connectionsCheckingInterval, 30 s by default): a quarter of the timeout keeps the bound tight.
+ * Upgraded WebSockets leave these checks (ws clears the socket timeout); heartbeats govern them.
+ * No socket inactivity timeout (connectionTimeout): these bounds and keepAliveTimeout cover idle
+ * sockets, and it would cut a slow-to-answer request that the database timeout already bounds.
+ */
+function httpTimeouts(config: Config): Pick<FastifyHttpOptions<Server>, 'requestTimeout' | 'keepAliveTimeout' | 'http'> {
+  const { requestTimeoutMs, keepAliveTimeoutMs } = config.http;
+  return {
+    requestTimeout: requestTimeoutMs,
+    keepAliveTimeout: keepAliveTimeoutMs,
+    http: {
+      requestTimeout: requestTimeoutMs,
+      headersTimeout: Math.min(10_000, requestTimeoutMs),
+      connectionsCheckingInterval: Math.max(50, Math.min(5000, Math.floor(requestTimeoutMs / 4))),
+    },
+  };
+}
+
 /** The Fastify server options the app needs (what a plugin cannot set on an existing instance). */
-export function serverOptions(config: Config, logger: FastifyServerOptions['logger'] = { level: config.logLevel }): FastifyServerOptions {
+export function serverOptions(config: Config, logger: FastifyServerOptions['logger'] = { level: config.logLevel }): FastifyHttpOptions<Server> {
   return {
     logger,
     // A hop count trusts the nearest N peers (proxy-addr counts the socket peer as hop 0). Fastify
@@ -49,6 +72,7 @@ export function serverOptions(config: Config, logger: FastifyServerOptions['logg
     bodyLimit: 64 * 1024,
     // Ids in URLs are short; anything huge is garbage.
     routerOptions: { maxParamLength: 200 },
+    ...httpTimeouts(config),
     frameworkErrors,
   };
 }

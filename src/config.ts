@@ -54,7 +54,15 @@ export interface Config {
   heartbeatMs: number;
   presenceGraceMs: number;
   sessionTtlMs: number;
+  http: HttpTimeouts;
   limits: Limits;
+}
+
+export interface HttpTimeouts {
+  /** A request's headers and body must have arrived within this (408 and closed otherwise). */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this; keep it above the proxy's idle timeout. */
+  keepAliveTimeoutMs: number;
 }
 
 /** `false`, a hop count, or a list of proxy addresses/CIDRs (the forms Fastify's `trustProxy` takes). */
@@ -176,6 +184,10 @@ export function loadConfig(env: Env = process.env): Config {
   const presenceGraceMs = int('PRESENCE_GRACE_MS', 5000, 0, 600_000);
   const sessionTtlMs = int('SESSION_TTL_DAYS', 30, 1, 3650) * 86_400_000;
   const trustProxy = parseTrustProxy(env.TRUST_PROXY, problems);
+  const http: HttpTimeouts = {
+    requestTimeoutMs: int('HTTP_REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
+    keepAliveTimeoutMs: int('HTTP_KEEPALIVE_TIMEOUT_MS', 72_000, 100, 600_000),
+  };
 
   if (problems.length) throw new ConfigError(problems);
 
@@ -196,6 +208,7 @@ export function loadConfig(env: Env = process.env): Config {
     heartbeatMs,
     presenceGraceMs,
     sessionTtlMs,
+    http,
     limits,
   };
 }
