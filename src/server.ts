@@ -16,6 +16,10 @@ async function main(): Promise<void> {
       process.exit(1);
     }, 15_000);
     force.unref();
+    // server.close() ends only the connections idle when it is called; one that finishes a long
+    // response later is ended as soon as it is idle, not after the keep-alive timeout.
+    const reaper = setInterval(() => app.server.closeIdleConnections(), 250);
+    reaper.unref();
     app.close().then(
       () => process.exit(0),
       (err: unknown) => {
