@@ -13,6 +13,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import { ErrorBody, Message, Room, User } from './protocol.js';
+import { serializeError } from './lib/log-serializers.js';
 import errors, { frameworkErrors } from './plugins/errors.js';
 import inputGuards from './plugins/input-guards.js';
 import securityHeaders from './plugins/security-headers.js';
@@ -60,10 +61,17 @@ function httpTimeouts(config: Config): Pick<FastifyHttpOptions<Server>, 'request
   };
 }
 
+/** Every log line's `err` goes through serializeError (no query parameters, no row values). */
+function withErrorSerializer(logger: FastifyServerOptions['logger']): FastifyServerOptions['logger'] {
+  if (!logger) return logger;
+  const options = logger === true ? {} : logger;
+  return { ...options, serializers: { ...options.serializers, err: serializeError } };
+}
+
 /** The Fastify server options the app needs (what a plugin cannot set on an existing instance). */
 export function serverOptions(config: Config, logger: FastifyServerOptions['logger'] = { level: config.logLevel }): FastifyHttpOptions<Server> {
   return {
-    logger,
+    logger: withErrorSerializer(logger),
     // A hop count trusts the nearest N peers (proxy-addr counts the socket peer as hop 0). Fastify
     // itself treats a bare number as "trust nothing", so it is passed as a function.
     trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
