@@ -15,7 +15,8 @@ export default defineConfig({
   build: {
     outDir: resolve(root, 'dist/public'),
     emptyOutDir: true,
-    sourcemap: true,
+    // Maps are built for error reporting but not referenced by the bundles; the server never serves them.
+    sourcemap: 'hidden',
     target: 'es2022',
   },
   server: {

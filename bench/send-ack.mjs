@@ -4,6 +4,7 @@
  * embedded database, or Postgres when DATABASE_URL is set (an empty database you can spare).
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,7 +13,7 @@ import WebSocket from 'ws';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const port = 3900 + Math.floor(Math.random()*50);
-const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', SEND_RATE_PER_SEC: '100000', SEND_BURST: '100000', REGISTER_PER_HOUR: '100000', DATA_DIR: mkdtempSync(path.join(tmpdir(), 'rtchat-send-ack-')), SESSION_SECRET: 'x'.repeat(40) };
+const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', SEND_RATE_PER_SEC: '100000', SEND_BURST: '100000', REGISTER_PER_HOUR: '100000', DATA_DIR: mkdtempSync(path.join(tmpdir(), 'rtchat-send-ack-')), SESSION_SECRET: randomBytes(32).toString('base64url') };
 const child = spawn('node', ['dist/server.js'], { cwd: ROOT, env, stdio: 'inherit' });
 const url = `http://127.0.0.1:${port}`;
 for (;;) { try { if ((await fetch(url + '/readyz')).ok) break; } catch {} await new Promise(r => setTimeout(r, 100)); }

@@ -14,12 +14,14 @@ import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import { ErrorBody, Message, Room, User } from './protocol.js';
 import { serializeError } from './lib/log-serializers.js';
-import errors, { frameworkErrors } from './plugins/errors.js';
+import errors, { clientErrorHandler, frameworkErrors } from './plugins/errors.js';
 import inputGuards from './plugins/input-guards.js';
 import securityHeaders from './plugins/security-headers.js';
 import services from './plugins/services.js';
 import auth from './plugins/auth.js';
 import websocket from './plugins/websocket.js';
+import shutdown from './plugins/shutdown.js';
+import loadShedding from './plugins/load-shedding.js';
 import spa from './plugins/spa.js';
 import authRoutes from './routes/auth.js';
 import roomsRoutes from './routes/rooms.js';
@@ -82,6 +84,9 @@ export function serverOptions(config: Config, logger: FastifyServerOptions['logg
     routerOptions: { maxParamLength: 200 },
     ...httpTimeouts(config),
     frameworkErrors,
+    clientErrorHandler,
+    // While closing, plugins/shutdown.ts answers 503 in the contract's shape instead.
+    return503OnClosing: false,
   };
 }
 
@@ -103,6 +108,8 @@ const appPlugin = fp<AppOptions>(
     await app.register(fastifyCompress, { global: true, threshold: 1024 });
     await app.register(services, { config, database: opts.database });
     await app.register(auth);
+    await app.register(loadShedding);
+    await app.register(shutdown);
     await app.register(websocket);
 
     await app.register(healthRoutes);

@@ -3,10 +3,12 @@
  * the process refuses to start, rather than half-working with a surprise default.
  */
 import { randomBytes } from 'node:crypto';
-import { isIP } from 'node:net';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { LIMITS } from './protocol-constants.js';
+import { parseTrustProxy, secretProblem, type TrustProxy } from './config-values.js';
+
+export type { TrustProxy };
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -55,6 +57,8 @@ export interface Config {
   presenceGraceMs: number;
   sessionTtlMs: number;
   http: HttpTimeouts;
+  /** Mean event-loop delay (ms, over 1 s) above which requests are shed with 503; 0 turns it off. */
+  maxEventLoopDelayMs: number;
   limits: Limits;
 }
 
@@ -64,9 +68,6 @@ export interface HttpTimeouts {
   /** An idle keep-alive connection is closed after this; keep it above the proxy's idle timeout. */
   keepAliveTimeoutMs: number;
 }
-
-/** `false`, a hop count, or a list of proxy addresses/CIDRs (the forms Fastify's `trustProxy` takes). */
-export type TrustProxy = false | number | string[];
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -159,9 +160,8 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   const rawSecret = env.SESSION_SECRET;
-  if (rawSecret !== undefined && rawSecret !== '' && rawSecret.length < 32) {
-    problems.push(`SESSION_SECRET must be at least 32 characters (got ${rawSecret.length}); unset it to generate one in DATA_DIR`);
-  }
+  const secretTrouble = rawSecret ? secretProblem(rawSecret) : null;
+  if (secretTrouble) problems.push(secretTrouble);
 
   const limits: Limits = {
     wsMaxFrameBytes: int('WS_MAX_FRAME_BYTES', DEFAULT_LIMITS.wsMaxFrameBytes, 1024, 16 * 1024 * 1024),
@@ -188,10 +188,11 @@ export function loadConfig(env: Env = process.env): Config {
     requestTimeoutMs: int('HTTP_REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
     keepAliveTimeoutMs: int('HTTP_KEEPALIVE_TIMEOUT_MS', 72_000, 100, 600_000),
   };
+  const maxEventLoopDelayMs = int('PRESSURE_MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000);
 
   if (problems.length) throw new ConfigError(problems);
 
-  const sessionSecret = rawSecret && rawSecret.length >= 32 ? rawSecret : loadOrCreateSecret(dataDir);
+  const sessionSecret = rawSecret || loadOrCreateSecret(dataDir);
 
   return {
     port,
@@ -209,49 +210,9 @@ export function loadConfig(env: Env = process.env): Config {
     presenceGraceMs,
     sessionTtlMs,
     http,
+    maxEventLoopDelayMs,
     limits,
   };
-}
-
-/** proxy-addr's names for address ranges, accepted in a TRUST_PROXY list. */
-const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
-
-/**
- * TRUST_PROXY: `false` (default), a hop count, or a comma-separated list of proxy addresses/CIDRs.
- * `true` is refused rather than mapped to one hop: "trust everything" made the leftmost,
- * client-written X-Forwarded-For entry the client IP, and guessing a hop count for the operator
- * could count every user as the CDN in front of nginx. The operator states the topology.
- */
-function parseTrustProxy(raw: string | undefined, problems: string[]): TrustProxy {
-  const value = raw?.trim().toLowerCase() ?? '';
-  if (value === '' || value === 'false' || value === '0' || value === 'no' || value === 'off') return false;
-  if (value === 'true' || value === 'yes' || value === 'on') {
-    problems.push(
-      'TRUST_PROXY=true is no longer accepted: trusting every hop lets a client fake its IP with X-Forwarded-For. ' +
-        'Set the number of proxies in front of RtChat (TRUST_PROXY=1 for one nginx), or their addresses/CIDRs (TRUST_PROXY=10.0.0.5,10.0.1.0/24), or false',
-    );
-    return false;
-  }
-  if (/^\d+$/.test(value)) {
-    const hops = Number(value);
-    if (hops > 10) problems.push(`TRUST_PROXY hop count must be at most 10, got ${hops}`);
-    return hops;
-  }
-  const entries = value.split(',').map((e) => e.trim()).filter(Boolean);
-  const bad = entries.filter((entry) => !PROXY_RANGE_NAMES.has(entry) && !isAddressOrCidr(entry));
-  if (bad.length) {
-    problems.push(`TRUST_PROXY must be false, a hop count, or a comma-separated list of IP addresses/CIDRs; not: ${bad.join(', ')}`);
-    return false;
-  }
-  return entries;
-}
-
-function isAddressOrCidr(entry: string): boolean {
-  const [address = '', bits, ...rest] = entry.split('/');
-  const family = isIP(address);
-  if (!family || rest.length) return false;
-  if (bits === undefined) return true;
-  return /^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
 }
 
 /** A secret generated on first start and kept (mode 0600) in DATA_DIR, so sessions survive restarts. */

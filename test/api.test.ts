@@ -16,6 +16,7 @@ beforeAll(async () => {
   mkdirSync(path.join(publicDir, 'assets'));
   writeFileSync(path.join(publicDir, 'index.html'), '<!doctype html><title>RtChat</title><div id="root"></div>');
   writeFileSync(path.join(publicDir, 'assets', 'app-abc123.js'), 'console.log(1)'.repeat(200));
+  writeFileSync(path.join(publicDir, 'assets', 'app-abc123.js.map'), '{"version":3,"sources":["secret.ts"]}');
   app = await buildApp({ config: testConfig(), database: db.database, logger: false, publicDir });
   await app.ready();
 });
@@ -92,6 +93,33 @@ describe('static app', () => {
     const res = await app.inject('/healthz');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['x-frame-options']).toBe('DENY');
+  });
+
+  it('narrows the CSP to its own origin', async () => {
+    const csp = String((await app.inject('/')).headers['content-security-policy']);
+    const directives = Object.fromEntries(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name, values.join(' ')]));
+    expect(directives['connect-src']).toBe("'self'");
+    expect(directives['img-src']).toBe("'self' data: blob:");
+    expect(directives['script-src']).toBe("'self'");
+    expect(directives['frame-ancestors']).toBe("'none'");
+    expect(csp).not.toMatch(/ws:|wss:|https:|upgrade-insecure-requests/);
+  });
+
+  it('does not publish source maps', async () => {
+    const res = await app.inject('/assets/app-abc123.js.map');
+    expect(res.statusCode).toBe(404);
+    expect(res.body).not.toContain('secret.ts');
+  });
+
+  it('marks API answers no-store (login and register carry the token)', async () => {
+    const reg = await app.inject({ method: 'POST', url: '/api/auth/register', payload: { username: 'nostore_nina', password: 'correct horse battery' } });
+    expect(reg.statusCode).toBe(201);
+    expect(reg.headers['cache-control']).toBe('no-store');
+    const login = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { login: 'nostore_nina', password: 'correct horse battery' } });
+    expect(login.headers['cache-control']).toBe('no-store');
+    expect((await app.inject('/api/nope')).headers['cache-control']).toBe('no-store');
+    // The app shell and the hashed assets keep their own caching.
+    expect((await app.inject('/rooms/1')).headers['cache-control']).toBe('no-cache');
   });
 });
 

@@ -119,3 +119,18 @@ describe('a server process', () => {
     expect(stderr).toContain('LOG_LEVEL must be one of');
   });
 });
+
+describe('a server process with a weak secret', () => {
+  it('refuses 32 spaces as SESSION_SECRET with exit code 78', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: '0', SESSION_SECRET: ' '.repeat(32) },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(78);
+    expect(stderr).toContain('SESSION_SECRET is too predictable');
+  });
+});

@@ -1,10 +1,12 @@
 /**
  * HTTP-level hardening on a real listening server and raw sockets (issue 9 items 5 and 18): slow
- * requests are dropped within the configured bound.
+ * requests are dropped within the configured bound; what Node and Fastify answer on their own
+ * (malformed request, headers too large, timeout, closing, overloaded) is in the contract's shape.
  */
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type TestServer } from './helpers.js';
+import { sql } from 'drizzle-orm';
+import { createRoom, register, sleep, startServer, WsClient, type TestServer } from './helpers.js';
 
 const REQUEST_TIMEOUT_MS = 1000;
 /** The timeout plus Node's check interval plus slack; without the timeouts the socket stays open for minutes. */
@@ -39,6 +41,11 @@ function sendAndStall(bytes: string): Promise<{ closed: boolean; response: strin
   });
 }
 
+/** The JSON body of a raw HTTP response. */
+function bodyOf(response: string): unknown {
+  return JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4));
+}
+
 describe('slow requests', () => {
   it('closes a request whose body stalls after a few bytes', async () => {
     const { closed, response } = await sendAndStall(
@@ -46,6 +53,7 @@ describe('slow requests', () => {
     );
     expect(closed).toBe(true);
     expect(response).toMatch(/^HTTP\/1\.1 408/);
+    expect(bodyOf(response)).toEqual({ statusCode: 408, code: 'REQUEST_TIMEOUT', error: 'Request Timeout', message: 'The request did not arrive in time' });
   });
 
   it('closes a connection whose headers never finish', async () => {
@@ -55,5 +63,89 @@ describe('slow requests', () => {
 
   it('still serves a normal request', async () => {
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  });
+});
+
+describe('answers Node and Fastify give on their own', () => {
+  it('431 for headers that are too large, in the contract shape', async () => {
+    const { closed, response } = await sendAndStall(`GET /api/rooms HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(closed).toBe(true);
+    expect(response).toMatch(/^HTTP\/1\.1 431/);
+    expect(bodyOf(response)).toMatchObject({ statusCode: 431, code: 'HEADERS_TOO_LARGE', error: 'Request Header Fields Too Large' });
+  });
+
+  it('400 for a request that is not HTTP, in the contract shape', async () => {
+    const { closed, response } = await sendAndStall('HELLO THERE\r\n\r\n');
+    expect(closed).toBe(true);
+    expect(response).toMatch(/^HTTP\/1\.1 400/);
+    expect(bodyOf(response)).toMatchObject({ statusCode: 400, code: 'VALIDATION', error: 'Bad Request' });
+  });
+});
+
+describe('a request arriving while the server closes', () => {
+  it('gets 503 UNAVAILABLE in the contract shape while an accepted send still commits', async () => {
+    const closing = await startServer();
+    const alice = await register(closing.app);
+    const { room } = await createRoom(closing.app, alice);
+    const ws = await WsClient.connect(closing.wsUrl, alice.token);
+    // Hold the room's row so the writer's batch waits: the shutdown then waits on that send.
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const holder = closing.db.database.db.transaction(async (tx) => {
+      await tx.execute(sql`SELECT id FROM rooms WHERE id = ${room.id} FOR UPDATE`);
+      locked();
+      await gate;
+    });
+    await isLocked;
+    ws.send({ type: 'send', roomId: room.id, clientMsgId: 'in-flight', body: 'committed during shutdown' });
+    await sleep(100);
+    const closed = closing.close();
+    await sleep(100);
+
+    const res = await fetch(`${closing.url}/api/rooms`, { headers: alice.headers });
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ statusCode: 503, code: 'UNAVAILABLE', error: 'Service Unavailable' });
+    const ready = await fetch(`${closing.url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toEqual({ status: 'shutting down' });
+
+    release();
+    await holder;
+    expect(await ws.next((f) => f.type === 'ack')).toMatchObject({ type: 'ack', clientMsgId: 'in-flight' });
+    expect((await ws.closed).code).toBe(1001);
+    await closed;
+  });
+});
+
+describe('load shedding', () => {
+  it('answers 503 UNAVAILABLE while the event loop is stalled, keeps /healthz up, and recovers', async () => {
+    const shedding = await startServer({ PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '20' });
+    try {
+      // Stall the loop (the server runs in this process) in 50 ms slices for a bit over a second,
+      // so the plugin's one-second sample sees a mean delay far above 20 ms.
+      const until = Date.now() + 1300;
+      while (Date.now() < until) {
+        const slice = Date.now() + 50;
+        while (Date.now() < slice) {
+          // busy
+        }
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      const res = await fetch(`${shedding.url}/api/rooms`);
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('5');
+      expect(await res.json()).toMatchObject({ statusCode: 503, code: 'UNAVAILABLE' });
+      expect((await fetch(`${shedding.url}/healthz`)).status).toBe(200);
+      let status = 0;
+      for (let i = 0; i < 50 && status !== 401; i++) {
+        await sleep(100);
+        status = (await fetch(`${shedding.url}/api/auth/me`)).status;
+      }
+      expect(status).toBe(401);
+    } finally {
+      await shedding.close();
+    }
   });
 });

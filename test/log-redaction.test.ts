@@ -68,6 +68,13 @@ it('logs a failed batch without its parameters, over HTTP and WebSocket', async 
   expect(batchFailures[0]).toContain('23514');
   expect(batchFailures[0]).toContain('test_no_zebra');
   for (const line of lines) expect(line).not.toContain('zebra-secret');
+  // The expected 503 (nothing stored, retry) is one warn line without a stack.
+  const unavailable = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.code === 'UNAVAILABLE');
+  expect(unavailable.length).toBeGreaterThanOrEqual(1);
+  for (const line of unavailable) {
+    expect(line.level).toBe(40);
+    expect(JSON.stringify(line)).not.toContain('"stack"');
+  }
 });
 
 it('serializes a Drizzle-wrapped driver error without params, detail or the params line', () => {

@@ -2,10 +2,11 @@
  * Errors in one place: every error a route, hook or the framework raises leaves as the contract's
  * `{statusCode, code, error, message}`. 5xx details stay in the log; the client gets a generic text.
  */
+import { STATUS_CODES } from 'node:http';
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyServerOptions } from 'fastify';
 import { AppError, errors as appErrors, isDatabaseUnavailable } from '../lib/errors.js';
-import { UUID_PATTERN, type ErrorBody } from '../protocol.js';
+import { UUID_PATTERN, type ErrorBody, type ErrorCode } from '../protocol.js';
 
 /** Maps any error to the contract's shape and its HTTP status. */
 export function toErrorBody(error: FastifyError | AppError | Error): { status: number; body: ErrorBody } {
@@ -38,6 +39,30 @@ export const frameworkErrors: NonNullable<FastifyServerOptions['frameworkErrors'
   const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path parameter is too long' : 'The URL is malformed';
   const raw = reply as unknown as { code(n: number): { send(body: unknown): unknown } };
   raw.code(400).send(new AppError(400, 'VALIDATION', message).toBody());
+};
+
+/** Node's own HTTP-level failures (no request object exists yet), in the contract's shape. */
+const CLIENT_ERRORS: Record<string, { status: number; code: ErrorCode; message: string }> = {
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, code: 'REQUEST_TIMEOUT', message: 'The request did not arrive in time' },
+  HPE_HEADER_OVERFLOW: { status: 431, code: 'HEADERS_TOO_LARGE', message: 'The request headers are too large' },
+};
+
+/**
+ * Server option: what the socket gets when Node cannot parse a request (malformed, too-large
+ * headers, too slow). Written raw, as there is no reply yet; the connection is then closed.
+ */
+export const clientErrorHandler: NonNullable<FastifyServerOptions['clientErrorHandler']> = function (err, socket) {
+  if ((err as NodeJS.ErrnoException).code === 'ECONNRESET' || socket.destroyed) return;
+  const known = CLIENT_ERRORS[(err as NodeJS.ErrnoException).code ?? ''];
+  const { status, code, message } = known ?? { status: 400, code: 'VALIDATION' as const, message: 'The request is not valid HTTP' };
+  const body = JSON.stringify(new AppError(status, code, message).toBody());
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 };
 
 export default fp(

@@ -1,7 +1,7 @@
 /**
  * The built web app (dist/public): hashed assets under /assets cached for a year, index.html for
  * every client-side route, and the contract's JSON 404 for everything else (the API, /ws, and
- * unknown files under /assets).
+ * unknown files under /assets). Source maps (built `hidden`, for error reporting) are never served.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -26,6 +26,7 @@ export default fp<SpaOptions>(
         root: publicDir,
         wildcard: false,
         index: false,
+        allowedPath: (pathName) => !pathName.endsWith('.map'),
         setHeaders: (res, filePath) => {
           // Vite's hashed assets never change; everything else is revalidated.
           res.setHeader(

@@ -4,9 +4,7 @@
  * accepted ones commit and be acknowledged, close every socket with 1001 (clients reconnect and
  * resume with sinceSeq), then close the WebSocket server. The services' own `onClose` (broker,
  * throttles, database) runs after this, so nothing is closed under a pending write.
- * HTTP requests in flight meanwhile are answered with `Connection: close`: Node's server.close()
- * only ends connections idle at that moment, and a keep-alive one that finishes its request
- * later would otherwise hold the shutdown until HTTP_KEEPALIVE_TIMEOUT_MS.
+ * What HTTP requests get meanwhile is in plugins/shutdown.ts.
  */
 import fp from 'fastify-plugin';
 import fastifyWebsocket from '@fastify/websocket';
@@ -14,10 +12,6 @@ import { CLOSE } from '../protocol.js';
 
 export default fp(
   async (app) => {
-    app.addHook('onSend', async (_request, reply, payload) => {
-      if (app.shuttingDown) reply.header('connection', 'close');
-      return payload;
-    });
     await app.register(fastifyWebsocket, {
       options: { maxPayload: app.config.limits.wsMaxFrameBytes },
       errorHandler: (error, socket, request) => {
@@ -25,7 +19,7 @@ export default fp(
         socket.close(CLOSE.POLICY, 'internal error');
       },
       preClose: async () => {
-        app.shuttingDown = true;
+        app.shuttingDown = true; // first: from here on plugins/shutdown.ts refuses new requests
         await app.writer.close();
         app.hub.close(CLOSE.GOING_AWAY, 'server going away');
         await new Promise<void>((resolve) => app.websocketServer.close(() => resolve()));

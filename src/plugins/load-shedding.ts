@@ -1,0 +1,43 @@
+/**
+ * Load shedding (@fastify/under-pressure): while the event loop is stalled, new HTTP requests and
+ * WebSocket upgrades get 503 UNAVAILABLE (contract shape, Retry-After) instead of queueing up
+ * behind it; sockets already open are not touched.
+ *
+ * Only the event-loop delay is watched, and generously (mean over 1 s above
+ * PRESSURE_MAX_EVENT_LOOP_DELAY_MS, default 1000 ms: the loop was blocked for most of that second,
+ * e.g. by a heavy synchronous embedded-database query). Heap, RSS and event-loop utilisation are
+ * off: memory grows with the number of open sockets and utilisation is near 100% at the top of the
+ * fan-out benchmark, both normal for a chat server, so shedding on them would refuse healthy load
+ * and trip tests and benchmarks. /healthz (liveness) always answers, so an orchestrator does not
+ * restart a process that is only busy.
+ */
+import fp from 'fastify-plugin';
+import underPressure from '@fastify/under-pressure';
+import { AppError } from '../lib/errors.js';
+
+class OverloadedError extends AppError {
+  constructor() {
+    super(503, 'UNAVAILABLE', 'The server is overloaded; retry in a few seconds');
+  }
+}
+
+const RETRY_AFTER_S = 5;
+
+export default fp(
+  async (app) => {
+    const maxEventLoopDelay = app.config.maxEventLoopDelayMs;
+    if (maxEventLoopDelay === 0) return;
+    await app.register(underPressure, {
+      maxEventLoopDelay,
+      retryAfter: RETRY_AFTER_S,
+      customError: OverloadedError,
+      // Resolving lets the request through; rejecting hands the error to the error handler.
+      pressureHandler: async (request, reply) => {
+        if (request.url === '/healthz') return undefined;
+        reply.header('retry-after', RETRY_AFTER_S);
+        throw new OverloadedError();
+      },
+    });
+  },
+  { name: 'load-shedding', dependencies: ['services'] },
+);

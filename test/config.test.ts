@@ -1,0 +1,21 @@
+/** Configuration checks at start (issue 9 item 18): weak session secrets are refused. */
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+const load = (secret: string) => () => loadConfig({ SESSION_SECRET: secret, DATA_DIR: '/nonexistent-rtchat-config-test' });
+
+describe('SESSION_SECRET', () => {
+  it('refuses blank, repeated and low-entropy secrets of any length', () => {
+    for (const weak of [' '.repeat(32), ' '.repeat(64), 'x'.repeat(40), 'passwordpasswordpasswordpassword', 'ab'.repeat(20)]) {
+      expect(load(weak), JSON.stringify(weak)).toThrow(ConfigError);
+      expect(load(weak)).toThrow(/SESSION_SECRET is too predictable/);
+    }
+    expect(load('short')).toThrow(/at least 32 characters/);
+  });
+
+  it('accepts random secrets, hex ones included', () => {
+    for (const strong of ['fe09d052bc8f4311bb16e39650de0407', 'oUfkPCoGnfkrv48X/uwT8Q+rfASHsdfW', 'test-secret-test-secret-test-secret-0123']) {
+      expect(loadConfig({ SESSION_SECRET: strong, DATA_DIR: '/nonexistent-rtchat-config-test' }).sessionSecret).toBe(strong);
+    }
+  });
+});
