@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, startServer, type RunningServer } from './harness';
+import { CHROMIUM, createRoom, launchBrowser, newContext, register, ROOT, sendChat, startServer, uniqueName, type RunningServer } from './harness';
 
 /** How the built app is served: hashed assets cached for long and compressed, the SPA fallback. */
 const built = existsSync(path.join(ROOT, 'dist', 'server.js')) && existsSync(path.join(ROOT, 'dist', 'public', 'index.html'));
@@ -38,5 +38,40 @@ describe.skipIf(!built)('serving the built app', () => {
     const api = await fetch(`${server.url}/api/definitely-not-here`);
     expect(api.status).toBe(404);
     expect(await api.json()).toMatchObject({ statusCode: 404, code: 'NOT_FOUND' });
+  });
+
+  it('publishes no source maps: bundles do not point to one and /assets/*.map is 404', async () => {
+    const html = readFileSync(path.join(ROOT, 'dist', 'public', 'index.html'), 'utf8');
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)![1]!;
+    const source = await (await fetch(`${server.url}${script}`)).text();
+    expect(source).not.toContain('sourceMappingURL');
+    const map = await fetch(`${server.url}${script}.map`);
+    expect(map.status).toBe(404);
+    expect(await map.json()).toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it.skipIf(!existsSync(CHROMIUM))("connects its WebSocket under the CSP (connect-src 'self')", async () => {
+    const csp = (await fetch(server.url)).headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("connect-src 'self'");
+    expect(csp).not.toMatch(/ws:|wss:/);
+    const browser = await launchBrowser();
+    try {
+      const context = await newContext(browser, server.url);
+      const page = await context.newPage();
+      const violations: string[] = [];
+      page.on('console', (msg) => {
+        if (/Content Security Policy|Refused to/i.test(msg.text())) violations.push(msg.text());
+      });
+      const sockets: string[] = [];
+      page.on('websocket', (ws) => sockets.push(ws.url()));
+      await register(page, uniqueName('csp'));
+      await createRoom(page, uniqueName('CSP room'));
+      await sendChat(page, 'hello under the policy');
+      await page.getByText('hello under the policy').first().waitFor();
+      expect(sockets.some((u) => u.startsWith(server.url.replace('http', 'ws')))).toBe(true);
+      expect(violations).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   });
 });
