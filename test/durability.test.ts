@@ -2,14 +2,10 @@
  * The server as a real process: an acknowledged message survives kill -9 and a graceful restart,
  * and retries after the crash store nothing twice.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '../src/protocol.js';
-import { createPostgresDatabase, usePostgres, WsClient } from './helpers.js';
-import { ROOT, startServerProcess, type ServerProcess } from './processes.js';
+import { WsClient } from './helpers.js';
+import { runScript, serverProcessEnv, startServerProcess, type ServerProcess } from './processes.js';
 
 const SECRET = 'durability-secret-durability-secret-0123';
 
@@ -41,18 +37,9 @@ async function allMessages(url: string, token: string, roomId: string): Promise<
 }
 
 beforeAll(async () => {
-  env = {
-    SESSION_SECRET: SECRET,
-    LOG_LEVEL: 'warn',
-    SEND_RATE_PER_SEC: '100000',
-    SEND_BURST: '100000',
-    DATA_DIR: mkdtempSync(path.join(tmpdir(), 'rtchat-durable-')),
-  };
-  if (usePostgres) {
-    const db = await createPostgresDatabase();
-    env.DATABASE_URL = db.url;
-    dropDatabase = db.drop;
-  }
+  const processEnv = await serverProcessEnv('durable', { SESSION_SECRET: SECRET, SEND_RATE_PER_SEC: '100000', SEND_BURST: '100000' });
+  env = processEnv.env;
+  dropDatabase = processEnv.drop;
 });
 afterAll(async () => {
   await dropDatabase?.();
@@ -105,31 +92,15 @@ describe('a server process', () => {
   }, 120_000);
 
   it('refuses to start with a clear message for bad configuration', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-      cwd: ROOT,
-      env: { ...process.env, PORT: 'eighty', SESSION_SECRET: 'short', LOG_LEVEL: 'loud' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr!.on('data', (d) => (stderr += d));
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const { code, stderr } = await runScript('src/server.ts', { PORT: 'eighty', SESSION_SECRET: 'short', LOG_LEVEL: 'loud' });
     expect(code).toBe(78);
     expect(stderr).toContain('PORT must be a whole number');
     expect(stderr).toContain('SESSION_SECRET must be at least 32 characters');
     expect(stderr).toContain('LOG_LEVEL must be one of');
   });
-});
 
-describe('a server process with a weak secret', () => {
   it('refuses 32 spaces as SESSION_SECRET with exit code 78', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-      cwd: ROOT,
-      env: { ...process.env, PORT: '0', SESSION_SECRET: ' '.repeat(32) },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr!.on('data', (d) => (stderr += d));
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const { code, stderr } = await runScript('src/server.ts', { PORT: '0', SESSION_SECRET: ' '.repeat(32) });
     expect(code).toBe(78);
     expect(stderr).toContain('SESSION_SECRET is too predictable');
   });

@@ -3,9 +3,11 @@
  * meets a stale build): start on a free port, wait until ready, read what they printed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { sleep } from './helpers.js';
+import { createPostgresDatabase, sleep, usePostgres } from './helpers.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -71,4 +73,23 @@ export function runScript(script: string, env: Record<string, string>): Promise<
     child.stderr.on('data', (d) => (stderr += d));
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/**
+ * The environment of a server process under test: its own DATA_DIR, warn-level logs, and on the
+ * Postgres project its own database (`drop` removes it); `withRedis` adds TEST_REDIS_URL if set.
+ */
+export async function serverProcessEnv(
+  name: string,
+  extra: Record<string, string>,
+  opts: { withRedis?: boolean } = {},
+): Promise<{ env: Record<string, string>; drop: (() => Promise<void>) | null }> {
+  const env: Record<string, string> = { LOG_LEVEL: 'warn', DATA_DIR: mkdtempSync(path.join(tmpdir(), `rtchat-${name}-`)), ...extra };
+  if (!usePostgres) return { env, drop: null };
+  const db = await createPostgresDatabase();
+  env.DATABASE_URL = db.url;
+  if (opts.withRedis && process.env.TEST_REDIS_URL) {
+    Object.assign(env, { REDIS_URL: process.env.TEST_REDIS_URL, REDIS_PREFIX: `rtchat-test-${name}-${process.pid}:` });
+  }
+  return { env, drop: db.drop };
 }

@@ -5,29 +5,18 @@
  */
 import { Agent, get } from 'node:http';
 import { connect } from 'node:net';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { createPostgresDatabase, sleep, usePostgres } from './helpers.js';
-import { startServerProcess } from './processes.js';
+import { sleep } from './helpers.js';
+import { serverProcessEnv, startServerProcess } from './processes.js';
 
 let drop: (() => Promise<void>) | undefined;
 afterAll(async () => drop?.());
 
 it('SIGTERM with an idle keep-alive connection and a request in flight: the request is answered, exit 0', async () => {
-  const env: Record<string, string> = {
-    SESSION_SECRET: 'shutdown-secret-shutdown-secret-0123456789',
-    LOG_LEVEL: 'warn',
-    DATA_DIR: mkdtempSync(path.join(tmpdir(), 'rtchat-shutdown-')),
-  };
-  if (usePostgres) {
-    const db = await createPostgresDatabase();
-    env.DATABASE_URL = db.url;
-    drop = db.drop;
-    // With Redis too, its connections are among what must close before exit 0.
-    if (process.env.TEST_REDIS_URL) Object.assign(env, { REDIS_URL: process.env.TEST_REDIS_URL, REDIS_PREFIX: `rtchat-test-shutdown-${process.pid}:` });
-  }
+  // With Redis too (Postgres project), its connections are among what must close before exit 0.
+  const processEnv = await serverProcessEnv('shutdown', { SESSION_SECRET: 'shutdown-secret-shutdown-secret-0123456789' }, { withRedis: true });
+  drop = processEnv.drop ?? undefined;
+  const env = processEnv.env;
   const server = await startServerProcess(env);
 
   // An idle keep-alive connection, parked in the agent's pool.
