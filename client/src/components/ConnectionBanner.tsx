@@ -1,10 +1,11 @@
 import { useEffect, useState } from 'react';
-import { connectNow } from '../lib/realtime';
+import { useSync } from '../sync/SyncProvider';
 import { useStore } from '../store';
 
 /** An unobtrusive line while the socket is down; the rest of the UI stays mounted and usable. */
 export function ConnectionBanner() {
   const conn = useStore((s) => s.connection);
+  const sync = useSync();
   const pending = useStore((s) => s.outbox.filter((i) => i.status === 'pending').length);
   const [now, setNow] = useState(() => Date.now());
 
@@ -37,7 +38,7 @@ export function ConnectionBanner() {
         {pending > 0 && ` · ${pending} message${pending === 1 ? '' : 's'} will be sent when the connection is back.`}
       </span>
       {conn.state === 'waiting' && !conn.offline && (
-        <button type="button" className="font-medium underline underline-offset-2" onClick={connectNow}>
+        <button type="button" className="font-medium underline underline-offset-2" onClick={() => sync.connectNow()}>
           Retry now
         </button>
       )}

@@ -1,6 +1,6 @@
 import { useEffect } from 'react';
 import { useStore } from '../store';
-import type { Toast } from '../store/ui-slice';
+import type { Toast } from '../store/types';
 import { CloseIcon } from './Icons';
 
 const TOAST_MS = 5_000;

@@ -5,7 +5,7 @@ import { api, isAbort, isApiError } from '../lib/api';
 import { plural } from '../lib/format';
 import { navigate, roomPath } from '../lib/router';
 import { useDebounced } from '../lib/use-debounced';
-import { useJoinRoom } from '../lib/use-join-room';
+import { useJoinRoom } from '../hooks/use-join-room';
 import type { ListedRoom } from '../lib/wire';
 import { useStore } from '../store';
 

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { Link } from '../components/Link';
 import { api, isApiError } from '../lib/api';
-import { roomJoined } from '../lib/realtime';
+import { useSync } from '../sync/SyncProvider';
 import { navigate, roomPath } from '../lib/router';
 import { useStore } from '../store';
 
@@ -9,6 +9,7 @@ import { useStore } from '../store';
 export function JoinPage({ inviteCode }: { inviteCode: string }) {
   const [error, setError] = useState<string | null>(null);
   const started = useRef(false);
+  const sync = useSync();
 
   useEffect(() => {
     if (started.current) return;
@@ -16,7 +17,7 @@ export function JoinPage({ inviteCode }: { inviteCode: string }) {
     api
       .joinByInvite(inviteCode)
       .then(({ room, inviteCode: code }) => {
-        roomJoined(room, code ?? (room.isPrivate ? inviteCode : undefined));
+        sync.roomJoined(room, code ?? (room.isPrivate ? inviteCode : undefined));
         useStore.getState().toast(`Joined ${room.name}`, 'success');
         navigate(roomPath(room.id), { replace: true });
       })

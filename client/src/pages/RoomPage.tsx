@@ -8,9 +8,9 @@ import { MessageList } from '../components/MessageList';
 import { TypingIndicator } from '../components/TypingIndicator';
 import { api, isApiError } from '../lib/api';
 import { plural } from '../lib/format';
-import { leaveRoom, loadLatest } from '../lib/realtime';
+import { useSync } from '../sync/SyncProvider';
 import { navigate } from '../lib/router';
-import { useJoinRoom } from '../lib/use-join-room';
+import { useJoinRoom } from '../hooks/use-join-room';
 import type { JoinedRoom, Room } from '../lib/wire';
 import { useStore } from '../store';
 
@@ -30,6 +30,7 @@ export function RoomPage({ roomId }: { roomId: string }) {
   const setActiveRoom = useStore((s) => s.setActiveRoom);
   const [status, setStatus] = useState<Status>({ kind: 'loading' });
   const isMember = !!room;
+  const sync = useSync();
 
   useEffect(() => {
     setActiveRoom(roomId);
@@ -63,11 +64,11 @@ export function RoomPage({ roomId }: { roomId: string }) {
   // The latest page, once per room (live frames and resume keep it current after that).
   useEffect(() => {
     if (!isMember || loaded) return;
-    loadLatest(roomId).catch((err: unknown) => {
+    sync.loadLatest(roomId).catch((err: unknown) => {
       if (isApiError(err, 'NOT_A_MEMBER')) useStore.getState().removeRoom(roomId);
       else if (isApiError(err) && err.status === 404) setStatus({ kind: 'notFound' });
     });
-  }, [roomId, isMember, loaded]);
+  }, [roomId, isMember, loaded, sync]);
 
   if (status.kind === 'notFound') return <NotFoundPanel />;
   if (status.kind === 'notMember') return <JoinPanel room={status.room} />;
@@ -159,12 +160,13 @@ function RoomView({ room }: { room: JoinedRoom }) {
 }
 
 function LeaveDialog({ room, onClose }: { room: JoinedRoom; onClose: () => void }) {
+  const sync = useSync();
   const [busy, setBusy] = useState(false);
   const toast = useStore((s) => s.toast);
   const leave = async () => {
     setBusy(true);
     try {
-      await leaveRoom(room.id);
+      await sync.leaveRoom(room.id);
       toast(`You left ${room.name}`);
       onClose();
       navigate('/', { replace: true });

@@ -1,5 +1,6 @@
-import { Backoff, type BackoffOptions } from './backoff';
-import { CLOSE, type ClientFrame, type ReadyFrame, type ServerFrame } from './wire';
+import { Backoff, type BackoffOptions } from '../lib/backoff';
+import { CLOSE, type ClientFrame, type ReadyFrame, type ServerFrame } from '../lib/wire';
+import { parseServerFrame } from './parse-frame';
 
 /**
  * One reconnecting WebSocket per tab, as a small state machine:
@@ -143,14 +144,6 @@ export class ReconnectingSocket {
     else if (this.state === 'open') this.ping();
   }
 
-  /** Drops the current connection and reconnects right away (used after errors that need a fresh start). */
-  reconnectNow(): void {
-    if (this.state === 'stopped' || this.state === 'idle') return;
-    this.clearTimers();
-    this.detach(4000, 'reconnect');
-    this.connect();
-  }
-
   private connect(): void {
     this.clearTimers();
     this.retryAt = null;
@@ -178,13 +171,9 @@ export class ReconnectingSocket {
   }
 
   private handleMessage(socket: SocketLike, data: unknown): void {
-    if (socket !== this.socket || typeof data !== 'string') return;
-    let frame: ServerFrame;
-    try {
-      frame = JSON.parse(data) as ServerFrame;
-    } catch {
-      return;
-    }
+    if (socket !== this.socket) return;
+    const frame = parseServerFrame(data);
+    if (!frame) return;
     this.alive();
     if (frame.type === 'ready') {
       if (this.connectTimer) clearTimeout(this.connectTimer);

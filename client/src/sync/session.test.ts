@@ -1,10 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { JoinedRoom, Message, ServerFrame, User } from '../lib/wire';
+import { createAppStore } from '../store';
+import { SyncSession } from './session';
 import type { SocketLike } from './socket';
-import type { JoinedRoom, Message, ServerFrame, User } from './wire';
 
 /**
- * The realtime module against a fake socket and a fake fetch: resume after reconnect, the outbox,
- * acks and refusals. Browser globals are stubbed (node environment).
+ * A sync session against a fake socket, a fake fetch and its own store: resume after reconnect,
+ * the outbox, acks and refusals. Browser globals are stubbed (node environment); no module resets:
+ * each test makes its own session and stops it.
  */
 
 const T0 = '2026-01-01T00:00:00.000Z';
@@ -99,32 +102,36 @@ beforeEach(() => {
     }
     return new Response(null, { status: 204 });
   });
-  vi.resetModules();
 });
 
-afterEach(async () => {
-  const rt = await import('./realtime');
-  rt.stopRealtime();
+let session: SyncSession | null = null;
+
+afterEach(() => {
+  session?.stop();
+  session = null;
   vi.unstubAllGlobals();
   vi.useRealTimers();
 });
 
 async function start() {
-  const rt = await import('./realtime');
-  const { useStore } = await import('../store');
+  const useStore = createAppStore();
   useStore.getState().setUser(me);
-  rt.startRealtime(me, () => {}, {
+  const rt = new SyncSession({
+    user: me,
+    store: useStore,
     createSocket: () => {
       const s = new FakeSocket();
       sockets.push(s);
       return s;
     },
   });
+  session = rt;
+  rt.start();
   await vi.waitFor(() => expect(useStore.getState().roomsLoaded).toBe(true));
   return { rt, useStore, last: () => sockets[sockets.length - 1]! };
 }
 
-describe('realtime', () => {
+describe('sync session', () => {
   it('subscribes to every joined room on ready, resuming from the last seq known', async () => {
     const { last } = await start();
     last().ready();
