@@ -16,6 +16,20 @@ export function ConnectionBanner() {
     return () => clearInterval(t);
   }, [showing]);
 
+  if (conn.outdated) {
+    return (
+      <div
+        className="flex items-center justify-center gap-3 border-b border-red-300 bg-red-50 px-4 py-1.5 text-sm text-red-950 dark:border-red-800 dark:bg-red-950 dark:text-red-100"
+        role="alert"
+        data-testid="outdated-banner"
+      >
+        <span>The server was updated. Please reload the page to keep chatting.</span>
+        <button type="button" className="font-medium underline underline-offset-2" onClick={() => location.reload()}>
+          Reload
+        </button>
+      </div>
+    );
+  }
   if (!showing) return null;
 
   let text: string;

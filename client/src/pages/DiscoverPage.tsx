@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { HashIcon, SearchIcon, UsersIcon } from '../components/Icons';
+import { BackIcon, HashIcon, SearchIcon, UsersIcon } from '../components/Icons';
 import { Link } from '../components/Link';
 import { api, isAbort, isApiError } from '../lib/api';
 import { plural } from '../lib/format';
@@ -61,9 +61,7 @@ export default function DiscoverPage() {
       <div className="mx-auto max-w-3xl px-4 py-6 sm:px-6">
         <div className="mb-1 flex items-center gap-2">
           <Link href="/" className="icon-btn md:hidden" aria-label="Back to rooms">
-            <svg viewBox="0 0 24 24" width="20" height="20" fill="none" stroke="currentColor" strokeWidth="1.8" aria-hidden="true">
-              <path d="M15 5l-7 7 7 7" strokeLinecap="round" strokeLinejoin="round" />
-            </svg>
+            <BackIcon />
           </Link>
           <h1 className="text-2xl font-bold tracking-tight">Discover rooms</h1>
         </div>

@@ -1,7 +1,7 @@
 import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import { Composer } from '../components/Composer';
 import { Dialog } from '../components/Dialog';
-import { HashIcon, LinkIcon, LockIcon, LogOutIcon, UsersIcon } from '../components/Icons';
+import { BackIcon, HashIcon, LinkIcon, LockIcon, LogOutIcon, UsersIcon } from '../components/Icons';
 import { Link } from '../components/Link';
 import { MembersPanel } from '../components/MembersPanel';
 import { MessageList } from '../components/MessageList';
@@ -90,9 +90,7 @@ function RoomView({ room }: { room: JoinedRoom }) {
       <section aria-labelledby="room-title" className="flex min-w-0 flex-1 flex-col">
         <header className="flex items-center gap-2 border-b border-zinc-200 px-2 py-2 sm:px-4 dark:border-zinc-800">
           <Link href="/" className="icon-btn md:hidden" aria-label="Back to rooms">
-            <svg viewBox="0 0 24 24" width="20" height="20" fill="none" stroke="currentColor" strokeWidth="1.8" aria-hidden="true">
-              <path d="M15 5l-7 7 7 7" strokeLinecap="round" strokeLinejoin="round" />
-            </svg>
+            <BackIcon />
           </Link>
           <span className="hidden h-9 w-9 shrink-0 items-center justify-center rounded-lg bg-zinc-100 text-zinc-700 sm:inline-flex dark:bg-zinc-800 dark:text-zinc-300">
             {room.isPrivate ? <LockIcon width={18} height={18} /> : <HashIcon width={18} height={18} />}

@@ -1,7 +1,7 @@
 import type { OutboxItem } from '../lib/outbox';
 import type { Theme } from '../lib/theme';
 import type { JoinedRoom, Member, Message, Room, User } from '../lib/wire';
-import type { SocketState } from '../sync/socket';
+import type { SocketState } from '../lib/socket-state';
 
 /**
  * The shape of the one store: each slice is its state (data only, with an exported initial value
@@ -161,6 +161,8 @@ export type Store = SessionSlice & RoomsSlice & MessagesSlice & OutboxSlice & Pr
  * slice's state; that is what actions.ts is for), `get` reads the whole store.
  */
 export type SliceCreator<Slice, Own> = (
-  set: (patch: Partial<Own> | ((s: Store) => Partial<Own>)) => void,
+  set: (patch: OwnPatch<Own> | ((s: Store) => OwnPatch<Own>)) => void,
   get: () => Store,
 ) => Slice;
+/** Some of the slice's own fields, and none of any other slice's (checked by the compiler). */
+type OwnPatch<Own> = Partial<Own> & { [K in Exclude<keyof Store, keyof Own>]?: never };

@@ -55,9 +55,12 @@ class FakeSocket implements SocketLike {
   frame(f: ServerFrame) {
     this.onmessage?.({ data: JSON.stringify(f) });
   }
-  ready() {
+  raw(data: string) {
+    this.onmessage?.({ data });
+  }
+  ready(protocol = 1) {
     this.readyState = 1;
-    this.frame({ type: 'ready', user: me, protocol: 1, heartbeatMs: 25_000 });
+    this.raw(JSON.stringify({ type: 'ready', user: me, protocol, heartbeatMs: 25_000 }));
   }
   drop(code = 1006) {
     this.readyState = 3;
@@ -288,5 +291,46 @@ describe('sync session', () => {
     }
     last().ready();
     expect(useStore.getState().connection.transport).toBe('ws');
+  });
+
+  it('accepts protocol 2 in ready', async () => {
+    const { last } = await start();
+    last().ready(2);
+    expect(last().sent.filter((f) => f.type === 'subscribe')).toHaveLength(2);
+  });
+
+  it('stops and asks for a reload when ready names a protocol it does not speak', async () => {
+    const { useStore, last } = await start();
+    last().ready(3);
+    expect(last().sent).toEqual([]); // nothing subscribed, nothing sent
+    expect(useStore.getState().connection).toMatchObject({ outdated: true, state: 'stopped' });
+    // No retry loop against a server it cannot talk to.
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(sockets).toHaveLength(1);
+  });
+
+  it('ignores frames of an unknown type or a wrong shape, and keeps going', async () => {
+    const { useStore, last } = await start();
+    last().ready();
+    const before = useStore.getState();
+    last().raw(JSON.stringify({ type: 'reaction', roomId: R1, emoji: '+1' }));
+    last().raw(JSON.stringify({ type: 'message', message: { roomId: R1, seq: 'nine' } }));
+    last().raw(JSON.stringify({ type: 'presence', roomId: R1, userId: bob.id }));
+    last().raw('not json');
+    expect(useStore.getState().timelines).toBe(before.timelines);
+    expect(useStore.getState().online).toBe(before.online);
+    last().frame({ type: 'message', message: msg(R1, 6) });
+    expect(useStore.getState().timelines[R1]!.messages.map((m) => m.seq)).toEqual([6]);
+  });
+
+  it('two sessions with their own stores do not share state (no module singletons)', async () => {
+    const a = await start();
+    const first = session!;
+    session = null;
+    const b = await start();
+    first.sendMessage(R1, 'only in a');
+    expect(a.useStore.getState().outbox.map((i) => i.body)).toEqual(['only in a']);
+    expect(b.useStore.getState().outbox).toEqual([]);
+    first.stop();
   });
 });

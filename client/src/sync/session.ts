@@ -109,7 +109,7 @@ export class SyncSession {
     this.outbox.stop();
     this.reads.clear();
     setUnauthorizedHandler(null);
-    this.store.getState().setConnection({ transport: 'ws', state: 'idle', retryAt: null, offline: false });
+    this.store.getState().setConnection({ transport: 'ws', state: 'idle', retryAt: null, offline: false, outdated: false });
   }
 
   async logout(): Promise<void> {

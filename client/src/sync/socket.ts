@@ -1,5 +1,6 @@
 import { Backoff, type BackoffOptions } from '../lib/backoff';
 import { CLOSE, type ClientFrame, type ReadyFrame, type ServerFrame } from '../lib/wire';
+import type { SocketState } from '../lib/socket-state';
 import { parseServerFrame } from './parse-frame';
 
 /**
@@ -12,8 +13,7 @@ import { parseServerFrame } from './parse-frame';
  * Full-jitter exponential backoff that resets once the server says `ready`; app-level pings find
  * dead links; `online`/`visibilitychange` only hint that now is a good time to try again.
  */
-export const SOCKET_STATES = ['idle', 'connecting', 'open', 'waiting', 'stopped'] as const;
-export type SocketState = (typeof SOCKET_STATES)[number];
+export type { SocketState };
 
 /** How long a connection may take to reach `ready`. */
 export const CONNECT_TIMEOUT_MS = 10_000;
