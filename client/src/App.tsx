@@ -51,12 +51,9 @@ export function App() {
   const boot = useCallback(() => {
     setBootError(null);
     api
-      .me()
-      .then(({ user }) => signedIn(user))
-      .catch((err: unknown) => {
-        if (isApiError(err) && err.status === 401) useStore.getState().setUser(null);
-        else setBootError(isApiError(err) ? err.message : 'Could not reach the server.');
-      });
+      .session()
+      .then(({ user }) => (user ? signedIn(user) : useStore.getState().setUser(null)))
+      .catch((err: unknown) => setBootError(isApiError(err) ? err.message : 'Could not reach the server.'));
   }, []);
 
   useEffect(boot, [boot]);

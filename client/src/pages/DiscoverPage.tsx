@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { BackIcon, HashIcon, SearchIcon, UsersIcon } from '../components/Icons';
+import { InviteCodeForm } from '../components/InviteCodeForm';
 import { Link } from '../components/Link';
 import { api, isAbort, isApiError } from '../lib/api';
 import { plural } from '../lib/format';
@@ -66,6 +67,7 @@ export default function DiscoverPage() {
           <h1 className="text-2xl font-bold tracking-tight">Discover rooms</h1>
         </div>
         <p className="mb-5 text-sm text-zinc-600 dark:text-zinc-400">Find public rooms and join the conversation.</p>
+        <InviteCodeForm />
         <div className="relative mb-5">
           <SearchIcon className="pointer-events-none absolute top-1/2 left-3 -translate-y-1/2 text-zinc-500" width={18} height={18} />
           <label htmlFor="room-search" className="sr-only">

@@ -256,7 +256,7 @@ describe('resetUserState', () => {
       readingRoomId: null,
     });
     // Every data field that is not the tab's equals the initial one.
-    const tab = new Set(['connection', 'toasts', 'theme', 'activeRoomId', 'announcement', 'authStatus']);
+    const tab = new Set(['connection', 'toasts', 'theme', 'activeRoomId', 'announcement', 'toastOutlet', 'authStatus']);
     for (const [key, value] of Object.entries(fresh)) {
       if (typeof value !== 'function' && !tab.has(key)) expect(after[key as keyof typeof after], key).toEqual(value);
     }

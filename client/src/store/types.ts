@@ -126,6 +126,11 @@ export interface UiTabState {
   activeRoomId: string | null;
   /** The last polite screen-reader announcement (new messages in the open room). */
   announcement: { id: number; text: string } | null;
+  /**
+   * Where toasts go in the page flow instead of floating, while a surface that they must not
+   * cover fills the screen (the members drawer on small screens); null: they float.
+   */
+  toastOutlet: HTMLElement | null;
 }
 export interface UiSlice extends UiUserState, UiTabState {
   setConnection(patch: Partial<ConnectionInfo>): void;
@@ -135,6 +140,7 @@ export interface UiSlice extends UiUserState, UiTabState {
   setReadingRoom(roomId: string | null): void;
   setActiveRoom(roomId: string | null): void;
   announce(text: string): void;
+  setToastOutlet(el: HTMLElement | null): void;
 }
 
 // ---- transitions across slices (store/actions.ts) -------------------------------------------

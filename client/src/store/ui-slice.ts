@@ -17,6 +17,7 @@ export const initialUiTabState: UiTabState = {
   theme: 'system',
   activeRoomId: null,
   announcement: null,
+  toastOutlet: null,
 };
 
 let nextToastId = 1;
@@ -36,4 +37,5 @@ export const createUiSlice: SliceCreator<UiSlice, UiUserState & UiTabState> = (s
   setReadingRoom: (roomId) => set({ readingRoomId: roomId }),
   setActiveRoom: (roomId) => set({ activeRoomId: roomId }),
   announce: (text) => set((s) => ({ announcement: { id: (s.announcement?.id ?? 0) + 1, text } })),
+  setToastOutlet: (toastOutlet) => set({ toastOutlet }),
 });
