@@ -2,6 +2,7 @@ import type { Browser, BrowserContext, Locator, Page, WebSocketRoute } from 'pla
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   announceSkip,
+  axeViolations,
   createRoom,
   launchBrowser,
   newContext,
@@ -108,6 +109,7 @@ describe.skipIf(reason !== null)('newcomer findings', () => {
     await error.waitFor();
     await expect(field.getAttribute('aria-invalid')).resolves.toBe('true');
     await expect(field.getAttribute('aria-describedby')).resolves.toBe(await error.getAttribute('id'));
+    await expect(axeViolations(bob)).resolves.toEqual([]);
     await screenshot(bob, 'invite-code-invalid');
 
     await field.fill(`  ${code} `);
