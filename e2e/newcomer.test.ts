@@ -5,6 +5,7 @@ import {
   axeViolations,
   createRoom,
   launchBrowser,
+  login,
   newContext,
   register,
   screenshot,
@@ -141,11 +142,7 @@ describe.skipIf(reason !== null)('newcomer findings', () => {
   it('keeps toasts off the member rows on a phone, where the panel is a drawer', async () => {
     const ctx = await newContext(browser, server.url, { mobile: true });
     const phone = await ctx.newPage();
-    await phone.goto('/login');
-    await phone.getByLabel('Username or email').fill(aliceName);
-    await phone.getByLabel('Password').fill('correct horse battery');
-    await phone.getByRole('button', { name: 'Log in' }).click();
-    await phone.getByTestId('current-user').waitFor();
+    await login(phone, aliceName);
     await phone.goto(`/rooms/${secretId}`);
     await phone.getByTestId('member-count').click();
     const panel = phone.getByTestId('members-panel');
@@ -179,11 +176,7 @@ describe.skipIf(reason !== null)('newcomer findings', () => {
       live.push(ws);
     });
     const page = await ctx.newPage();
-    await page.goto('/login');
-    await page.getByLabel('Username or email').fill(aliceName);
-    await page.getByLabel('Password').fill('correct horse battery');
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByTestId('current-user').waitFor();
+    await login(page, aliceName);
     await page.goto(`/rooms/${secretId}`);
     await bob.goto(`/rooms/${secretId}`);
     const panel = page.getByTestId('members-panel');

@@ -38,7 +38,7 @@ function isKnownType(type: unknown): type is ServerFrame['type'] {
 }
 
 function devWarn(text: string, data: unknown): void {
-  if (import.meta.env?.DEV) console.warn(`[sync] ${text}`, data);
+  if (import.meta.env.DEV) console.warn(`[sync] ${text}`, data);
 }
 
 /** Parses one text frame; null for anything that is not a well-formed frame of a known type. */
