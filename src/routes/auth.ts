@@ -103,6 +103,24 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => ({ user: request.auth!.user }),
   );
+
+  // The app's start-up probe: "who am I, if anyone". Same session lookup as /me, but anonymous is
+  // an answer (200 with null), not an error, so a logged-out page load logs no failed request.
+  // /me keeps its 401 for clients that want one.
+  app.get(
+    '/auth/session',
+    {
+      schema: {
+        tags: ['auth'],
+        response: { 200: Type.Object({ user: Type.Union([User, Type.Null()]) }) },
+      },
+    },
+    async (request, reply) => {
+      const auth = await app.resolveAuth(request);
+      reply.header('cache-control', 'no-store');
+      return { user: auth?.user ?? null };
+    },
+  );
 };
 
 export default authRoutes;
