@@ -21,6 +21,8 @@ export interface Limits {
   /** Failed logins allowed per account and per IP within the window. */
   loginMaxFailures: number;
   loginWindowMs: number;
+  /** Password verifications in flight per account on one instance; more answer 429 at once. */
+  loginMaxConcurrent: number;
   /** Invite-code attempts per user per minute. */
   invitePerMinute: number;
   /** Registrations per IP per hour. */
@@ -66,6 +68,7 @@ export const DEFAULT_LIMITS: Limits = {
   sendBurst: 20,
   loginMaxFailures: 5,
   loginWindowMs: 15 * 60_000,
+  loginMaxConcurrent: 2,
   invitePerMinute: 10,
   registerPerHour: 30,
   wsSoftBufferBytes: 512 * 1024,
@@ -155,6 +158,7 @@ export function loadConfig(env: Env = process.env): Config {
     sendBurst: int('SEND_BURST', DEFAULT_LIMITS.sendBurst, 1, 100_000),
     loginMaxFailures: int('LOGIN_MAX_FAILURES', DEFAULT_LIMITS.loginMaxFailures, 1, 1_000_000),
     loginWindowMs: int('LOGIN_WINDOW_MS', DEFAULT_LIMITS.loginWindowMs, 1000, 86_400_000),
+    loginMaxConcurrent: int('LOGIN_MAX_CONCURRENT', DEFAULT_LIMITS.loginMaxConcurrent, 1, 1000),
     invitePerMinute: int('INVITE_PER_MINUTE', DEFAULT_LIMITS.invitePerMinute, 1, 1_000_000),
     registerPerHour: int('REGISTER_PER_HOUR', DEFAULT_LIMITS.registerPerHour, 1, 1_000_000),
     wsSoftBufferBytes: int('WS_SOFT_BUFFER_BYTES', DEFAULT_LIMITS.wsSoftBufferBytes, 1024, 1 << 30),

@@ -15,7 +15,20 @@ export interface RateLimiter {
   /** Tells whether the key is already over the limit, without counting. */
   check(key: string, limit: number): Promise<RateLimitResult>;
   reset(key: string): Promise<void>;
+  /**
+   * Counts one hit on every key, all or none, in one atomic step: refused (and nothing counted)
+   * when any key is already at its limit. Callers that must not let concurrent requests slip past
+   * a check (failed logins) reserve before the expensive work and `release` what turned out fine.
+   */
+  reserve(entries: readonly LimitEntry[], windowMs: number): Promise<RateLimitResult>;
+  /** Gives back one reserved hit per key (never below zero; the window keeps its expiry). */
+  release(keys: readonly string[]): Promise<void>;
   close(): void;
+}
+
+export interface LimitEntry {
+  key: string;
+  limit: number;
 }
 
 interface Window {
@@ -56,6 +69,25 @@ export function createMemoryRateLimiter(now: () => number = Date.now): RateLimit
     },
     async reset(key) {
       windows.delete(key);
+    },
+    // Synchronous inside: no other request can run between the checks and the increments.
+    async reserve(entries, windowMs) {
+      for (const { key, limit } of entries) {
+        const w = current(key);
+        if (w && w.count >= limit) return { allowed: false, retryAfterMs: w.resetAt - now() };
+      }
+      for (const { key } of entries) {
+        const w = current(key) ?? { count: 0, resetAt: now() + windowMs };
+        w.count++;
+        windows.set(key, w);
+      }
+      return { allowed: true, retryAfterMs: 0 };
+    },
+    async release(keys) {
+      for (const key of keys) {
+        const w = current(key);
+        if (w && w.count > 0) w.count--;
+      }
     },
     close() {
       clearInterval(sweep);

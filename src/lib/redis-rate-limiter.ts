@@ -15,6 +15,25 @@ if ttl < 0 then
 end
 return {n, ttl}`;
 
+/** All-or-none reservation: KEYS are counters, ARGV[1] the window, ARGV[i + 1] the limit of KEYS[i]. */
+const RESERVE = `
+for i, k in ipairs(KEYS) do
+  if tonumber(redis.call('GET', k) or '0') >= tonumber(ARGV[i + 1]) then
+    return {0, redis.call('PTTL', k)}
+  end
+end
+for _, k in ipairs(KEYS) do
+  redis.call('INCR', k)
+  if redis.call('PTTL', k) < 0 then redis.call('PEXPIRE', k, ARGV[1]) end
+end
+return {1, 0}`;
+
+const RELEASE = `
+for _, k in ipairs(KEYS) do
+  if tonumber(redis.call('GET', k) or '0') > 0 then redis.call('DECR', k) end
+end
+return 0`;
+
 export function createRedisRateLimiter(redis: Redis, prefix: string, fallback: RateLimiter = createMemoryRateLimiter()): RateLimiter {
   const key = (k: string) => `${prefix}rl:${k}`;
   const ready = () => redis.status === 'ready';
@@ -41,6 +60,21 @@ export function createRedisRateLimiter(redis: Redis, prefix: string, fallback: R
       } catch {
         return fallback.check(k, limit);
       }
+    },
+    async reserve(entries, windowMs) {
+      if (!ready()) return fallback.reserve(entries, windowMs);
+      try {
+        const keys = entries.map((e) => key(e.key));
+        const [ok, ttl] = (await redis.eval(RESERVE, keys.length, ...keys, windowMs, ...entries.map((e) => e.limit))) as [number, number];
+        return ok === 1 ? { allowed: true, retryAfterMs: 0 } : { allowed: false, retryAfterMs: Math.max(ttl, 1) };
+      } catch {
+        return fallback.reserve(entries, windowMs);
+      }
+    },
+    async release(keys) {
+      await fallback.release(keys);
+      if (!ready() || keys.length === 0) return;
+      await redis.eval(RELEASE, keys.length, ...keys.map(key)).catch(() => undefined);
     },
     async reset(k) {
       await fallback.reset(k);
