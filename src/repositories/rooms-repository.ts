@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { and, asc, desc, eq, getTableColumns, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { messages, roomMembers, rooms, users, type RoomRow } from '../db/schema.js';
 import type { JoinedRoom, ListedRoom, Member, Role } from '../protocol.js';
 import { AppError, isUniqueViolation } from '../lib/errors.js';
+import { roomNameKey } from '../lib/confusables.js';
 import { escapeLike, toIso } from '../lib/text.js';
 import { toMessage, toRoom, toUser } from './mappers.js';
 
@@ -22,24 +23,51 @@ const roomColumns = getTableColumns(rooms);
 
 export function createRoomsRepository(db: Executor) {
   return {
-    /** Creates a room with its owner as the first member, atomically. */
+    /**
+     * Creates a room with its owner as the first member, atomically. A public room whose name looks
+     * like another public room's is refused (409); private rooms never collide.
+     */
     async create(input: { ownerId: string; name: string; description: string; isPrivate: boolean }): Promise<RoomRow> {
       try {
         return await db.transaction(async (tx) => {
           const now = new Date();
           const [room] = await tx
             .insert(rooms)
-            .values({ ...input, inviteCode: newInviteCode(), memberCount: 1, lastActivityAt: now, createdAt: now })
+            .values({ ...input, nameKey: roomNameKey(input.name), inviteCode: newInviteCode(), memberCount: 1, lastActivityAt: now, createdAt: now })
             .returning();
           await tx.insert(roomMembers).values({ roomId: room!.id, userId: input.ownerId, role: 'owner', joinedAt: now });
           return room!;
         });
       } catch (err) {
-        if (isUniqueViolation(err, 'rooms_name_lower_key')) {
+        if (isUniqueViolation(err, 'rooms_public_name_key')) {
           throw new AppError(409, 'ROOM_NAME_TAKEN', 'A room with that name already exists');
         }
         throw err;
       }
+    },
+
+    /**
+     * Gives rooms from before the name_key column their key, oldest first. A key that collides
+     * with another public room's (look-alikes both created under the old rule) stays NULL: that
+     * room keeps its name and blocks nothing. Safe to run on several instances at once.
+     * Returns how many rooms were left without a key.
+     */
+    async backfillNameKeys(): Promise<number> {
+      const pending = await db
+        .select({ id: rooms.id, name: rooms.name })
+        .from(rooms)
+        .where(isNull(rooms.nameKey))
+        .orderBy(asc(rooms.createdAt), asc(rooms.id));
+      let collided = 0;
+      for (const room of pending) {
+        try {
+          await db.update(rooms).set({ nameKey: roomNameKey(room.name) }).where(and(eq(rooms.id, room.id), isNull(rooms.nameKey)));
+        } catch (err) {
+          if (!isUniqueViolation(err, 'rooms_public_name_key')) throw err;
+          collided++;
+        }
+      }
+      return collided;
     },
 
     /** The room and the user's role in it, in one indexed query. */
