@@ -9,8 +9,8 @@ import {
   RoomResponse,
   Seq,
   LIMITS,
-  UUID_PATTERN,
 } from '../protocol.js';
+import { decodeCursor, encodeCursor, isCursorInt, isCursorTime, isUuid } from '../lib/cursor.js';
 import { AppError, errors } from '../lib/errors.js';
 import { cleanDescription, cleanQuery, cleanRoomName } from '../lib/text.js';
 import { toRoom } from '../repositories/mappers.js';
@@ -19,24 +19,10 @@ import { requireMember, requireVisible } from '../services/room-access.js';
 export const RoomParams = Type.Object({ roomId: Id });
 
 const { ROOM_NAME_MAX: NAME_MAX, ROOM_DESCRIPTION_MAX: DESCRIPTION_MAX } = LIMITS;
-const UUID = new RegExp(UUID_PATTERN);
-/** Exactly what Date#toISOString writes for years 0000-9999. */
-const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+/** Offsets of the public room list stop here: deeper pages are a search away. */
+const MAX_LIST_OFFSET = 1_000_000;
 
-/** Opaque cursors: base64url JSON, checked on the way back in. */
-export function encodeCursor(value: unknown): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
-}
-export function decodeCursor<T>(cursor: string | undefined, check: (v: unknown) => v is T): T | undefined {
-  if (cursor === undefined || cursor === '') return undefined;
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (check(value)) return value;
-  } catch {
-    // fall through
-  }
-  throw errors.validation('querystring/cursor is not a cursor this server issued');
-}
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const roomsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { repos, hub, limiter, config } = app;
@@ -61,7 +47,7 @@ const roomsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const { q = '', limit = 20, cursor } = request.query;
       const offset =
-        decodeCursor(cursor, (v): v is { o: number } => typeof (v as { o?: unknown })?.o === 'number' && Number.isInteger((v as { o: number }).o) && (v as { o: number }).o >= 0 && (v as { o: number }).o <= 1_000_000)?.o ?? 0;
+        decodeCursor(cursor, (v): v is { o: number } => isRecord(v) && Object.keys(v).length === 1 && isCursorInt(v.o, MAX_LIST_OFFSET))?.o ?? 0;
       const page = await repos.rooms.listPublic({ userId: request.auth!.user.id, q: cleanQuery(q), limit, offset });
       return { rooms: page.rooms, nextCursor: page.hasMore ? encodeCursor({ o: offset + limit }) : null };
     },
@@ -199,8 +185,7 @@ const roomsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { limit = 100, cursor } = request.query;
       const after = decodeCursor(
         cursor,
-        (v): v is [string, string] =>
-          Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && ISO_MS.test(v[0]) && !Number.isNaN(Date.parse(v[0])) && typeof v[1] === 'string' && UUID.test(v[1]),
+        (v): v is [string, string] => Array.isArray(v) && v.length === 2 && isCursorTime(v[0]) && isUuid(v[1]),
       );
       const page = await repos.rooms.members({
         roomId: access.room.id,
