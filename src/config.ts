@@ -23,8 +23,11 @@ export interface Limits {
   loginWindowMs: number;
   /** Password verifications in flight per account on one instance; more answer 429 at once. */
   loginMaxConcurrent: number;
-  /** Invite-code attempts per user per minute. */
+  /** Invite-code attempts per user per minute, and per client address per minute (across accounts). */
   invitePerMinute: number;
+  invitePerIpPerMinute: number;
+  /** Rooms a user may create per hour. */
+  roomCreatePerHour: number;
   /** Registrations per IP per hour. */
   registerPerHour: number;
   /** Outgoing bytes a socket may have queued before ephemeral frames are dropped / it is closed. */
@@ -70,6 +73,8 @@ export const DEFAULT_LIMITS: Limits = {
   loginWindowMs: 15 * 60_000,
   loginMaxConcurrent: 2,
   invitePerMinute: 10,
+  invitePerIpPerMinute: 30,
+  roomCreatePerHour: 30,
   registerPerHour: 30,
   wsSoftBufferBytes: 512 * 1024,
   wsHardBufferBytes: 4 * 1024 * 1024,
@@ -160,6 +165,8 @@ export function loadConfig(env: Env = process.env): Config {
     loginWindowMs: int('LOGIN_WINDOW_MS', DEFAULT_LIMITS.loginWindowMs, 1000, 86_400_000),
     loginMaxConcurrent: int('LOGIN_MAX_CONCURRENT', DEFAULT_LIMITS.loginMaxConcurrent, 1, 1000),
     invitePerMinute: int('INVITE_PER_MINUTE', DEFAULT_LIMITS.invitePerMinute, 1, 1_000_000),
+    invitePerIpPerMinute: int('INVITE_PER_IP_PER_MINUTE', DEFAULT_LIMITS.invitePerIpPerMinute, 1, 1_000_000),
+    roomCreatePerHour: int('ROOM_CREATE_PER_HOUR', DEFAULT_LIMITS.roomCreatePerHour, 1, 1_000_000),
     registerPerHour: int('REGISTER_PER_HOUR', DEFAULT_LIMITS.registerPerHour, 1, 1_000_000),
     wsSoftBufferBytes: int('WS_SOFT_BUFFER_BYTES', DEFAULT_LIMITS.wsSoftBufferBytes, 1024, 1 << 30),
     wsHardBufferBytes: int('WS_HARD_BUFFER_BYTES', DEFAULT_LIMITS.wsHardBufferBytes, 1024, 1 << 30),

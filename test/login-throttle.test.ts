@@ -4,9 +4,8 @@
  * wrapping argon2's verify), on one instance and across two instances sharing Redis.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { randomBytes } from 'node:crypto';
-import { createTestDatabase, register, startServer, uniqueName, usePostgres, type TestDatabase, type TestServer } from './helpers.js';
-import { expectError } from './authz-helpers.js';
+import { register, startServer, uniqueName, type TestServer } from './helpers.js';
+import { canRunPair, expectError, startRedisPair } from './authz-helpers.js';
 
 /** Verifications seen by argon2 (across every app in this worker), and the most at once. */
 const argon = vi.hoisted(() => ({ calls: 0, running: 0, maxRunning: 0 }));
@@ -102,27 +101,15 @@ describe('parallel logins on one instance', () => {
   });
 });
 
-const REDIS_URL = process.env.TEST_REDIS_URL;
-describe.skipIf(!REDIS_URL || !usePostgres)('parallel logins across two instances sharing Redis', () => {
-  let db: TestDatabase;
+describe.skipIf(!canRunPair)('parallel logins across two instances sharing Redis', () => {
+  let pair: Awaited<ReturnType<typeof startRedisPair>>;
   let a: TestServer;
   let b: TestServer;
   beforeAll(async () => {
-    db = await createTestDatabase();
-    const env = {
-      REDIS_URL: REDIS_URL!,
-      REDIS_PREFIX: `rtchat-test-${randomBytes(4).toString('hex')}:`,
-      DATABASE_URL: db.url!,
-      LOGIN_MAX_CONCURRENT: '1000',
-    };
-    a = await startServer(env, db);
-    b = await startServer(env, db);
+    pair = await startRedisPair({ LOGIN_MAX_CONCURRENT: '1000' });
+    ({ a, b } = pair);
   });
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await db?.drop();
-  });
+  afterAll(() => pair?.close());
 
   it('30 parallel guesses split over both instances run exactly 5 verifications in all', async () => {
     const victim = await register(a.app, uniqueName('dual'));

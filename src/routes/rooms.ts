@@ -21,6 +21,8 @@ export const RoomParams = Type.Object({ roomId: Id });
 const { ROOM_NAME_MAX: NAME_MAX, ROOM_DESCRIPTION_MAX: DESCRIPTION_MAX } = LIMITS;
 /** Offsets of the public room list stop here: deeper pages are a search away. */
 const MAX_LIST_OFFSET = 1_000_000;
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -69,16 +71,20 @@ const roomsRoutes: FastifyPluginAsyncTypebox = async (app) => {
           description: Type.Optional(Type.String({ maxLength: DESCRIPTION_MAX })),
           isPrivate: Type.Optional(Type.Boolean()),
         }),
-        response: { 201: RoomResponse, ...errorResponses(400, 401, 409) },
+        response: { 201: RoomResponse, ...errorResponses(400, 401, 409, 429) },
       },
     },
     async (request, reply) => {
       const { name, description = '', isPrivate = false } = request.body;
-      const room = await repos.rooms.create({
-        ownerId: request.auth!.user.id,
-        name: cleanRoomName(name),
-        description: cleanDescription(description),
-        isPrivate,
+      const ownerId = request.auth!.user.id;
+      const input = { ownerId, name: cleanRoomName(name), description: cleanDescription(description), isPrivate };
+      // Only rooms actually created use up the hourly budget: a refused name gives its slot back.
+      const budget = `rooms:create:user:${ownerId}`;
+      const throttle = await limiter.reserve([{ key: budget, limit: config.limits.roomCreatePerHour }], HOUR_MS);
+      if (!throttle.allowed) throw errors.rateLimited(throttle.retryAfterMs, 'Too many rooms created');
+      const room = await repos.rooms.create(input).catch(async (err: unknown) => {
+        await limiter.release([budget]);
+        throw err;
       });
       // The owner is the first member (nobody is subscribed yet); other instances holding the
       // owner's sockets count them online in the new room too.
@@ -135,7 +141,14 @@ const roomsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { user } = request.auth!;
-      const throttle = await limiter.hit(`invite:user:${user.id}`, config.limits.invitePerMinute, 60_000);
+      // Per user, and per address so that many accounts from one client cannot guess together.
+      const throttle = await limiter.reserve(
+        [
+          { key: `invite:user:${user.id}`, limit: config.limits.invitePerMinute },
+          { key: `invite:ip:${request.ip}`, limit: config.limits.invitePerIpPerMinute },
+        ],
+        MINUTE_MS,
+      );
       if (!throttle.allowed) throw errors.rateLimited(throttle.retryAfterMs, 'Too many invite attempts');
       const room = await repos.rooms.findByInviteCode(request.body.inviteCode.trim());
       if (!room) throw new AppError(404, 'INVALID_INVITE', 'That invite code is not valid');
