@@ -214,6 +214,7 @@ describe('ids, query strings and cursors', () => {
     ['GET /api/rooms/:roomId', (id) => ({ method: 'GET', url: `/api/rooms/${id}` })],
     ['POST /api/rooms/:roomId/join', (id) => ({ method: 'POST', url: `/api/rooms/${id}/join` })],
     ['POST /api/rooms/:roomId/leave', (id) => ({ method: 'POST', url: `/api/rooms/${id}/leave` })],
+    ['POST /api/rooms/:roomId/invite-code', (id) => ({ method: 'POST', url: `/api/rooms/${id}/invite-code` })],
     ['GET /api/rooms/:roomId/members', (id) => ({ method: 'GET', url: `/api/rooms/${id}/members` })],
     ['GET /api/rooms/:roomId/messages', (id) => ({ method: 'GET', url: `/api/rooms/${id}/messages` })],
     ['POST /api/rooms/:roomId/messages', (id) => ({ method: 'POST', url: `/api/rooms/${id}/messages`, payload: { clientMsgId: randomUUID(), body: 'hi' } })],

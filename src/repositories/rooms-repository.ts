@@ -81,9 +81,29 @@ export function createRoomsRepository(db: Executor) {
       return row ? { room: row.room, role: row.role ?? null } : undefined;
     },
 
-    async findByInviteCode(code: string): Promise<RoomRow | undefined> {
-      const [row] = await db.select().from(rooms).where(eq(rooms.inviteCode, code)).limit(1);
-      return row;
+    /** The room an invite code names and the user's role in it (one indexed query, never cached). */
+    async accessByInviteCode(code: string, userId: string): Promise<RoomAccess | undefined> {
+      const [row] = await db
+        .select({ room: rooms, role: roomMembers.role })
+        .from(rooms)
+        .leftJoin(roomMembers, and(eq(roomMembers.roomId, rooms.id), eq(roomMembers.userId, userId)))
+        .where(eq(rooms.inviteCode, code))
+        .limit(1);
+      return row ? { room: row.room, role: row.role ?? null } : undefined;
+    },
+
+    /** Gives the room a new invite code; the old one names nothing from this commit on. */
+    async rotateInviteCode(roomId: string): Promise<string> {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const [row] = await db.update(rooms).set({ inviteCode: newInviteCode() }).where(eq(rooms.id, roomId)).returning({ inviteCode: rooms.inviteCode });
+          if (!row) throw new AppError(404, 'ROOM_NOT_FOUND', 'Room not found');
+          return row.inviteCode;
+        } catch (err) {
+          // 72 random bits: a collision is a freak; try a fresh code a couple of times.
+          if (attempt >= 2 || !isUniqueViolation(err, 'rooms_invite_code_key')) throw err;
+        }
+      }
     },
 
     /**

@@ -14,7 +14,9 @@ import { decodeCursor, encodeCursor, isCursorInt, isCursorTime, isUuid } from '.
 import { AppError, errors } from '../lib/errors.js';
 import { cleanDescription, cleanQuery, cleanRoomName } from '../lib/text.js';
 import { toRoom } from '../repositories/mappers.js';
-import { requireMember, requireVisible } from '../services/room-access.js';
+import type { RoomAccess } from '../repositories/rooms-repository.js';
+import { invalidInvite, requireJoinable, requireManager, requireMember, requireVisible } from '../services/room-access.js';
+import type { User } from '../protocol.js';
 
 export const RoomParams = Type.Object({ roomId: Id });
 
@@ -32,6 +34,15 @@ const roomsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // Rooms from before look-alike keys get theirs once, before the first request is served.
   const keyless = await repos.rooms.backfillNameKeys();
   if (keyless > 0) app.log.warn({ rooms: keyless }, 'rooms whose names look like an older room keep no look-alike key');
+
+  /** Adds the user (idempotent for members) once the access rule allowed it. */
+  async function joinRoom(access: RoomAccess, user: User, gone: () => Error) {
+    if (access.role) return { room: toRoom(access.room) };
+    const result = await repos.rooms.join(access.room.id, user.id);
+    if (!result) throw gone();
+    if (result.added) hub.memberJoined(access.room.id, user);
+    return { room: toRoom(result.room) };
+  }
 
   app.get(
     '/rooms',
@@ -121,12 +132,8 @@ const roomsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const { user } = request.auth!;
       const access = await repos.rooms.access(request.params.roomId, user.id);
-      requireVisible(access);
-      if (access.role) return { room: toRoom(access.room) };
-      const result = await repos.rooms.join(access.room.id, user.id);
-      if (!result) throw errors.roomNotFound();
-      if (result.added) hub.memberJoined(access.room.id, user);
-      return { room: toRoom(result.room) };
+      requireJoinable(access, 'id');
+      return joinRoom(access, user, errors.roomNotFound);
     },
   );
 
@@ -150,12 +157,25 @@ const roomsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         MINUTE_MS,
       );
       if (!throttle.allowed) throw errors.rateLimited(throttle.retryAfterMs, 'Too many invite attempts');
-      const room = await repos.rooms.findByInviteCode(request.body.inviteCode.trim());
-      if (!room) throw new AppError(404, 'INVALID_INVITE', 'That invite code is not valid');
-      const result = await repos.rooms.join(room.id, user.id);
-      if (!result) throw new AppError(404, 'INVALID_INVITE', 'That invite code is not valid');
-      if (result.added) hub.memberJoined(room.id, user);
-      return { room: toRoom(result.room) };
+      const access = await repos.rooms.accessByInviteCode(request.body.inviteCode.trim(), user.id);
+      requireJoinable(access, 'invite');
+      return joinRoom(access, user, invalidInvite);
+    },
+  );
+
+  app.post(
+    '/rooms/:roomId/invite-code',
+    {
+      schema: {
+        tags: ['rooms'],
+        params: RoomParams,
+        response: { 200: Type.Object({ inviteCode: Type.String() }), ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const access = await repos.rooms.access(request.params.roomId, request.auth!.user.id);
+      requireManager(access);
+      return { inviteCode: await repos.rooms.rotateInviteCode(access.room.id) };
     },
   );
 
