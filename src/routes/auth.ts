@@ -64,7 +64,9 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
       // Failures count per account (username and email share one counter), per unknown name, and per IP.
       const account = row ? `account:${row.id}` : `name:${login.toLowerCase()}`;
       // Unknown names are verified against a dummy hash (same time), and never succeed.
-      const ok = await guard.attempt({ account, ip: request.ip }, async () => (await verify(row?.passwordHash ?? dummyHash, password)) && Boolean(row));
+      const device = app.deviceOf(request);
+      const known = row && device?.userId === row.id ? device.deviceId : null;
+      const ok = await guard.attempt({ account, ip: request.ip, device: known }, async () => (await verify(row?.passwordHash ?? dummyHash, password)) && Boolean(row));
       if (!row || !ok) throw new AppError(401, 'INVALID_CREDENTIALS', 'Wrong username, email or password');
       const user = toUser(row);
       const token = await app.startSession(reply, user);
