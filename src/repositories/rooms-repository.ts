@@ -165,16 +165,22 @@ export function createRoomsRepository(db: Executor) {
       });
     },
 
-    /** Public rooms, optionally filtered by a case-insensitive substring; prefix matches first. */
+    /**
+     * Public rooms, optionally filtered by a case-insensitive substring of the name or the
+     * description. Name matches come first (name prefix, then anywhere in the name), then rooms
+     * matching by description only; within each, most members first.
+     */
     async listPublic(input: { userId: string; q: string; limit: number; offset: number }): Promise<{ rooms: ListedRoom[]; hasMore: boolean }> {
       const needle = input.q.toLowerCase();
       const contains = `%${escapeLike(needle)}%`;
       const prefix = `${escapeLike(needle)}%`;
+      const nameHas = sql`lower(${rooms.name}) LIKE ${contains} ESCAPE '\\'`;
       const where = needle
-        ? sql`NOT ${rooms.isPrivate} AND lower(${rooms.name}) LIKE ${contains} ESCAPE '\\'`
+        ? sql`NOT ${rooms.isPrivate} AND (${nameHas} OR lower(${rooms.description}) LIKE ${contains} ESCAPE '\\')`
         : sql`NOT ${rooms.isPrivate}`;
+      const rank = sql`CASE WHEN lower(${rooms.name}) LIKE ${prefix} ESCAPE '\\' THEN 0 WHEN ${nameHas} THEN 1 ELSE 2 END`;
       const order = needle
-        ? [sql`(lower(${rooms.name}) LIKE ${prefix} ESCAPE '\\') DESC`, desc(rooms.memberCount), sql`lower(${rooms.name})`, asc(rooms.id)]
+        ? [rank, desc(rooms.memberCount), sql`lower(${rooms.name})`, asc(rooms.id)]
         : [desc(rooms.memberCount), asc(rooms.id)];
       const rows = await db
         .select({ ...roomColumns, joined: sql<boolean>`(${roomMembers.userId} IS NOT NULL)` })
