@@ -1,7 +1,9 @@
 /**
- * Counters for throttles (login failures, invite attempts, registrations): a fixed window per key,
- * kept in memory. The interface is async so a shared store (Redis) can stand in for several
- * instances without touching the callers.
+ * Counters for throttles (login failures, invite attempts, registrations, room creation): a fixed
+ * window per key, kept in memory. There is deliberately no "check without counting": a check made
+ * before slow work lets concurrent requests all pass it (issue 9); `hit` and `reserve` count first.
+ * The interface is async so a shared store (Redis) can stand in for several instances without
+ * touching the callers.
  */
 export interface RateLimitResult {
   allowed: boolean;
@@ -12,8 +14,6 @@ export interface RateLimitResult {
 export interface RateLimiter {
   /** Counts one hit and tells whether it is within the limit. */
   hit(key: string, limit: number, windowMs: number): Promise<RateLimitResult>;
-  /** Tells whether the key is already over the limit, without counting. */
-  check(key: string, limit: number): Promise<RateLimitResult>;
   reset(key: string): Promise<void>;
   /**
    * Counts one hit on every key, all or none, in one atomic step: refused (and nothing counted)
@@ -62,10 +62,6 @@ export function createMemoryRateLimiter(now: () => number = Date.now): RateLimit
       }
       w.count++;
       return w.count <= limit ? { allowed: true, retryAfterMs: 0 } : { allowed: false, retryAfterMs: w.resetAt - now() };
-    },
-    async check(key, limit) {
-      const w = current(key);
-      return !w || w.count < limit ? { allowed: true, retryAfterMs: 0 } : { allowed: false, retryAfterMs: w.resetAt - now() };
     },
     async reset(key) {
       windows.delete(key);

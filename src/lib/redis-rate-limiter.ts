@@ -1,7 +1,8 @@
 /**
  * Throttle counters shared by every instance: a fixed window per key in Redis (INCR, with the
- * expiry set on the first hit). While Redis is unreachable each instance counts on its own in
- * memory, so throttles keep working (per instance) rather than failing open or locking everyone out.
+ * expiry set on the first hit), each operation one Lua script so it is atomic across instances.
+ * While Redis is unreachable each instance counts on its own in memory, so throttles keep working
+ * (per instance) rather than failing open or locking everyone out.
  */
 import type { Redis } from 'ioredis';
 import { createMemoryRateLimiter, type RateLimiter, type RateLimitResult } from './rate-limiter.js';
@@ -37,28 +38,16 @@ return 0`;
 export function createRedisRateLimiter(redis: Redis, prefix: string, fallback: RateLimiter = createMemoryRateLimiter()): RateLimiter {
   const key = (k: string) => `${prefix}rl:${k}`;
   const ready = () => redis.status === 'ready';
-  const result = (count: number, limit: number, ttl: number, inclusive: boolean): RateLimitResult =>
-    (inclusive ? count <= limit : count < limit) ? { allowed: true, retryAfterMs: 0 } : { allowed: false, retryAfterMs: Math.max(ttl, 1) };
+  const result = (allowed: boolean, ttl: number): RateLimitResult => (allowed ? { allowed, retryAfterMs: 0 } : { allowed, retryAfterMs: Math.max(ttl, 1) });
 
   return {
     async hit(k, limit, windowMs) {
       if (!ready()) return fallback.hit(k, limit, windowMs);
       try {
         const [count, ttl] = (await redis.eval(HIT, 1, key(k), windowMs)) as [number, number];
-        return result(count, limit, ttl, true);
+        return result(count <= limit, ttl);
       } catch {
         return fallback.hit(k, limit, windowMs);
-      }
-    },
-    async check(k, limit) {
-      if (!ready()) return fallback.check(k, limit);
-      try {
-        const res = await redis.multi().get(key(k)).pttl(key(k)).exec();
-        const count = Number(res?.[0]?.[1] ?? 0);
-        const ttl = Number(res?.[1]?.[1] ?? 0);
-        return result(count, limit, ttl, false);
-      } catch {
-        return fallback.check(k, limit);
       }
     },
     async reserve(entries, windowMs) {
@@ -66,7 +55,7 @@ export function createRedisRateLimiter(redis: Redis, prefix: string, fallback: R
       try {
         const keys = entries.map((e) => key(e.key));
         const [ok, ttl] = (await redis.eval(RESERVE, keys.length, ...keys, windowMs, ...entries.map((e) => e.limit))) as [number, number];
-        return ok === 1 ? { allowed: true, retryAfterMs: 0 } : { allowed: false, retryAfterMs: Math.max(ttl, 1) };
+        return result(ok === 1, ttl);
       } catch {
         return fallback.reserve(entries, windowMs);
       }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { and, asc, desc, eq, getTableColumns, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { messages, roomMembers, rooms, users, type RoomRow } from '../db/schema.js';
 import type { JoinedRoom, ListedRoom, Member, Role } from '../protocol.js';
@@ -22,6 +22,17 @@ export interface RoomAccess {
 const roomColumns = getTableColumns(rooms);
 
 export function createRoomsRepository(db: Executor) {
+  /** The room matching `where` (a unique key) and the user's role in it. */
+  async function accessWhere(where: SQL, userId: string): Promise<RoomAccess | undefined> {
+    const [row] = await db
+      .select({ room: rooms, role: roomMembers.role })
+      .from(rooms)
+      .leftJoin(roomMembers, and(eq(roomMembers.roomId, rooms.id), eq(roomMembers.userId, userId)))
+      .where(where)
+      .limit(1);
+    return row ? { room: row.room, role: row.role ?? null } : undefined;
+  }
+
   return {
     /**
      * Creates a room with its owner as the first member, atomically. A public room whose name looks
@@ -71,25 +82,13 @@ export function createRoomsRepository(db: Executor) {
     },
 
     /** The room and the user's role in it, in one indexed query. */
-    async access(roomId: string, userId: string): Promise<RoomAccess | undefined> {
-      const [row] = await db
-        .select({ room: rooms, role: roomMembers.role })
-        .from(rooms)
-        .leftJoin(roomMembers, and(eq(roomMembers.roomId, rooms.id), eq(roomMembers.userId, userId)))
-        .where(eq(rooms.id, roomId))
-        .limit(1);
-      return row ? { room: row.room, role: row.role ?? null } : undefined;
+    access(roomId: string, userId: string): Promise<RoomAccess | undefined> {
+      return accessWhere(eq(rooms.id, roomId), userId);
     },
 
     /** The room an invite code names and the user's role in it (one indexed query, never cached). */
-    async accessByInviteCode(code: string, userId: string): Promise<RoomAccess | undefined> {
-      const [row] = await db
-        .select({ room: rooms, role: roomMembers.role })
-        .from(rooms)
-        .leftJoin(roomMembers, and(eq(roomMembers.roomId, rooms.id), eq(roomMembers.userId, userId)))
-        .where(eq(rooms.inviteCode, code))
-        .limit(1);
-      return row ? { room: row.room, role: row.role ?? null } : undefined;
+    accessByInviteCode(code: string, userId: string): Promise<RoomAccess | undefined> {
+      return accessWhere(eq(rooms.inviteCode, code), userId);
     },
 
     /** Gives the room a new invite code; the old one names nothing from this commit on. */
