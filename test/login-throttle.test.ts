@@ -120,4 +120,14 @@ describe.skipIf(!canRunPair)('parallel logins across two instances sharing Redis
     expectError(await login(b.app, victim.user.username, PASSWORD), 429, 'RATE_LIMITED');
     expectError(await login(a.app, victim.user.username, PASSWORD), 429, 'RATE_LIMITED');
   });
+
+  it('gives reservations back in Redis too: successes on either instance never use up the address budget', async () => {
+    const { a, b } = pair;
+    const user = await register(a.app, uniqueName('dualok'));
+    const address = freshIp();
+    for (let i = 0; i < 4; i++) expectError(await login(i % 2 ? a.app : b.app, uniqueName('nobody'), 'wrong password', address), 401, 'INVALID_CREDENTIALS');
+    for (let i = 0; i < 6; i++) expect((await login(i % 2 ? a.app : b.app, user.user.username, PASSWORD, address)).statusCode).toBe(200);
+    expectError(await login(a.app, uniqueName('nobody'), 'wrong password', address), 401, 'INVALID_CREDENTIALS');
+    expectError(await login(b.app, user.user.username, PASSWORD, address), 429, 'RATE_LIMITED');
+  });
 });

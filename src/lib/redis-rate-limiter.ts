@@ -60,10 +60,12 @@ export function createRedisRateLimiter(redis: Redis, prefix: string, fallback: R
         return fallback.reserve(entries, windowMs);
       }
     },
+    // Gives back where reservations are being made now (a reservation taken during an outage and
+    // released after it comes back is forgotten either way when its window ends).
     async release(keys) {
-      await fallback.release(keys);
-      if (!ready() || keys.length === 0) return;
-      await redis.eval(RELEASE, keys.length, ...keys.map(key)).catch(() => undefined);
+      if (keys.length === 0) return;
+      if (!ready()) return fallback.release(keys);
+      await redis.eval(RELEASE, keys.length, ...keys.map(key)).catch(() => fallback.release(keys));
     },
     async reset(k) {
       await fallback.reset(k);
