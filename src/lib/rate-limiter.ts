@@ -4,6 +4,13 @@
  * before slow work lets concurrent requests all pass it (issue 9); `hit` and `reserve` count first.
  * The interface is async so a shared store (Redis) can stand in for several instances without
  * touching the callers.
+ *
+ * Why not @fastify/rate-limit for the HTTP throttles: it counts requests in a hook, before the
+ * handler knows what to count, and cannot give a hit back. Failed logins are reserved before the
+ * password check and refunded on success, keyed by account, (account, IP) pair or device; room
+ * creation refunds refused names; invite attempts count user and address together, all or none.
+ * Registration per IP alone would fit the plugin, but a second counter store (its own Redis
+ * client, its own outage behaviour) beside this one would only duplicate it.
  */
 export interface RateLimitResult {
   allowed: boolean;
