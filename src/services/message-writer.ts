@@ -13,8 +13,10 @@
  * `onCommit` (the broker hands it to the hub, which acks it in seq order with the broadcast), a
  * reused clientMsgId here, with the original. HTTP senders have no origin and read the result.
  *
- * Throttle: with `throttle`, every accepted send takes a token of its author's bucket first (one
- * bucket per user for HTTP and all their sockets); without one, RATE_LIMITED and nothing queued.
+ * Throttle: with `throttle`, every send takes a token of its author's bucket first (one bucket per
+ * user for HTTP and all their sockets). Without a token nothing is queued: a send the author may
+ * not make at all is still refused as such (ROOM_NOT_FOUND / NOT_A_MEMBER, one access read),
+ * anything else answers RATE_LIMITED.
  */
 import type { Message, User } from '../protocol.js';
 import type { AckTarget } from '../realtime/ack-target.js';
@@ -109,7 +111,7 @@ export class MessageWriter {
   send(input: SendInput, origin?: AckTarget): Promise<SendResult> {
     if (this.closing) return Promise.reject(errors.unavailable());
     const wait = this.opts.throttle?.take(input.author.id) ?? 0;
-    if (wait > 0) return Promise.reject(errors.rateLimited(wait, 'Sending too fast'));
+    if (wait > 0) return this.refuseThrottled(input, wait);
     return new Promise<SendResult>((resolve, reject) => {
       const lane = this.lanes[laneOf(input.roomId, this.lanes.length)]!;
       lane.queue.push({ input, origin, resolve, reject });
@@ -120,6 +122,11 @@ export class MessageWriter {
         setImmediate(() => void this.drainLane(lane));
       }
     });
+  }
+
+  private async refuseThrottled(input: SendInput, wait: number): Promise<never> {
+    const access = await this.opts.rooms.access(input.roomId, input.author.id).catch(() => null);
+    throw (access !== null && accessError(access)) || errors.rateLimited(wait, 'Sending too fast');
   }
 
   /** Refuses new sends and waits until every accepted one has been stored and answered. */
