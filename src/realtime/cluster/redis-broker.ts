@@ -70,9 +70,10 @@ export class RedisBroker implements Broker, HubRelay {
 
     bus.onEvent((event) => this.apply(event));
     bus.onSubscriberReady(async (recovering) => {
+      if (!(await this.feeds.resubscribe())) return; // an outage again: the next ready retries
       if (recovering) void this.recheckSessions();
       await this.peers.loadPeers();
-      const filled = await this.feeds.resubscribe();
+      const filled = await this.feeds.resync();
       bus.recovered({ rooms: this.feeds.size, filledFromPostgres: filled });
     });
     bus.onCommandsReady(async () => {

@@ -119,14 +119,20 @@ export class RoomFeeds {
     }
   }
 
-  /** The subscriber is back: every feed's channel again, then what was missed from Postgres; returns how many were filled. */
-  async resubscribe(): Promise<number> {
+  /** The subscriber is back: every feed's channel again (at once, so as little as possible is missed). */
+  async resubscribe(): Promise<boolean> {
     const feeds = [...this.feeds.entries()];
-    if (!(await this.bus.subscribe(feeds.map(([roomId]) => this.bus.roomChannel(roomId))))) return 0;
+    if (!(await this.bus.subscribe(feeds.map(([roomId]) => this.bus.roomChannel(roomId))))) return false;
     for (const [, feed] of feeds) feed.subscribed = true;
+    return true;
+  }
+
+  /** What was published while nobody here listened, from Postgres; returns how many messages were filled. */
+  async resync(): Promise<number> {
+    const feeds = [...this.feeds.values()];
     const before = this.filledTotal();
     for (let k = 0; k < feeds.length; k += RESYNC_CONCURRENCY) {
-      await Promise.all(feeds.slice(k, k + RESYNC_CONCURRENCY).map(([, f]) => f.seq.resync()));
+      await Promise.all(feeds.slice(k, k + RESYNC_CONCURRENCY).map((f) => f.seq.resync()));
     }
     return this.filledTotal() - before;
   }
