@@ -25,3 +25,6 @@ export const LIMITS = {
   MESSAGE_MAX_CHARS: 4000,
 } as const;
 export const USERNAME_PATTERN = '^[A-Za-z0-9_]+$';
+
+/** A typing indicator stops by itself this long after its last refresh (both sides use it). */
+export const TYPING_TTL_MS = 5000;

@@ -23,11 +23,12 @@ export interface Database {
   rows<T>(query: SQL, executor?: Executor): Promise<T[]>;
   /** Cheap liveness probe for /readyz. */
   ping(): Promise<void>;
+  /** Applies drizzle/ migrations (Postgres: on a connection of its own, without statement timeouts). */
+  migrate(): Promise<void>;
   close(): Promise<void>;
 }
 
 export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../drizzle');
-
 export interface OpenOptions {
   databaseUrl: string | null;
   /** Folder of the embedded database; `null` keeps it in memory (tests). */
@@ -47,21 +48,23 @@ async function rowsOf<T>(executor: Executor, query: SQL): Promise<T[]> {
 
 export async function openDatabase(options: OpenOptions): Promise<Database> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_DB_TIMEOUT_MS;
-  if (options.databaseUrl) {
-    if (options.migrate !== false) await migratePostgres(options.databaseUrl, timeoutMs);
-    return openPostgres(options.databaseUrl, options.poolSize ?? 10, timeoutMs);
-  }
-  const database = await openEmbedded(options.dataDir);
+  const database = options.databaseUrl
+    ? await openPostgres(options.databaseUrl, options.poolSize ?? 10, timeoutMs)
+    : await openEmbedded(options.dataDir);
   if (options.migrate !== false) {
     try {
-      const { migrate } = await import('drizzle-orm/pglite/migrator');
-      await migrate(database.db as never, { migrationsFolder: MIGRATIONS_DIR });
+      await database.migrate();
     } catch (err) {
       await database.close().catch(() => undefined);
       throw err;
     }
   }
   return database;
+}
+
+/** Applies drizzle/ migrations to an open database. */
+export function migrateDatabase(database: Database): Promise<void> {
+  return database.migrate();
 }
 
 async function openPostgres(url: string, poolSize: number, timeoutMs: number): Promise<Database> {
@@ -76,6 +79,7 @@ async function openPostgres(url: string, poolSize: number, timeoutMs: number): P
     ping: async () => {
       await pool.query('SELECT 1');
     },
+    migrate: () => migratePostgres(url, timeoutMs),
     close: () => pool.end(),
   };
 }
@@ -107,6 +111,10 @@ async function openEmbedded(dataDir: string | null): Promise<Database> {
     rows: (query, executor = db) => rowsOf(executor, query),
     ping: async () => {
       await client.query('SELECT 1');
+    },
+    migrate: async () => {
+      const { migrate } = await import('drizzle-orm/pglite/migrator');
+      await migrate(db as never, { migrationsFolder: MIGRATIONS_DIR });
     },
     close: async () => {
       if (closed) return;
