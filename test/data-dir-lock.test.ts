@@ -23,7 +23,7 @@ async function deadPid(): Promise<number> {
 }
 
 describe.skipIf(usePostgres)('the DATA_DIR lock', () => {
-  it('refuses seed and db:migrate while the server runs, and the server keeps serving', async () => {
+  it('refuses seed, db:migrate and a second server while the server runs, and the server keeps serving', async () => {
     const dataDir = freshDir();
     const env = { DATA_DIR: dataDir, SESSION_SECRET: SECRET, LOG_LEVEL: 'warn' };
     const server = await startServerProcess(env);
@@ -37,6 +37,11 @@ describe.skipIf(usePostgres)('the DATA_DIR lock', () => {
       const migrate = await runScript('src/db/migrate-cli.ts', env);
       expect(migrate.code).not.toBe(0);
       expect(migrate.stderr).toContain(`is in use by process ${server.child.pid}`);
+
+      // A second server on the same DATA_DIR is refused the same way.
+      const second = await runScript('src/server.ts', { ...env, PORT: '0' });
+      expect(second.code).toBe(75);
+      expect(second.stderr).toContain(`is in use by process ${server.child.pid}`);
 
       expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
       const reg = await fetch(`${server.url}/api/auth/register`, {
