@@ -20,7 +20,8 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
         if (!bus.healthy) return { status: 'degraded', detail: bus.detail ?? 'message bus unavailable' };
         return { status: 'ready' };
       } catch (err) {
-        app.log.warn({ err }, 'readiness check: database did not answer');
+        // An outage is an expected state here: one warn line with the reason, no stack.
+        app.log.warn({ reason: err instanceof Error ? err.message : String(err) }, 'readiness check: database did not answer');
         return reply.code(503).send({ status: 'database unavailable' });
       }
     },
