@@ -5,7 +5,7 @@
 import type { Server } from 'node:http';
 import type { FastifyHttpOptions, FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
-import { serializeError } from './lib/log-serializers.js';
+import { serializeError, serializeRequest } from './lib/log-serializers.js';
 import { clientErrorHandler, frameworkErrors } from './plugins/errors.js';
 
 function trustHops(hops: number) {
@@ -34,11 +34,11 @@ function httpTimeouts(config: Config): Pick<FastifyHttpOptions<Server>, 'request
   };
 }
 
-/** Every log line's `err` goes through serializeError (no query parameters, no row values). */
+/** Every log line's `err` and `req` go through our serializers (no query parameters, no row values, no invite codes). */
 function withErrorSerializer(logger: FastifyServerOptions['logger']): FastifyServerOptions['logger'] {
   if (!logger) return logger;
   const options = logger === true ? {} : logger;
-  return { ...options, serializers: { ...options.serializers, err: serializeError } };
+  return { ...options, serializers: { ...options.serializers, err: serializeError, req: serializeRequest } };
 }
 
 /** The options `buildApp` creates the Fastify instance with. */

@@ -91,3 +91,10 @@ it('serializes a Drizzle-wrapped driver error without params, detail or the para
   expect(out.stack).toMatch(/^Error: Failed query: insert into messages values \(\$1\)\n {4}at /);
   expect(out.cause).toMatchObject({ code: '23514', constraint: 'c' });
 });
+
+it('masks the invite code of a /join link in the request log', async () => {
+  await app.inject('/join/Zk9inviteCodeQ1?ref=mail');
+  const logged = lines.filter((l) => l.includes('/join/'));
+  expect(logged.length).toBeGreaterThan(0);
+  for (const line of logged) expect(line).not.toContain('Zk9inviteCodeQ1');
+});
