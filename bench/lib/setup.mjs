@@ -70,7 +70,8 @@ export async function freshDatabase(suffix = '') {
     await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await c.query(`CREATE DATABASE ${name}`);
     await c.end();
-    const database = await openDatabase({ databaseUrl: url.toString(), dataDir: null, poolSize: 4 });
+    // Seeding runs statements far longer than a request may (DB_TIMEOUT_MS bounds the server's).
+    const database = await openDatabase({ databaseUrl: url.toString(), dataDir: null, poolSize: 4, timeoutMs: 600_000 });
     return {
       kind: 'postgres',
       env: { DATABASE_URL: url.toString() },
