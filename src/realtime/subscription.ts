@@ -113,7 +113,9 @@ export async function subscribe<C extends Subscriber>(
     const access = await deps.access(roomId, conn.user.id);
     requireMember(access);
     const lastSeq = Number(access.room.lastSeq);
-    const recovered = sinceSeq === undefined || lastSeq - sinceSeq <= deps.recoveryMaxMessages;
+    // A sinceSeq beyond the room's end cannot be resumed from (it would mute the room up to it):
+    // recovered: false, live from lastSeq. Within the window, the missed messages are replayed.
+    const recovered = sinceSeq === undefined || (sinceSeq <= lastSeq && lastSeq - sinceSeq <= deps.recoveryMaxMessages);
     if (!current()) return; // closed or unsubscribed meanwhile
     conn.send({ type: 'subscribed', roomId, lastSeq, recovered, online: deps.onlineIn(roomId) });
     const from = recovered && sinceSeq !== undefined ? sinceSeq : lastSeq;
