@@ -152,16 +152,12 @@ export class RedisBroker implements Broker, HubRelay {
     void this.bus.publish(this.bus.roomChannel(roomId), { type: 'typing', instance: this.instanceId, roomId, user, isTyping });
   }
 
-  roomOpened(roomId: string): void {
-    this.feeds.opened(roomId);
+  watchRoom(roomId: string): Promise<void> {
+    return this.feeds.watch(roomId);
   }
 
   roomClosed(roomId: string): void {
     this.feeds.closedLocally(roomId);
-  }
-
-  roomReady(roomId: string): Promise<void> | undefined {
-    return this.feeds.ready(roomId);
   }
 
   // ---- internals -------------------------------------------------------------------------------
