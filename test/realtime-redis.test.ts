@@ -5,10 +5,23 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRoom, createTestDatabase, register, startServer, usePostgres, WsClient, type TestDatabase, type TestServer } from './helpers.js';
+import type { RedisBroker } from '../src/realtime/cluster/redis-broker.js';
+import {
+  connectSoon,
+  createRoom,
+  createTestDatabase,
+  refusedUpgrade,
+  register,
+  startServer,
+  usePostgres,
+  WsClient,
+  type TestDatabase,
+  type TestServer,
+} from './helpers.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL;
 const enabled = Boolean(REDIS_URL && usePostgres);
+const PER_USER = 3;
 
 describe.skipIf(!enabled)('two instances through Redis (in process)', () => {
   const prefix = `rtchat-rt-${randomBytes(4).toString('hex')}:`;
@@ -19,7 +32,7 @@ describe.skipIf(!enabled)('two instances through Redis (in process)', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    const env = { REDIS_URL: REDIS_URL!, REDIS_PREFIX: prefix, DATABASE_URL: db.url! };
+    const env = { REDIS_URL: REDIS_URL!, REDIS_PREFIX: prefix, DATABASE_URL: db.url!, WS_MAX_PER_USER: String(PER_USER) };
     a = await startServer(env, db);
     b = await startServer(env, db);
     admin = new Redis(REDIS_URL!);
@@ -56,5 +69,39 @@ describe.skipIf(!enabled)('two instances through Redis (in process)', () => {
     expect(await owner.subscribe(secret.id)).toMatchObject({ type: 'subscribed' });
     expect(await roomChannels()).toEqual([...before, `${prefix}room:${secret.id}`].sort());
     await Promise.all([ws.close(), owner.close()]);
+  });
+
+  it(`caps one user's WebSocket connections at ${PER_USER} across both instances (issue 9 item 5)`, async () => {
+    const carol = await register(a.app);
+    const open = [
+      await WsClient.connect(a.wsUrl, carol.token),
+      await WsClient.connect(a.wsUrl, carol.token),
+      await WsClient.connect(b.wsUrl, carol.token),
+    ];
+    expect(await refusedUpgrade(a.wsUrl, carol.token)).toMatchObject({ status: 429, body: { statusCode: 429, code: 'RATE_LIMITED' } });
+    expect(await refusedUpgrade(b.wsUrl, carol.token)).toMatchObject({ status: 429, body: { code: 'RATE_LIMITED' } });
+    // A connection closed on B frees a slot on A.
+    await open[2]!.close();
+    open[2] = await connectSoon(a.wsUrl, carol.token);
+    expect((await refusedUpgrade(b.wsUrl, carol.token)).status).toBe(429);
+    await Promise.all(open.map((ws) => ws.close()));
+  });
+
+  it("forgets the counts of an instance whose heartbeat stopped (they expire with it)", async () => {
+    const dave = await register(a.app);
+    // Each live instance's counts carry its heartbeat's expiry.
+    const ownKey = `${prefix}conns:${(a.app.broker as RedisBroker).instanceId}`;
+    const ws = await WsClient.connect(a.wsUrl, dave.token);
+    await expect.poll(async () => admin.hget(ownKey, `u:${dave.user.id}`)).toBe('1');
+    const ttl = await admin.pttl(ownKey);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(15_000);
+    // A dead instance's counts: still registered, but its hash is about to expire.
+    await admin.sadd(`${prefix}instances`, 'dead-instance');
+    await admin.hset(`${prefix}conns:dead-instance`, `u:${dave.user.id}`, String(PER_USER));
+    await admin.pexpire(`${prefix}conns:dead-instance`, 300);
+    expect((await refusedUpgrade(b.wsUrl, dave.token)).status).toBe(429);
+    const again = await connectSoon(b.wsUrl, dave.token);
+    await Promise.all([ws.close(), again.close()]);
   });
 });
