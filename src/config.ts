@@ -18,7 +18,7 @@ export interface Limits {
   wsMaxFrameBytes: number;
   /** Message body length in characters (Unicode code points) after trimming. */
   messageMaxChars: number;
-  /** Sends per second per connection (token bucket refill) and the bucket size. */
+  /** Sends per second per user, HTTP and all their sockets together (token bucket refill), and the bucket size. */
   sendRatePerSec: number;
   sendBurst: number;
   /** Failed logins allowed per account and per IP within the window. */
@@ -40,6 +40,9 @@ export interface Limits {
   wsHardBufferBytes: number;
   /** Most messages replayed on subscribe with sinceSeq; a larger gap answers recovered:false. */
   recoveryMaxMessages: number;
+  /** Concurrent WebSocket connections per user and per client IP (across instances with Redis). */
+  wsMaxPerUser: number;
+  wsMaxPerIp: number;
 }
 
 export interface Config {
@@ -101,6 +104,8 @@ export const DEFAULT_LIMITS: Limits = {
   wsSoftBufferBytes: 512 * 1024,
   wsHardBufferBytes: 4 * 1024 * 1024,
   recoveryMaxMessages: 1000,
+  wsMaxPerUser: 20,
+  wsMaxPerIp: 500,
 };
 
 /**
@@ -192,6 +197,8 @@ export function loadConfig(env: Env = process.env): Config {
     wsSoftBufferBytes: int('WS_SOFT_BUFFER_BYTES', DEFAULT_LIMITS.wsSoftBufferBytes, 1024, 1 << 30),
     wsHardBufferBytes: int('WS_HARD_BUFFER_BYTES', DEFAULT_LIMITS.wsHardBufferBytes, 1024, 1 << 30),
     recoveryMaxMessages: int('RECOVERY_MAX_MESSAGES', DEFAULT_LIMITS.recoveryMaxMessages, 1, 100_000),
+    wsMaxPerUser: int('WS_MAX_PER_USER', DEFAULT_LIMITS.wsMaxPerUser, 1, 1_000_000),
+    wsMaxPerIp: int('WS_MAX_PER_IP', DEFAULT_LIMITS.wsMaxPerIp, 1, 1_000_000),
   };
   if (limits.loginPeerMaxFailures > limits.loginMaxFailures) {
     problems.push('LOGIN_PEER_MAX_FAILURES must not exceed LOGIN_MAX_FAILURES');

@@ -40,7 +40,7 @@ function fakeStore(options: { members?: (roomId: string, authorId: string) => bo
         if (options.members && !options.members(m.roomId, m.authorId)) continue;
         const seq = (seqs.get(m.roomId) ?? 0) + 1;
         seqs.set(m.roomId, seq);
-        const row = { id: nextId++, room_id: m.roomId, seq, author_id: m.authorId, client_msg_id: m.clientMsgId, created_at: new Date() };
+        const row = { id: String(nextId++), room_id: m.roomId, seq, author_id: m.authorId, client_msg_id: m.clientMsgId, created_at: new Date() };
         stored.set(key, {
           id: String(row.id),
           roomId: m.roomId,

@@ -58,7 +58,9 @@ const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '57014', '5330
 /** node-postgres and pg-pool raise these as plain Errors, without a code. */
 const UNAVAILABLE_MESSAGES = [
   'Connection terminated',
-  'timeout exceeded when trying to connect',
+  'Connection ended unexpectedly',
+  'Client has encountered a connection error',
+  'timeout exceeded when trying to connect', // pg Pool connectionTimeoutMillis
   'Query read timeout',
   'is not queryable',
   'Cannot use a pool after calling end',
@@ -67,8 +69,8 @@ const UNAVAILABLE_MESSAGES = [
 /**
  * True when the error means "the database cannot answer now" (down, unreachable, black-holed,
  * timed out) rather than "this query is wrong": such failures answer 503 UNAVAILABLE, and the pool
- * recovers by itself. Drizzle wraps driver errors (DrizzleQueryError), so the `cause` chain is
- * searched too.
+ * recovers by itself. HTTP (plugins/errors.ts) and frames (realtime) both decide with this.
+ * Drizzle wraps driver errors (DrizzleQueryError), so the `cause` chain is searched too.
  */
 export function isDatabaseUnavailable(err: unknown): boolean {
   for (let e = err, depth = 0; e && typeof e === 'object' && depth < 6; e = (e as { cause?: unknown }).cause, depth++) {
@@ -77,7 +79,9 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     // A Drizzle wrapper's message quotes the query and its parameters (user text): only the driver's own.
     const isWrapper = 'query' in e && 'params' in e;
     if (!isWrapper && typeof message === 'string' && UNAVAILABLE_MESSAGES.some((m) => message.includes(m))) return true;
-    if (e instanceof AggregateError && e.errors.some((inner) => isDatabaseUnavailable(inner))) return true;
+    // An AggregateError: a refused connection to every address of the host.
+    const inner = (e as { errors?: unknown }).errors;
+    if (Array.isArray(inner) && inner.some((one) => isDatabaseUnavailable(one))) return true;
   }
   return false;
 }

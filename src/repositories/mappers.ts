@@ -23,7 +23,7 @@ export function toRoom(row: RoomRow): Room {
 }
 
 export interface MessageFields {
-  id: number | string;
+  id: string;
   roomId: string;
   seq: number | string;
   clientMsgId: string;

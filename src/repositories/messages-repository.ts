@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gt, lt, or, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { messages, users } from '../db/schema.js';
+import { uuidv7 } from '../lib/uuid-v7.js';
 import type { Message } from '../protocol.js';
 import { toMessage, toUser } from './mappers.js';
 
@@ -11,7 +12,7 @@ export interface NewMessage {
 }
 
 export interface InsertedRow {
-  id: number | string;
+  id: string;
   room_id: string;
   seq: number | string;
   author_id: string;
@@ -51,13 +52,15 @@ export function createMessagesRepository(db: Executor) {
       // than to run.
       // Lone surrogates become U+FFFD, as they would in a UTF-8 parameter (JSON would carry them
       // as \uD800 escapes, which Postgres refuses, failing the whole batch).
+      // Ids are UUIDv7 made here (one per item; those not inserted are simply never used).
+      const now = Date.now();
       const input = JSON.stringify(
-        items.map((m, i) => ({ r: m.roomId, a: m.authorId, c: wellFormed(m.clientMsgId), b: wellFormed(m.body), o: i })),
+        items.map((m, i) => ({ i: uuidv7(now), r: m.roomId, a: m.authorId, c: wellFormed(m.clientMsgId), b: wellFormed(m.body), o: i })),
       );
       const result = await db.execute(sql`
         WITH input AS (
-          SELECT x.r AS room_id, x.a AS author_id, x.c AS client_msg_id, x.b AS body, x.o AS ord
-          FROM json_to_recordset(${input}::json) AS x(r uuid, a uuid, c text, b text, o int)
+          SELECT x.i AS id, x.r AS room_id, x.a AS author_id, x.c AS client_msg_id, x.b AS body, x.o AS ord
+          FROM json_to_recordset(${input}::json) AS x(i uuid, r uuid, a uuid, c text, b text, o int)
         ),
         ok AS (
           SELECT i.* FROM input i
@@ -80,8 +83,8 @@ export function createMessagesRepository(db: Executor) {
           RETURNING r.id, r.last_seq, c.n
         ),
         ins AS (
-          INSERT INTO messages (room_id, seq, author_id, client_msg_id, body)
-          SELECT nb.room_id, b.last_seq - b.n + nb.rn, nb.author_id, nb.client_msg_id, nb.body
+          INSERT INTO messages (id, room_id, seq, author_id, client_msg_id, body)
+          SELECT nb.id, nb.room_id, b.last_seq - b.n + nb.rn, nb.author_id, nb.client_msg_id, nb.body
           FROM numbered nb JOIN bumped b ON b.id = nb.room_id
           ORDER BY nb.room_id, nb.rn
           RETURNING id, room_id, seq, author_id, client_msg_id, created_at

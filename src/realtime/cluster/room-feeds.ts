@@ -66,19 +66,14 @@ export class RoomFeeds {
     this.feeds.get(message.roomId)?.seq.offer(message);
   }
 
-  /** Resolves once the room's messages from every instance reach this one. */
-  ready(roomId: string): Promise<void> | undefined {
-    return this.feeds.get(roomId)?.ready;
-  }
-
-  /** The room got its first local subscriber. */
-  opened(roomId: string): void {
-    if (this.closed) return;
+  /** A member subscribes here: the room's feed (opened if needed); resolves once it is live. */
+  watch(roomId: string): Promise<void> {
+    if (this.closed) return Promise.resolve();
     const existing = this.feeds.get(roomId);
     if (existing) {
       if (existing.linger) clearTimeout(existing.linger);
       existing.linger = null;
-      return;
+      return existing.ready;
     }
     const seq = new RoomSequencer(roomId, {
       fetchAfter: (r, after, limit) => this.store.page({ roomId: r, after, limit }),
@@ -95,6 +90,7 @@ export class RoomFeeds {
     this.feeds.set(roomId, feed);
     feed.ready = this.open(roomId, feed);
     feed.ready.catch(() => undefined);
+    return feed.ready;
   }
 
   /** The room lost its last local subscriber: its feed lingers a while, then goes. */
