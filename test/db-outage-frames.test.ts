@@ -4,43 +4,13 @@
  * back. The database sits behind a TCP proxy that the test cuts. Postgres only: the embedded
  * database lives inside the process and cannot become unreachable.
  */
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/client.js';
 import { createPostgresDatabase, createRoom, register, startServer, usePostgres, WsClient, type TestServer } from './helpers.js';
-
-/** A TCP proxy to the real Postgres that can be cut (every connection dropped, new ones refused) and restored. */
-class CuttableProxy {
-  private server: net.Server | null = null;
-  private readonly sockets = new Set<net.Socket>();
-  port = 0;
-
-  constructor(private readonly target: { host: string; port: number }) {}
-
-  async open(): Promise<void> {
-    this.server = net.createServer((client) => {
-      const upstream = net.connect(this.target);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
-    this.port = (this.server!.address() as net.AddressInfo).port;
-  }
-
-  async cut(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    for (const s of this.sockets) s.destroy();
-    if (server) await new Promise((resolve) => server.close(resolve));
-  }
-}
+import { TcpProxy } from './tcp-proxy.js';
 
 describe.skipIf(!usePostgres)('frames while the database is unreachable', () => {
-  let proxy: CuttableProxy;
+  let proxy: TcpProxy;
   let server: TestServer;
   let dropDb: () => Promise<void>;
 
@@ -48,8 +18,8 @@ describe.skipIf(!usePostgres)('frames while the database is unreachable', () => 
     const { url, drop } = await createPostgresDatabase();
     dropDb = drop;
     const target = new URL(url);
-    proxy = new CuttableProxy({ host: target.hostname, port: Number(target.port || 5432) });
-    await proxy.open();
+    proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
+    await proxy.start();
     const viaProxy = new URL(url);
     viaProxy.host = `127.0.0.1:${proxy.port}`;
     const database = await openDatabase({ databaseUrl: viaProxy.toString(), dataDir: null, poolSize: 4 });
@@ -58,7 +28,7 @@ describe.skipIf(!usePostgres)('frames while the database is unreachable', () => 
   afterAll(async () => {
     await server?.close();
     await server?.db.drop();
-    await proxy?.cut();
+    await proxy?.close();
     await dropDb?.();
   });
 
@@ -67,7 +37,7 @@ describe.skipIf(!usePostgres)('frames while the database is unreachable', () => 
     const { room } = await createRoom(server.app, alice);
     const ws = await WsClient.connect(server.wsUrl, alice.token);
 
-    await proxy.cut();
+    await proxy.setMode('refuse');
     ws.send({ type: 'subscribe', roomId: room.id });
     ws.send({ type: 'typing', roomId: room.id, isTyping: true });
     ws.send({ type: 'read', roomId: room.id, seq: 0 });
@@ -78,7 +48,7 @@ describe.skipIf(!usePostgres)('frames while the database is unreachable', () => 
     }
     expect(ws.frames.some((f) => f.type === 'error' && f.code === 'INTERNAL')).toBe(false);
 
-    await proxy.open();
+    await proxy.setMode('forward');
     expect(await ws.subscribe(room.id)).toMatchObject({ type: 'subscribed', roomId: room.id });
     ws.send({ type: 'send', roomId: room.id, clientMsgId: 'after-outage', body: 'back' });
     expect(await ws.next((f) => f.type === 'ack' && f.clientMsgId === 'after-outage', 15_000)).toBeTruthy();
