@@ -74,6 +74,10 @@ export function testConfig(env: Record<string, string> = {}): Config {
     ROOM_CREATE_PER_HOUR: '100000',
     INVITE_PER_IP_PER_MINUTE: '100000',
     PRESENCE_GRACE_MS: '0',
+    // In-process servers share the event loop with the test and with opening other embedded
+    // databases (seconds of synchronous work), which load shedding would rightly see as a stall.
+    // Its own test (http-limits) turns it on; server processes run with the production default.
+    PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0',
     ...env,
   });
 }
