@@ -43,8 +43,6 @@ beforeAll(async () => {
     INVITE_PER_MINUTE: '100000',
     SEND_RATE_PER_SEC: '100000',
     SEND_BURST: '100000',
-    // The WebSocket matrix keeps every socket it opens until its afterAll (more than 20 per user).
-    WS_MAX_PER_USER: '100000',
   });
   accounts.owner = await register(server.app, uniqueName('owner'));
   accounts.member = await register(server.app, uniqueName('member'));

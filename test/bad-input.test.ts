@@ -20,8 +20,7 @@ const sockets: WsClient[] = [];
 
 beforeAll(async () => {
   // Login throttling has its own tests (authz); here a few refused logins must not lock anyone out.
-  // Every socket stays open until afterAll (more than the 20 per user that WS_MAX_PER_USER allows).
-  server = await startServer({ LOGIN_MAX_FAILURES: '1000', WS_MAX_PER_USER: '100000' });
+  server = await startServer({ LOGIN_MAX_FAILURES: '1000' });
   alice = await register(server.app, uniqueName('alice'));
   bob = await register(server.app, uniqueName('bob'));
   room = (await createRoom(server.app, alice, { name: uniqueName('bad') })).room;

@@ -78,6 +78,9 @@ export function testConfig(env: Record<string, string> = {}): Config {
     // databases (seconds of synchronous work), which load shedding would rightly see as a stall.
     // Its own test (http-limits) turns it on; server processes run with the production default.
     PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0',
+    // Suites hold many sockets of a few users from 127.0.0.1; the caps have their own tests.
+    WS_MAX_PER_USER: '10000',
+    WS_MAX_PER_IP: '100000',
     ...env,
   });
 }

@@ -110,6 +110,25 @@ describe('MessageWriter group commit', () => {
     expect(r1).toEqual([...r1].sort((a, b) => a - b));
   });
 
+  it("tells a reader of the database when the batch in flight for a room has handed over its commits", async () => {
+    const store = fakeStore();
+    const committed: string[] = [];
+    const writer = new MessageWriter({ messages: store.messages, rooms: store.rooms, onCommit: (m) => committed.push(m.clientMsgId), lanes: 1 });
+    expect(writer.committing('r1')).toBeUndefined();
+    store.hold();
+    const sent = writer.send({ roomId: 'r1', author: user('a'), clientMsgId: 'in-flight', body: 'x' });
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    const waiting = writer.committing('r1');
+    expect(waiting).toBeInstanceOf(Promise);
+    expect(writer.committing('another-room')).toBeUndefined();
+    store.open();
+    await waiting;
+    expect(committed).toEqual(['in-flight']); // onCommit ran before the wait ended
+    await sent;
+    expect(writer.committing('r1')).toBeUndefined();
+  });
+
   it('keeps one batch in flight per lane; what arrives meanwhile goes in the next, in order', async () => {
     const store = fakeStore();
     const order: string[] = [];

@@ -72,7 +72,11 @@ export default fp<ServicesOptions>(
           hub,
           url: config.redisUrl,
           prefix: config.redisPrefix,
-          messages: repos.messages,
+          messages: {
+            page: (input) => repos.messages.page(input),
+            // The writer exists once the broker does (it publishes into it): bound late.
+            ownCommits: (roomId) => writer.committing(roomId),
+          },
           log: app.log,
           presenceGraceMs: config.presenceGraceMs,
           sessionAlive: async (sessionId) => Boolean(await repos.users.findSession(sessionId)),

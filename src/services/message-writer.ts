@@ -54,6 +54,8 @@ interface Pending {
 interface Lane {
   queue: Pending[];
   busy: boolean;
+  /** The batch being stored: its rooms, and when its commits have been handed to onCommit. */
+  storing: { rooms: Set<string>; done: Promise<void> } | null;
 }
 
 /** A stable lane index for a room id (FNV-1a over its characters). */
@@ -104,7 +106,7 @@ export class MessageWriter {
   constructor(private readonly opts: MessageWriterOptions) {
     this.maxBatch = opts.maxBatch ?? DEFAULT_MAX_BATCH;
     const lanes = Math.max(1, Math.floor(opts.lanes ?? DEFAULT_LANES));
-    this.lanes = Array.from({ length: lanes }, () => ({ queue: [], busy: false }));
+    this.lanes = Array.from({ length: lanes }, () => ({ queue: [], busy: false, storing: null }));
   }
 
   /** Stores the message (or finds the original for a reused clientMsgId). */
@@ -129,6 +131,16 @@ export class MessageWriter {
     throw (access !== null && accessError(access)) || errors.rateLimited(wait, 'Sending too fast');
   }
 
+  /**
+   * Resolves once the batch this process is storing for the room (if any) has handed its commits to
+   * `onCommit`. A reader that found messages of the room in the database (a gap fill) waits for it,
+   * so this process's own new messages reach it with their sender, not as strangers' messages.
+   */
+  committing(roomId: string): Promise<void> | undefined {
+    const storing = this.lanes[laneOf(roomId, this.lanes.length)]!.storing;
+    return storing?.rooms.has(roomId) ? storing.done : undefined;
+  }
+
   /** Refuses new sends and waits until every accepted one has been stored and answered. */
   async close(): Promise<void> {
     this.closing = true;
@@ -147,6 +159,8 @@ export class MessageWriter {
     while (lane.queue.length) {
       // Taken in arrival order: a room's messages split over two batches keep their order.
       const batch = lane.queue.splice(0, this.maxBatch);
+      let stored!: () => void;
+      lane.storing = { rooms: new Set(batch.map((p) => p.input.roomId)), done: new Promise<void>((resolve) => (stored = resolve)) };
       try {
         await this.writeBatch(batch);
       } catch (err) {
@@ -154,6 +168,8 @@ export class MessageWriter {
         const failure = err instanceof AppError ? err : errors.unavailable();
         for (const p of batch) p.reject(failure);
       }
+      lane.storing = null;
+      stored();
       this.settle(batch.length);
     }
     lane.busy = false;

@@ -27,6 +27,8 @@ export interface FeedTarget {
 export interface FeedStore {
   /** Messages of a room in ascending seq after `after`, or the newest `limit` without it. */
   page(input: { roomId: string; after?: number; limit: number }): Promise<{ messages: Message[]; hasMore: boolean }>;
+  /** Resolves once this instance's commits of the room still on their way are offered (MessageWriter.committing). */
+  ownCommits?(roomId: string): Promise<void> | undefined;
 }
 
 interface RoomFeed {
@@ -79,6 +81,7 @@ export class RoomFeeds {
       fetchAfter: (r, after, limit) => this.store.page({ roomId: r, after, limit }),
       deliver: (message, origin) => this.target.deliverMessage(message, origin),
       hasSubscribers: (r) => this.target.hasSubscribers(r),
+      ownCommits: (r) => this.store.ownCommits?.(r),
       onFillError: (err, r) => {
         const now = Date.now();
         if (now - this.lastFillErrorLog < FILL_ERROR_LOG_EVERY_MS) return;
