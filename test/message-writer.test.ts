@@ -13,7 +13,7 @@ import { createRoom, joinRoom, register, startServer, WsClient, type Account, ty
 
 type Item = NewMessage & { roomId: string };
 
-const user = (id: string): User => ({ id, username: id, avatarUrl: null, createdAt: new Date(0).toISOString() });
+const user = (id: string): User => ({ id, username: id, displayName: null, avatarUrl: null, isGuest: false, createdAt: new Date(0).toISOString() });
 
 /** A fake store: per-room seqs, (author, clientMsgId) uniqueness, membership, and a call log. */
 function fakeStore(options: { members?: (roomId: string, authorId: string) => boolean; failFirst?: unknown } = {}) {
@@ -48,6 +48,13 @@ function fakeStore(options: { members?: (roomId: string, authorId: string) => bo
           clientMsgId: m.clientMsgId,
           author: user(m.authorId),
           body: m.body,
+          editedAt: null,
+          deletedAt: null,
+          attachments: [],
+          replyTo: null,
+          mentions: [],
+          mentionsRoom: false,
+          reactions: [],
           createdAt: row.created_at.toISOString(),
         });
         rows.push(row);

@@ -3,7 +3,7 @@ import type { Message } from '../protocol.js';
 import { RoomSequencer, type SequencerDeps } from './room-sequencer.js';
 
 const ROOM = 'room-1';
-const author = { id: 'u1', username: 'u1', avatarUrl: null, createdAt: '2026-01-01T00:00:00.000Z' };
+const author = { id: 'u1', username: 'u1', displayName: null, avatarUrl: null, isGuest: false, createdAt: '2026-01-01T00:00:00.000Z' };
 const msg = (seq: number): Message => ({
   id: String(seq),
   roomId: ROOM,
@@ -11,6 +11,13 @@ const msg = (seq: number): Message => ({
   clientMsgId: `c${seq}`,
   author,
   body: `m${seq}`,
+  editedAt: null,
+  deletedAt: null,
+  attachments: [],
+  replyTo: null,
+  mentions: [],
+  mentionsRoom: false,
+  reactions: [],
   createdAt: '2026-01-01T00:00:00.000Z',
 });
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));

@@ -6,7 +6,8 @@ import { toIso } from '../lib/text.js';
 export type UserFields = Pick<UserRow, 'id' | 'username' | 'avatarUrl' | 'createdAt'>;
 
 export function toUser(row: UserFields): User {
-  return { id: row.id, username: row.username, avatarUrl: row.avatarUrl, createdAt: toIso(row.createdAt) };
+  // displayName and isGuest are fixed until accounts have them.
+  return { id: row.id, username: row.username, displayName: null, avatarUrl: row.avatarUrl, isGuest: false, createdAt: toIso(row.createdAt) };
 }
 
 export function toRoom(row: RoomRow): Room {
@@ -18,6 +19,8 @@ export function toRoom(row: RoomRow): Room {
     ownerId: row.ownerId,
     memberCount: row.memberCount,
     lastSeq: Number(row.lastSeq),
+    imageUrl: null,
+    slowModeSec: 0,
     createdAt: toIso(row.createdAt),
   };
 }
@@ -40,5 +43,12 @@ export function toMessage(row: MessageFields, author: User): Message {
     author,
     body: row.body,
     createdAt: toIso(row.createdAt),
+    editedAt: null,
+    deletedAt: null,
+    attachments: [],
+    replyTo: null,
+    mentions: [],
+    mentionsRoom: false,
+    reactions: [],
   };
 }

@@ -146,21 +146,23 @@ export function createRoomsRepository(db: Executor) {
     /** The user's rooms, newest activity first, with unread counts and the last message. */
     async listJoined(userId: string): Promise<JoinedRoom[]> {
       const rows = await db
-        .select({ room: rooms, lastReadSeq: roomMembers.lastReadSeq, message: messages, author: users })
+        .select({ room: rooms, role: roomMembers.role, lastReadSeq: roomMembers.lastReadSeq, message: messages, author: users })
         .from(roomMembers)
         .innerJoin(rooms, eq(rooms.id, roomMembers.roomId))
         .leftJoin(messages, and(eq(messages.roomId, rooms.id), eq(messages.seq, rooms.lastSeq)))
         .leftJoin(users, eq(users.id, messages.authorId))
         .where(eq(roomMembers.userId, userId))
         .orderBy(desc(rooms.lastActivityAt), asc(rooms.id));
-      return rows.map(({ room, lastReadSeq, message, author }) => {
+      return rows.map(({ room, role, lastReadSeq, message, author }) => {
         const lastSeq = Number(room.lastSeq);
         const read = Math.min(Number(lastReadSeq), lastSeq);
         return {
           ...toRoom(room),
+          role,
           lastReadSeq: read,
           // seq is gap-free, so the unread count is a subtraction, not a COUNT(*).
           unreadCount: lastSeq - read,
+          mentionCount: 0,
           lastMessage: message && author ? toMessage(message, toUser(author)) : null,
         };
       });

@@ -8,8 +8,8 @@ import type { JoinedRoom, Message, ServerFrame, User } from './wire';
  */
 
 const T0 = '2026-01-01T00:00:00.000Z';
-const me: User = { id: 'u-me', username: 'me', avatarUrl: null, createdAt: T0 };
-const bob: User = { id: 'u-bob', username: 'bob', avatarUrl: null, createdAt: T0 };
+const me: User = { id: 'u-me', username: 'me', displayName: null, avatarUrl: null, isGuest: false, createdAt: T0 };
+const bob: User = { id: 'u-bob', username: 'bob', displayName: null, avatarUrl: null, isGuest: false, createdAt: T0 };
 const R1 = '11111111-1111-4111-8111-111111111111';
 const R2 = '22222222-2222-4222-8222-222222222222';
 
@@ -25,6 +25,10 @@ const room = (id: string, lastSeq: number): JoinedRoom => ({
   lastReadSeq: lastSeq,
   unreadCount: 0,
   lastMessage: null,
+  imageUrl: null,
+  slowModeSec: 0,
+  role: 'member',
+  mentionCount: 0,
 });
 const msg = (roomId: string, seq: number, author: User = bob, clientMsgId = `c${seq}`): Message => ({
   id: String(seq),
@@ -34,6 +38,13 @@ const msg = (roomId: string, seq: number, author: User = bob, clientMsgId = `c${
   author,
   body: `m${seq}`,
   createdAt: T0,
+  editedAt: null,
+  deletedAt: null,
+  attachments: [],
+  replyTo: null,
+  mentions: [],
+  mentionsRoom: false,
+  reactions: [],
 });
 
 class FakeSocket implements SocketLike {
@@ -54,7 +65,7 @@ class FakeSocket implements SocketLike {
   }
   ready() {
     this.readyState = 1;
-    this.frame({ type: 'ready', user: me, protocol: 1, heartbeatMs: 25_000 });
+    this.frame({ type: 'ready', user: me, protocol: 2, heartbeatMs: 25_000 });
   }
   drop(code = 1006) {
     this.readyState = 3;

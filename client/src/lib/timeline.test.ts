@@ -7,9 +7,16 @@ const msg = (seq: number, body = `m${seq}`): Message => ({
   roomId: 'r',
   seq,
   clientMsgId: `c${seq}`,
-  author: { id: 'u', username: 'alice', avatarUrl: null, createdAt: '2026-01-01T00:00:00.000Z' },
+  author: { id: 'u', username: 'alice', displayName: null, avatarUrl: null, isGuest: false, createdAt: '2026-01-01T00:00:00.000Z' },
   body,
   createdAt: '2026-01-01T00:00:00.000Z',
+  editedAt: null,
+  deletedAt: null,
+  attachments: [],
+  replyTo: null,
+  mentions: [],
+  mentionsRoom: false,
+  reactions: [],
 });
 const seqs = (list: Message[]) => list.map((m) => m.seq);
 

@@ -3,8 +3,8 @@ import type { JoinedRoom, Message, User } from '../lib/wire';
 import { createAppStore } from './index';
 
 const T0 = '2026-01-01T00:00:00.000Z';
-const alice: User = { id: 'u-alice', username: 'alice', avatarUrl: null, createdAt: T0 };
-const bob: User = { id: 'u-bob', username: 'bob', avatarUrl: null, createdAt: T0 };
+const alice: User = { id: 'u-alice', username: 'alice', displayName: null, avatarUrl: null, isGuest: false, createdAt: T0 };
+const bob: User = { id: 'u-bob', username: 'bob', displayName: null, avatarUrl: null, isGuest: false, createdAt: T0 };
 
 const msg = (seq: number, author: User = bob, roomId = 'r1', clientMsgId = `c${seq}`): Message => ({
   id: String(seq),
@@ -14,6 +14,13 @@ const msg = (seq: number, author: User = bob, roomId = 'r1', clientMsgId = `c${s
   author,
   body: `message ${seq}`,
   createdAt: new Date(Date.parse(T0) + seq * 1000).toISOString(),
+  editedAt: null,
+  deletedAt: null,
+  attachments: [],
+  replyTo: null,
+  mentions: [],
+  mentionsRoom: false,
+  reactions: [],
 });
 
 const room = (id: string, patch: Partial<JoinedRoom> = {}): JoinedRoom => ({
@@ -29,6 +36,10 @@ const room = (id: string, patch: Partial<JoinedRoom> = {}): JoinedRoom => ({
   unreadCount: 0,
   lastMessage: null,
   ...patch,
+  imageUrl: null,
+  slowModeSec: 0,
+  role: 'member',
+  mentionCount: 0,
 });
 
 let store: ReturnType<typeof createAppStore>;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeBusEvent, encodeBusEvent, type BusEvent } from './bus-events.js';
 
-const user = { id: '00000000-0000-4000-8000-000000000002', username: 'ann', avatarUrl: null, createdAt: '2026-01-01T00:00:00.000Z' };
+const user = { id: '00000000-0000-4000-8000-000000000002', username: 'ann', displayName: null, avatarUrl: null, isGuest: false, createdAt: '2026-01-01T00:00:00.000Z' };
 const roomId = '00000000-0000-4000-8000-000000000001';
 
 describe('bus events', () => {
@@ -10,7 +10,7 @@ describe('bus events', () => {
       {
         type: 'message',
         instance: 'i1',
-        message: { id: '5', roomId, seq: 3, clientMsgId: 'c', author: user, body: 'b', createdAt: '2026-01-01T00:00:00.000Z' },
+        message: { id: '5', roomId, seq: 3, clientMsgId: 'c', author: user, body: 'b', createdAt: '2026-01-01T00:00:00.000Z', editedAt: null, deletedAt: null, attachments: [], replyTo: null, mentions: [], mentionsRoom: false, reactions: [] },
       },
       { type: 'typing', instance: 'i1', roomId, user, isTyping: true },
       { type: 'presence', instance: 'i1', version: 4, online: [`${roomId}\u0000${user.id}`], offline: [] },

@@ -75,5 +75,16 @@ export function createFrameHandlers(deps: HandlerDeps): FrameHandlers {
       if (seq === null) throw (await refusal(conn, frame.roomId)) ?? errors.notAMember();
       events.readMoved(conn.user.id, frame.roomId, seq, conn);
     },
+
+    // Wired to the room log in the next commits.
+    edit: () => {
+      throw errors.validation('edit is not available yet');
+    },
+    delete: () => {
+      throw errors.validation('delete is not available yet');
+    },
+    react: () => {
+      throw errors.validation('react is not available yet');
+    },
   };
 }
