@@ -98,7 +98,6 @@ export const Attachment = Type.Object(
     url: Type.String(),
     thumbUrl: Type.Union([Type.String(), Type.Null()]),
   },
-  { $id: 'Attachment' },
 );
 export type Attachment = Static<typeof Attachment>;
 
@@ -106,7 +105,8 @@ export type Attachment = Static<typeof Attachment>;
 export const ReplyTo = Type.Object({
   id: MessageId,
   seq: Type.Integer(),
-  author: User,
+  // User's fields without its $id: one response may hold a schema $id only once per path.
+  author: Type.Object(User.properties),
   excerpt: Type.String(),
   deleted: Type.Boolean(),
 });
@@ -146,18 +146,18 @@ export type Message = Static<typeof Message>;
 export const Role = Type.Union([Type.Literal('owner'), Type.Literal('moderator'), Type.Literal('member')]);
 export type Role = Static<typeof Role>;
 
-export const JoinedRoom = Type.Composite([
-  Room,
-  Type.Object({
-    role: Role,
-    lastReadSeq: Type.Integer(),
-    /** Others' messages (not deleted) after lastReadSeq, at most UNREAD_CAP. */
-    unreadCount: Type.Integer(),
-    /** Those of them that mention the reader (by name or @room), at most UNREAD_CAP. */
-    mentionCount: Type.Integer(),
-    lastMessage: Type.Union([Message, Type.Null()]),
-  }),
-]);
+// Spread, not Type.Composite: a composite clones its parts, and two clones of `User` (the author
+// and the reply's author) under one $id break the response serializer.
+export const JoinedRoom = Type.Object({
+  ...Room.properties,
+  role: Role,
+  lastReadSeq: Type.Integer(),
+  /** Others' messages (not deleted) after lastReadSeq, at most UNREAD_CAP. */
+  unreadCount: Type.Integer(),
+  /** Those of them that mention the reader (by name or @room), at most UNREAD_CAP. */
+  mentionCount: Type.Integer(),
+  lastMessage: Type.Union([Message, Type.Null()]),
+});
 export type JoinedRoom = Static<typeof JoinedRoom>;
 
 export const ListedRoom = Type.Composite([Room, Type.Object({ joined: Type.Boolean() })]);

@@ -28,7 +28,7 @@ function setup(opts: { stored: number; subscribers?: boolean; failFetches?: numb
   const fetches: number[] = [];
   const db = { stored: opts.stored, failures: opts.failFetches ?? 0 };
   const fromDb = new Set<Message>();
-  const deps: SequencerDeps = {
+  const deps: SequencerDeps<Message> = {
     async fetchAfter(_roomId, after, limit) {
       fetches.push(after);
       await tick();
@@ -42,14 +42,14 @@ function setup(opts: { stored: number; subscribers?: boolean; failFetches?: numb
         fromDb.add(m);
         messages.push(m);
       }
-      return { messages, hasMore: after + limit < db.stored };
+      return { events: messages, hasMore: after + limit < db.stored };
     },
     deliver: (m, origin) => delivered.push({ seq: m.seq, origin, fromDb: fromDb.has(m) }),
     hasSubscribers: () => opts.subscribers ?? true,
     onFillError: () => undefined,
     gapWaitMs: 5,
   };
-  const seq = new RoomSequencer(ROOM, deps);
+  const seq = new RoomSequencer<Message>(ROOM, deps);
   return { seq, delivered, fetches, db, seqs: () => delivered.map((d) => d.seq) };
 }
 

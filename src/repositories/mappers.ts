@@ -1,5 +1,5 @@
 /** Row -> wire object mapping, shared by the repositories. */
-import type { Message, Room, User } from '../protocol.js';
+import type { Room, User } from '../protocol.js';
 import type { RoomRow, UserRow } from '../db/schema.js';
 import { toIso } from '../lib/text.js';
 
@@ -25,30 +25,3 @@ export function toRoom(row: RoomRow): Room {
   };
 }
 
-export interface MessageFields {
-  id: number | string;
-  roomId: string;
-  seq: number | string;
-  clientMsgId: string;
-  body: string;
-  createdAt: Date | string;
-}
-
-export function toMessage(row: MessageFields, author: User): Message {
-  return {
-    id: String(row.id),
-    roomId: row.roomId,
-    seq: Number(row.seq),
-    clientMsgId: row.clientMsgId,
-    author,
-    body: row.body,
-    createdAt: toIso(row.createdAt),
-    editedAt: null,
-    deletedAt: null,
-    attachments: [],
-    replyTo: null,
-    mentions: [],
-    mentionsRoom: false,
-    reactions: [],
-  };
-}

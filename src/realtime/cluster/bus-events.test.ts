@@ -8,9 +8,9 @@ describe('bus events', () => {
   it('decodes every event it encodes', () => {
     const events: BusEvent[] = [
       {
-        type: 'message',
+        type: 'event',
         instance: 'i1',
-        message: { id: '5', roomId, seq: 3, clientMsgId: 'c', author: user, body: 'b', createdAt: '2026-01-01T00:00:00.000Z', editedAt: null, deletedAt: null, attachments: [], replyTo: null, mentions: [], mentionsRoom: false, reactions: [] },
+        event: { type: 'message', message: { id: '5', roomId, seq: 3, clientMsgId: 'c', author: user, body: 'b', createdAt: '2026-01-01T00:00:00.000Z', editedAt: null, deletedAt: null, attachments: [], replyTo: null, mentions: [], mentionsRoom: false, reactions: [] } },
       },
       { type: 'typing', instance: 'i1', roomId, user, isTyping: true },
       { type: 'presence', instance: 'i1', version: 4, online: [`${roomId}\u0000${user.id}`], offline: [] },
