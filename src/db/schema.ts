@@ -129,6 +129,14 @@ export const messages = pgTable(
     mentions: uuid('mentions').array().notNull().default(sql`'{}'::uuid[]`),
     /** @room by an owner or moderator: every member is mentioned. */
     mentionsRoom: boolean('mentions_room').notNull().default(false),
+    /**
+     * The message as it was sent, kept by its first edit (null while never edited): replay and
+     * events?after serve a message as it was created, so applying the events after it gives
+     * exactly the current state. Cleared by a deletion.
+     */
+    originalBody: text('original_body'),
+    originalMentions: uuid('original_mentions').array(),
+    originalMentionsRoom: boolean('original_mentions_room'),
   },
   (t) => [
     // Keyset history in both directions, the last message of a room, resume with sinceSeq,
@@ -143,7 +151,12 @@ export const messages = pgTable(
   ],
 );
 
-/** Who reacted with what: one row per (message, emoji, user); created_at orders `userIds`. */
+/**
+ * Who reacted with what: one row per (message, emoji, user). created_at orders `userIds`;
+ * group_created_at, the same on every row of one (message, emoji), is when that emoji's group
+ * appeared (its first reaction while it had none) and orders the groups, so a group keeps its
+ * place until it is empty, exactly as a client applying the reaction events sees it.
+ */
 export const reactions = pgTable(
   'message_reactions',
   {
@@ -155,6 +168,7 @@ export const reactions = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     createdAt: createdAt(),
+    groupCreatedAt: timestamp('group_created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
   // The primary key serves every query: a message's reactions (prefix), one emoji's count, a repeat.
   (t) => [primaryKey({ columns: [t.messageId, t.emoji, t.userId] })],
@@ -184,8 +198,12 @@ export const roomEvents = pgTable(
     payload: jsonb('payload').notNull(),
     createdAt: createdAt(),
   },
-  // Replay, gap fill and events?after= read a room's log in seq order.
-  (t) => [primaryKey({ columns: [t.roomId, t.seq] })],
+  (t) => [
+    // Replay, gap fill and events?after= read a room's log in seq order.
+    primaryKey({ columns: [t.roomId, t.seq] }),
+    // A deletion scrubs the message's earlier edit events; the cascade from messages.
+    index('room_events_message_idx').on(t.messageId),
+  ],
 );
 
 export type UserRow = typeof users.$inferSelect;

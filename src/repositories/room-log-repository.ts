@@ -7,8 +7,9 @@
  * seq from rooms.last_seq and the event row, in one statement). An idempotent repeat stops before
  * `append`: it takes no seq.
  *
- * Reads: `eventsAfter` merges messages (as they are NOW: a message replayed after a later edit
- * already shows it, and the edit event follows anyway) with the stored events, in seq order.
+ * Reads: `eventsAfter` merges messages AS THEY WERE CREATED (message-reads.ts; a deleted one as
+ * its tombstone) with the stored events, in seq order: applying the events after a message to it
+ * gives exactly its current state.
  */
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
@@ -84,7 +85,9 @@ export function createRoomLogRepository(db: Executor) {
     async edit(input: { roomId: string; messageId: string; body: string; names: string[]; room: boolean }): Promise<{ mentions: string[]; mentionsRoom: boolean; editedAt: string }> {
       const [row] = await rowsOf<{ mentions: string[]; mentions_room: boolean; edited_at: Date | string }>(
         db,
-        sql`UPDATE messages SET body = ${input.body}, edited_at = now(), mentions_room = ${input.room},
+        sql`UPDATE messages SET original_body = coalesce(original_body, body), original_mentions = coalesce(original_mentions, mentions),
+              original_mentions_room = coalesce(original_mentions_room, mentions_room),
+              body = ${input.body}, edited_at = now(), mentions_room = ${input.room},
               mentions = ARRAY(
                 SELECT u.id FROM users u JOIN room_members mm ON mm.user_id = u.id AND mm.room_id = ${input.roomId}::uuid
                 WHERE lower(u.username) = ANY(${`{${input.names.join(',')}}`}::text[])
@@ -95,13 +98,20 @@ export function createRoomLogRepository(db: Executor) {
       return { mentions: row!.mentions, mentionsRoom: row!.mentions_room, editedAt: toIso(row!.edited_at) };
     },
 
-    /** Makes the message a tombstone and drops its reactions; returns deletedAt. */
+    /**
+     * Makes the message a tombstone, drops its reactions, and scrubs the body and mentions of its
+     * earlier edit events (what was deleted is never served again); returns deletedAt.
+     */
     async tombstone(messageId: string, actorId: string): Promise<string> {
       const [row] = await rowsOf<{ deleted_at: Date | string }>(
         db,
-        sql`WITH gone AS (DELETE FROM message_reactions WHERE message_id = ${messageId}::bigint)
+        sql`WITH gone AS (DELETE FROM message_reactions WHERE message_id = ${messageId}::bigint),
+            scrubbed AS (
+              UPDATE room_events SET payload = payload || '{"body": "", "mentions": [], "mentionsRoom": false}'::jsonb
+              WHERE message_id = ${messageId}::bigint AND kind = 'edit'
+            )
             UPDATE messages SET body = '', deleted_at = now(), deleted_by = ${actorId}::uuid, mentions = '{}', mentions_room = false,
-              reply_to_id = NULL, reply_excerpt = ''
+              reply_to_id = NULL, reply_excerpt = '', original_body = NULL, original_mentions = NULL, original_mentions_room = NULL
             WHERE id = ${messageId}::bigint
             RETURNING deleted_at`,
       );
@@ -117,8 +127,10 @@ export function createRoomLogRepository(db: Executor) {
         db,
         sql`WITH cur AS (SELECT emoji, user_id FROM message_reactions WHERE message_id = ${messageId}::bigint),
             ins AS (
-              INSERT INTO message_reactions (message_id, emoji, user_id, created_at)
-              SELECT ${messageId}::bigint, ${emoji}, ${userId}::uuid, clock_timestamp()
+              INSERT INTO message_reactions (message_id, emoji, user_id, created_at, group_created_at)
+              SELECT ${messageId}::bigint, ${emoji}, ${userId}::uuid, clock_timestamp(),
+                coalesce((SELECT min(r.group_created_at) FROM message_reactions r
+                          WHERE r.message_id = ${messageId}::bigint AND r.emoji = ${emoji}), clock_timestamp())
               WHERE EXISTS (SELECT 1 FROM cur WHERE emoji = ${emoji})
                  OR (SELECT count(DISTINCT emoji) FROM cur) < ${LIMITS.REACTIONS_PER_MESSAGE}::int
               ON CONFLICT DO NOTHING
@@ -173,7 +185,7 @@ export function createRoomLogRepository(db: Executor) {
         : sql``;
       const take = input.limit + 1;
       const [messages, stored] = await Promise.all([
-        readMessages(db, sql`WHERE m.room_id = ${input.roomId}::uuid AND m.seq > ${input.after}::bigint${member} ORDER BY m.seq LIMIT ${take}::int`),
+        readMessages(db, sql`WHERE m.room_id = ${input.roomId}::uuid AND m.seq > ${input.after}::bigint${member} ORDER BY m.seq LIMIT ${take}::int`, 'created'),
         rowsOf<{ payload: LogFrame | string }>(
           db,
           sql`SELECT e.payload FROM room_events e WHERE e.room_id = ${input.roomId}::uuid AND e.seq > ${input.after}::bigint${member}
