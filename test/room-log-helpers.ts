@@ -89,3 +89,35 @@ export function roomLogApi(app: FastifyInstance) {
     },
   };
 }
+
+const EMOJI = ['👍', '🎉', '❤️', '😂'];
+
+/** How `churn` acts on a room (HTTP on one server, or on one of several instances). */
+export interface ChurnOps<A extends { user: { id: string } }> {
+  post(a: A, body: string, replyToId?: string): Promise<Message | null>;
+  edit(a: A, id: string, body: string): Promise<unknown>;
+  remove(a: A, id: string): Promise<unknown>;
+  react(a: A, id: string, emoji: string, add: boolean): Promise<unknown>;
+}
+
+/** A deterministic mix of every kind of event by several users; some requests are refused (that is fine). */
+export async function churn<A extends { user: { id: string } }>(
+  ops: ChurnOps<A>,
+  people: A[],
+  seed: Message[],
+  rounds: number,
+): Promise<void> {
+  const pool = [...seed];
+  for (let i = 0; i < rounds; i++) {
+    const who = people[i % people.length]!;
+    const target = pool[(i * 7) % pool.length]!;
+    const author = people.find((p) => p.user.id === target.author.id)!;
+    const step = i % 6;
+    if (step === 0) {
+      const m = await ops.post(who, `round ${i}`, i % 12 === 0 ? target.id : undefined);
+      if (m) pool.push(m);
+    } else if (step === 1) await ops.edit(author, target.id, `edited in round ${i}`);
+    else if (step === 5 && i % 4 === 1) await ops.remove(author, target.id);
+    else await ops.react(who, target.id, EMOJI[i % EMOJI.length]!, i % 5 !== 3);
+  }
+}
