@@ -59,10 +59,13 @@ async function applyOp(log: RoomLogRepository, op: LogOp, rules: OpRules): Promi
   const denied = accessError(target && { room: { isPrivate: target.isPrivate }, role: target.role });
   if (denied) throw denied;
   const message = target!.message;
-  if (!message || message.deleted) {
-    if (op.kind === 'delete' && message) return { frame: null };
-    throw errors.messageNotFound();
-  }
+  if (!message) throw errors.messageNotFound();
+  // Deleting is decided before the tombstone check: a repeat by whoever may delete is a no-op.
+  if (op.kind === 'delete') {
+    const refusal = deleteRefusal(op.actor.id, target!.role, message);
+    if (refusal) throw refusal;
+    if (message.deleted) return { frame: null };
+  } else if (message.deleted) throw errors.messageNotFound();
   const base = { roomId: op.roomId, messageId: op.messageId };
 
   switch (op.kind) {
@@ -77,8 +80,6 @@ async function applyOp(log: RoomLogRepository, op: LogOp, rules: OpRules): Promi
       return mention ? { frame, mention } : { frame };
     }
     case 'delete': {
-      const refusal = deleteRefusal(op.actor.id, target!.role, message);
-      if (refusal) throw refusal;
       const deletedAt = await log.tombstone(op.messageId, op.actor.id);
       return { frame: await log.append(op.actor.id, { type: 'delete', ...base, deletedBy: op.actor.id, deletedAt }) };
     }
