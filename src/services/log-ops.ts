@@ -12,6 +12,7 @@ import { mentionCandidates } from '../lib/mentions.js';
 import type { User } from '../protocol.js';
 import { LIMITS } from '../protocol-constants.js';
 import { mentionNotice, type MentionNotice } from '../realtime/log-event.js';
+import { wellFormed } from '../repositories/messages-repository.js';
 import type { EventFrame, RoomLogRepository } from '../repositories/room-log-repository.js';
 import { accessError, deleteRefusal, editRefusal, isRoomStaff } from './room-access.js';
 
@@ -72,10 +73,12 @@ async function applyOp(log: RoomLogRepository, op: LogOp, rules: OpRules): Promi
     case 'edit': {
       const refusal = editRefusal(op.actor.id, message, rules.editWindowSec);
       if (refusal) throw refusal;
-      if (op.body === message.body) return { frame: null };
-      const found = mentionCandidates(op.body);
-      const done = await log.edit({ ...base, body: op.body, names: found.names, room: found.room && isRoomStaff(target!.role) });
-      const frame = await log.append(op.actor.id, { type: 'edit', ...base, body: op.body, ...done });
+      // As a send stores it: lone surrogates become U+FFFD (the event's jsonb refuses them).
+      const body = wellFormed(op.body);
+      if (body === message.body) return { frame: null };
+      const found = mentionCandidates(body);
+      const done = await log.edit({ ...base, body, names: found.names, room: found.room && isRoomStaff(target!.role) });
+      const frame = await log.append(op.actor.id, { type: 'edit', ...base, body, ...done });
       const mention = mentionNotice({ ...base, id: op.messageId, seq: frame.seq, ...done, authorId: message.authorId }, message);
       return mention ? { frame, mention } : { frame };
     }
