@@ -17,6 +17,8 @@ const LONG_FILES: Record<string, string> = {
   'client/src/lib/realtime.ts': 'split pending (issue 8, client side)',
   // One file on purpose: every schema of the wire contract side by side, one type import for the client.
   'src/protocol.ts': 'the whole wire contract (objects, frames both ways, HTTP bodies)',
+  // Lanes, group commit of sends and batched ops share one queue per lane: one header states the invariants.
+  'src/services/message-writer.ts': 'the one ordered writer of the room log (sends and ops in the same lanes)',
 };
 
 const rel = (file: string) => path.relative(ROOT, file).split(path.sep).join('/');

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SocketLike } from './socket';
 import type { JoinedRoom, Message, ServerFrame, User } from './wire';
+import { newMessageState } from '../../../src/protocol-constants';
 
 /**
  * The realtime module against a fake socket and a fake fetch: resume after reconnect, the outbox,
@@ -38,13 +39,7 @@ const msg = (roomId: string, seq: number, author: User = bob, clientMsgId = `c${
   author,
   body: `m${seq}`,
   createdAt: T0,
-  editedAt: null,
-  deletedAt: null,
-  attachments: [],
-  replyTo: null,
-  mentions: [],
-  mentionsRoom: false,
-  reactions: [],
+  ...newMessageState(),
 });
 
 class FakeSocket implements SocketLike {

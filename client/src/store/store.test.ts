@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { JoinedRoom, Message, User } from '../lib/wire';
 import { createAppStore } from './index';
+import { newMessageState } from '../../../src/protocol-constants';
 
 const T0 = '2026-01-01T00:00:00.000Z';
 const alice: User = { id: 'u-alice', username: 'alice', displayName: null, avatarUrl: null, isGuest: false, createdAt: T0 };
@@ -14,13 +15,7 @@ const msg = (seq: number, author: User = bob, roomId = 'r1', clientMsgId = `c${s
   author,
   body: `message ${seq}`,
   createdAt: new Date(Date.parse(T0) + seq * 1000).toISOString(),
-  editedAt: null,
-  deletedAt: null,
-  attachments: [],
-  replyTo: null,
-  mentions: [],
-  mentionsRoom: false,
-  reactions: [],
+  ...newMessageState(),
 });
 
 const room = (id: string, patch: Partial<JoinedRoom> = {}): JoinedRoom => ({
