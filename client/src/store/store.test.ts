@@ -233,6 +233,44 @@ describe('outbox slice', () => {
   });
 });
 
+describe('resetUserState', () => {
+  it('puts every user slice back to its initial state and keeps what belongs to the tab', () => {
+    const fresh = createAppStore().getState();
+    const s = store.getState();
+    s.receiveMessages('r1', [msg(1)]);
+    s.setOnline('r1', [bob.id]);
+    s.setTyping('r1', bob, true);
+    s.setMembers('r1', []);
+    s.setInviteCode('r1', 'CODE');
+    s.enqueue({ clientMsgId: 'a', roomId: 'r1', body: 'x', createdAt: T0, status: 'pending' });
+    s.setReadingRoom('r1');
+    s.setTheme('dark');
+    s.toast('bye');
+    s.resetUserState();
+    const after = store.getState();
+    expect(after).toMatchObject({
+      user: null,
+      authStatus: 'anonymous',
+      rooms: {},
+      roomsLoaded: false,
+      inviteCodes: {},
+      members: {},
+      timelines: {},
+      outbox: [],
+      online: {},
+      typing: {},
+      readingRoomId: null,
+    });
+    // Every data field that is not the tab's equals the initial one.
+    const tab = new Set(['connection', 'toasts', 'theme', 'activeRoomId', 'announcement', 'toastOutlet', 'authStatus']);
+    for (const [key, value] of Object.entries(fresh)) {
+      if (typeof value !== 'function' && !tab.has(key)) expect(after[key as keyof typeof after], key).toEqual(value);
+    }
+    expect(after.theme).toBe('dark');
+    expect(after.toasts.map((t) => t.text)).toEqual(['bye']);
+  });
+});
+
 describe('toasts', () => {
   it('keeps the last few', () => {
     for (let i = 0; i < 6; i++) store.getState().toast(`t${i}`);
