@@ -26,6 +26,7 @@ import spa from './plugins/spa.js';
 import authRoutes from './routes/auth.js';
 import roomsRoutes from './routes/rooms.js';
 import messagesRoutes from './routes/messages.js';
+import roomLogRoutes from './routes/room-log.js';
 import healthRoutes from './routes/health.js';
 import wsRoutes from './routes/ws.js';
 
@@ -66,6 +67,7 @@ const appPlugin = fp<AppOptions>(
         await api.register(authRoutes);
         await api.register(roomsRoutes);
         await api.register(messagesRoutes);
+        await api.register(roomLogRoutes);
         api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
       },
       { prefix: '/api' },

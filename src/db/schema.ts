@@ -4,10 +4,12 @@
  */
 import { sql } from 'drizzle-orm';
 import {
+  type AnyPgColumn,
   bigint,
   boolean,
   index,
   integer,
+  jsonb,
   pgTable,
   primaryKey,
   text,
@@ -92,7 +94,7 @@ export const roomMembers = pgTable(
     userId: uuid('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    role: text('role', { enum: ['owner', 'member'] })
+    role: text('role', { enum: ['owner', 'moderator', 'member'] })
       .notNull()
       .default('member'),
     lastReadSeq: bigint('last_read_seq', { mode: 'number' }).notNull().default(0),
@@ -115,19 +117,101 @@ export const messages = pgTable(
     roomId: uuid('room_id')
       .notNull()
       .references(() => rooms.id, { onDelete: 'cascade' }),
+    /** The seq of the log event that created the message. */
     seq: bigint('seq', { mode: 'number' }).notNull(),
     authorId: uuid('author_id')
       .notNull()
       .references(() => users.id),
     clientMsgId: text('client_msg_id').notNull(),
+    /** Current body ('' once deleted). */
     body: text('body').notNull(),
     createdAt: createdAt(),
+    editedAt: timestamp('edited_at', { withTimezone: true, mode: 'date' }),
+    /** A tombstone: body, mentions, reply and reactions are cleared; id and seq stay. */
+    deletedAt: timestamp('deleted_at', { withTimezone: true, mode: 'date' }),
+    deletedBy: uuid('deleted_by').references(() => users.id),
+    /** The message replied to, always of the same room (checked when the reply is stored). */
+    replyToId: uuid('reply_to_id').references((): AnyPgColumn => messages.id, { onDelete: 'set null' }),
+    /** The first REPLY_EXCERPT_CHARS code points of the original's body when the reply was stored. */
+    replyExcerpt: text('reply_excerpt').notNull().default(''),
+    /** Members mentioned by @username, resolved when stored or edited. */
+    mentions: uuid('mentions').array().notNull().default(sql`'{}'::uuid[]`),
+    /** @room by an owner or moderator: every member is mentioned. */
+    mentionsRoom: boolean('mentions_room').notNull().default(false),
+    /**
+     * The message as it was sent, kept by its first edit (null while never edited): replay and
+     * events?after serve a message as it was created, so applying the events after it gives
+     * exactly the current state. Cleared by a deletion.
+     */
+    originalBody: text('original_body'),
+    originalMentions: uuid('original_mentions').array(),
+    originalMentionsRoom: boolean('original_mentions_room'),
   },
   (t) => [
-    // Keyset history in both directions, the last message of a room, resume with sinceSeq.
+    // Keyset history in both directions, the last message of a room, resume with sinceSeq,
+    // unread and mention counts after a read cursor.
     uniqueIndex('messages_room_seq_key').on(t.roomId, t.seq),
     // Idempotent sends: one message per (author, clientMsgId).
     uniqueIndex('messages_author_client_msg_id_key').on(t.authorId, t.clientMsgId),
+    // Mention counts after a read cursor: only the (few) messages that mention anyone.
+    index('messages_mentions_idx')
+      .on(t.roomId, t.seq)
+      .where(sql`${t.mentionsRoom} OR cardinality(${t.mentions}) > 0`),
+  ],
+);
+
+/**
+ * Who reacted with what: one row per (message, emoji, user). created_at orders `userIds`;
+ * group_created_at, the same on every row of one (message, emoji), is when that emoji's group
+ * appeared (its first reaction while it had none) and orders the groups, so a group keeps its
+ * place until it is empty, exactly as a client applying the reaction events sees it.
+ */
+export const reactions = pgTable(
+  'message_reactions',
+  {
+    messageId: uuid('message_id')
+      .notNull()
+      .references(() => messages.id, { onDelete: 'cascade' }),
+    emoji: text('emoji').notNull(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+    groupCreatedAt: timestamp('group_created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  // The primary key serves every query: a message's reactions (prefix), one emoji's count, a repeat.
+  (t) => [primaryKey({ columns: [t.messageId, t.emoji, t.userId] })],
+);
+
+export const LOG_EVENT_KINDS = ['edit', 'delete', 'reaction'] as const;
+
+/**
+ * The room log's events other than messages (a message's event is its `messages` row). `payload`
+ * is exactly the frame it was broadcast as, so replay, gap fill and `events?after=` serve that
+ * frame again. Its seq comes from the same rooms.last_seq counter as messages.
+ */
+export const roomEvents = pgTable(
+  'room_events',
+  {
+    roomId: uuid('room_id')
+      .notNull()
+      .references(() => rooms.id, { onDelete: 'cascade' }),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    kind: text('kind', { enum: LOG_EVENT_KINDS }).notNull(),
+    messageId: uuid('message_id')
+      .notNull()
+      .references(() => messages.id, { onDelete: 'cascade' }),
+    actorId: uuid('actor_id')
+      .notNull()
+      .references(() => users.id),
+    payload: jsonb('payload').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    // Replay, gap fill and events?after= read a room's log in seq order.
+    primaryKey({ columns: [t.roomId, t.seq] }),
+    // A deletion scrubs the message's earlier edit events; the cascade from messages.
+    index('room_events_message_idx').on(t.messageId),
   ],
 );
 
@@ -135,3 +219,5 @@ export type UserRow = typeof users.$inferSelect;
 export type RoomRow = typeof rooms.$inferSelect;
 export type MemberRow = typeof roomMembers.$inferSelect;
 export type MessageRow = typeof messages.$inferSelect;
+export type ReactionRow = typeof reactions.$inferSelect;
+export type RoomEventRow = typeof roomEvents.$inferSelect;

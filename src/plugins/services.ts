@@ -15,8 +15,10 @@ import { ConnectionCaps } from '../realtime/connection-caps.js';
 import { Hub } from '../realtime/hub.js';
 import { RedisBroker } from '../realtime/cluster/redis-broker.js';
 import { createMessagesRepository, type MessagesRepository } from '../repositories/messages-repository.js';
+import { createRoomLogRepository, type RoomLogRepository } from '../repositories/room-log-repository.js';
 import { createRoomsRepository, type RoomsRepository } from '../repositories/rooms-repository.js';
 import { createUsersRepository, type UsersRepository } from '../repositories/users-repository.js';
+import { createOpRunner } from '../services/log-ops.js';
 import { MessageWriter } from '../services/message-writer.js';
 import { SendThrottle } from '../services/send-throttle.js';
 
@@ -24,6 +26,7 @@ export interface Repositories {
   users: UsersRepository;
   rooms: RoomsRepository;
   messages: MessagesRepository;
+  roomLog: RoomLogRepository;
 }
 
 declare module 'fastify' {
@@ -65,6 +68,7 @@ export default fp<ServicesOptions>(
       users: createUsersRepository(db),
       rooms: createRoomsRepository(db),
       messages: createMessagesRepository(db),
+      roomLog: createRoomLogRepository(db),
     };
     const hub = new Hub({ heartbeatMs: config.heartbeatMs, presenceGraceMs: config.presenceGraceMs });
     const redisBroker = config.redisUrl
@@ -72,8 +76,9 @@ export default fp<ServicesOptions>(
           hub,
           url: config.redisUrl,
           prefix: config.redisPrefix,
-          messages: {
-            page: (input) => repos.messages.page(input),
+          roomLog: {
+            eventsAfter: (input) => repos.roomLog.eventsAfter(input),
+            lastSeq: (roomId) => repos.roomLog.lastSeq(roomId),
             // The writer exists once the broker does (it publishes into it): bound late.
             ownCommits: (roomId) => writer.committing(roomId),
           },
@@ -87,7 +92,11 @@ export default fp<ServicesOptions>(
     const writer = new MessageWriter({
       messages: repos.messages,
       rooms: repos.rooms,
-      onCommit: (message, origin) => broker.committed(message, origin),
+      runOps: createOpRunner((fn) => db.transaction((tx) => fn(createRoomLogRepository(tx))), {
+        editWindowSec: config.limits.editWindowSec,
+      }),
+      onCommit: (event, origin) => broker.committed(event, origin),
+      onMention: (notice) => broker.mentioned(notice),
       log: app.log,
       throttle: new SendThrottle(config.limits.sendRatePerSec, config.limits.sendBurst),
     });

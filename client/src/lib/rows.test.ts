@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { buildRows } from './rows';
 import type { Message, User } from './wire';
+import { newMessageState } from '../../../src/protocol-constants';
 
-const alice: User = { id: 'a', username: 'alice', avatarUrl: null, createdAt: '2026-01-01T00:00:00.000Z' };
-const bob: User = { id: 'b', username: 'bob', avatarUrl: null, createdAt: '2026-01-01T00:00:00.000Z' };
+const alice: User = { id: 'a', username: 'alice', displayName: null, avatarUrl: null, isGuest: false, createdAt: '2026-01-01T00:00:00.000Z' };
+const bob: User = { id: 'b', username: 'bob', displayName: null, avatarUrl: null, isGuest: false, createdAt: '2026-01-01T00:00:00.000Z' };
 const at = (day: number, minute: number) => new Date(2026, 0, day, 12, minute).toISOString();
 const msg = (seq: number, author: User, createdAt: string): Message => ({
   id: String(seq),
@@ -13,6 +14,7 @@ const msg = (seq: number, author: User, createdAt: string): Message => ({
   author,
   body: 'x',
   createdAt,
+  ...newMessageState(),
 });
 
 describe('buildRows', () => {

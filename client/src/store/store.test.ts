@@ -1,10 +1,11 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { JoinedRoom, Message, User } from '../lib/wire';
 import { createAppStore } from './index';
+import { newMessageState } from '../../../src/protocol-constants';
 
 const T0 = '2026-01-01T00:00:00.000Z';
-const alice: User = { id: 'u-alice', username: 'alice', avatarUrl: null, createdAt: T0 };
-const bob: User = { id: 'u-bob', username: 'bob', avatarUrl: null, createdAt: T0 };
+const alice: User = { id: 'u-alice', username: 'alice', displayName: null, avatarUrl: null, isGuest: false, createdAt: T0 };
+const bob: User = { id: 'u-bob', username: 'bob', displayName: null, avatarUrl: null, isGuest: false, createdAt: T0 };
 
 const msg = (seq: number, author: User = bob, roomId = 'r1', clientMsgId = `c${seq}`): Message => ({
   id: String(seq),
@@ -14,6 +15,7 @@ const msg = (seq: number, author: User = bob, roomId = 'r1', clientMsgId = `c${s
   author,
   body: `message ${seq}`,
   createdAt: new Date(Date.parse(T0) + seq * 1000).toISOString(),
+  ...newMessageState(),
 });
 
 const room = (id: string, patch: Partial<JoinedRoom> = {}): JoinedRoom => ({
@@ -29,6 +31,10 @@ const room = (id: string, patch: Partial<JoinedRoom> = {}): JoinedRoom => ({
   unreadCount: 0,
   lastMessage: null,
   ...patch,
+  imageUrl: null,
+  slowModeSec: 0,
+  role: 'member',
+  mentionCount: 0,
 });
 
 let store: ReturnType<typeof createAppStore>;

@@ -78,6 +78,11 @@ export function createFrameHandlers(ctx: FrameContext): FrameHandlers {
       if (room) s.toast(`${frame.user.username} ${frame.action} ${room.name}`);
     },
     read: (frame) => ctx.reads.confirmed(frame.roomId, frame.seq),
+    // Room log events and mentions (issue 10): applied by the web app's side (branch h6-roomlog-ui).
+    edit: () => undefined,
+    delete: () => undefined,
+    reaction: () => undefined,
+    mention: () => undefined,
     // The socket answers pings itself; a pong only proves the link lives.
     pong: () => {},
     error: (frame) => {

@@ -29,6 +29,11 @@ const GUARDS: { [K in ServerFrame['type']]: Guard } = {
   presence: (o) => str(o.roomId) && str(o.userId) && bool(o.online),
   member: (o) => str(o.roomId) && (o.action === 'joined' || o.action === 'left') && user(o.user),
   read: (o) => str(o.roomId) && int(o.seq),
+  // Room log events and mentions (issue 10): the web app applies them on branch h6-roomlog-ui.
+  edit: (o) => str(o.roomId) && int(o.seq) && str(o.messageId) && str(o.body),
+  delete: (o) => str(o.roomId) && int(o.seq) && str(o.messageId),
+  reaction: (o) => str(o.roomId) && int(o.seq) && str(o.messageId) && str(o.emoji) && bool(o.added) && int(o.count),
+  mention: (o) => str(o.roomId) && str(o.messageId) && int(o.seq),
   pong: () => true,
   error: (o) => str(o.code) && str(o.message) && optional(o.ref, str) && optional(o.retryAfterMs, int),
 };

@@ -30,8 +30,8 @@ class FakeSocket implements SocketLike {
     this.open();
     this.frame({
       type: 'ready',
-      user: { id: 'u1', username: 'alice', avatarUrl: null, createdAt: '2026-01-01T00:00:00.000Z' },
-      protocol: 1,
+      user: { id: 'u1', username: 'alice', displayName: null, avatarUrl: null, isGuest: false, createdAt: '2026-01-01T00:00:00.000Z' },
+      protocol: 2,
       heartbeatMs: 25_000,
     });
   }

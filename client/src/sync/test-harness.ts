@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, expect, vi } from 'vitest';
 import type { JoinedRoom, Message, ServerFrame, User } from '../lib/wire';
 import { createAppStore, type AppStore } from '../store';
+import { newMessageState } from '../../../src/protocol-constants';
 import { SyncSession } from './session';
 import type { SocketLike } from './socket';
 
@@ -11,8 +12,8 @@ import type { SocketLike } from './socket';
  */
 
 export const T0 = '2026-01-01T00:00:00.000Z';
-export const me: User = { id: 'u-me', username: 'me', avatarUrl: null, createdAt: T0 };
-export const bob: User = { id: 'u-bob', username: 'bob', avatarUrl: null, createdAt: T0 };
+export const me: User = { id: 'u-me', username: 'me', displayName: null, avatarUrl: null, isGuest: false, createdAt: T0 };
+export const bob: User = { id: 'u-bob', username: 'bob', displayName: null, avatarUrl: null, isGuest: false, createdAt: T0 };
 export const R1 = '11111111-1111-4111-8111-111111111111';
 export const R2 = '22222222-2222-4222-8222-222222222222';
 
@@ -25,8 +26,12 @@ export const room = (id: string, lastSeq: number): JoinedRoom => ({
   memberCount: 2,
   lastSeq,
   createdAt: T0,
+  imageUrl: null,
+  slowModeSec: 0,
+  role: 'member',
   lastReadSeq: lastSeq,
   unreadCount: 0,
+  mentionCount: 0,
   lastMessage: null,
 });
 export const msg = (roomId: string, seq: number, author: User = bob, clientMsgId = `c${seq}`): Message => ({
@@ -37,6 +42,7 @@ export const msg = (roomId: string, seq: number, author: User = bob, clientMsgId
   author,
   body: `m${seq}`,
   createdAt: T0,
+  ...newMessageState(),
 });
 
 export class FakeSocket implements SocketLike {
