@@ -26,5 +26,5 @@ export const LIMITS = {
 } as const;
 export const USERNAME_PATTERN = '^[A-Za-z0-9_]+$';
 
-/** A typing notice expires by itself this long after its last refresh (both sides). */
-export const TYPING_TTL_MS = 5_000;
+/** A typing indicator stops by itself this long after its last refresh (both sides use it). */
+export const TYPING_TTL_MS = 5000;

@@ -1,13 +1,13 @@
 /**
- * The wire contract (../shared/PROTOCOL.md) as TypeBox schemas: the single source of truth for the
- * REST route schemas, the runtime check of every WebSocket frame, and the client's types
- * (the SPA imports this file with `import type`).
+ * The wire contract (docs/protocol.md) as TypeBox schemas: the single source of truth for the
+ * REST route schemas, the runtime check of every WebSocket frame, the type of every frame the
+ * server sends (`ServerFrame`), and the client's types (the SPA imports this file with `import type`).
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 export const PROTOCOL_VERSION = 1 as const;
 
-export { CLOSE, LIMITS, USERNAME_PATTERN, type CloseCode } from './protocol-constants.js';
+export { CLOSE, LIMITS, TYPING_TTL_MS, USERNAME_PATTERN, type CloseCode } from './protocol-constants.js';
 import { LIMITS, USERNAME_PATTERN } from './protocol-constants.js';
 
 /** Stable error codes, shared by HTTP errors and `error` frames. */
@@ -243,7 +243,9 @@ export type TypingEventFrame = Static<typeof TypingEventFrame>;
 export type PresenceFrame = Static<typeof PresenceFrame>;
 export type MemberFrame = Static<typeof MemberFrame>;
 export type ReadEventFrame = Static<typeof ReadEventFrame>;
+export type PongFrame = Static<typeof PongFrame>;
 export type ErrorFrame = Static<typeof ErrorFrame>;
+export type ServerFrameType = ServerFrame['type'];
 
 // ---------------------------------------------------------------------------------------------
 // HTTP bodies (shared with the client)

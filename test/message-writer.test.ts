@@ -305,10 +305,10 @@ describe('coalesced socket writes', () => {
       },
       close: () => undefined,
     };
-    const conn = new Connection(socket as never, user('a'), 's', { softBufferBytes: 1 << 20, hardBufferBytes: 1 << 22, sendRatePerSec: 10, sendBurst: 20 });
+    const conn = new Connection(socket as never, user('a'), 's', { softBufferBytes: 1 << 20, hardBufferBytes: 1 << 22 });
     const shared = new OutFrame('{"type":"message","n":1}');
     conn.sendDurable(shared);
-    conn.send({ type: 'ack', n: 2 });
+    conn.send({ type: 'ack', n: 2 } as never);
     conn.sendEphemeral('{"type":"typing","n":3}');
     expect(writes).toHaveLength(0);
     expect(conn.bufferedAmount).toBeGreaterThan(0);
@@ -332,7 +332,7 @@ describe('coalesced socket writes', () => {
         socket.readyState = 2;
       },
     };
-    const conn = new Connection(socket as never, user('a'), 's', { softBufferBytes: 1 << 20, hardBufferBytes: 1 << 22, sendRatePerSec: 10, sendBurst: 20 });
+    const conn = new Connection(socket as never, user('a'), 's', { softBufferBytes: 1 << 20, hardBufferBytes: 1 << 22 });
     conn.sendDurable('one');
     conn.close(4009, 'bye');
     conn.sendDurable('two');

@@ -1,6 +1,8 @@
 /**
- * App services as decorators: the database, repositories, the real-time hub, the bus between
- * instances (local, or Redis when REDIS_URL is set), the message writer and the throttles.
+ * App services as decorators: the database, repositories, the real-time hub, the broker (the bus
+ * between instances: local, or Redis when REDIS_URL is set), the message writer and the throttles.
+ * This is the composition root of the real-time core: events flow routes/writer -> broker -> hub
+ * (and peers); the hub's own events flow out through its HubRelay port, set here.
  * Closed in reverse order on shutdown, after in-flight writes are answered.
  */
 import fp from 'fastify-plugin';
@@ -10,11 +12,12 @@ import { createMemoryRateLimiter, type RateLimiter } from '../lib/rate-limiter.j
 import { createRedisRateLimiter } from '../lib/redis-rate-limiter.js';
 import { LocalBroker, type Broker } from '../realtime/broker.js';
 import { Hub } from '../realtime/hub.js';
-import { RedisBroker } from '../realtime/redis-broker.js';
+import { RedisBroker } from '../realtime/cluster/redis-broker.js';
 import { createMessagesRepository, type MessagesRepository } from '../repositories/messages-repository.js';
 import { createRoomsRepository, type RoomsRepository } from '../repositories/rooms-repository.js';
 import { createUsersRepository, type UsersRepository } from '../repositories/users-repository.js';
 import { MessageWriter } from '../services/message-writer.js';
+import { SendThrottle } from '../services/send-throttle.js';
 
 export interface Repositories {
   users: UsersRepository;
@@ -28,7 +31,7 @@ declare module 'fastify' {
     database: Database;
     repos: Repositories;
     hub: Hub;
-    /** Local (one instance) or Redis (several); its status feeds /readyz. */
+    /** Where room events are published: local (one instance) or Redis (several); its status feeds /readyz. */
     broker: Broker;
     writer: MessageWriter;
     limiter: RateLimiter;
@@ -61,7 +64,7 @@ export default fp<ServicesOptions>(
       messages: createMessagesRepository(db),
     };
     const hub = new Hub({ heartbeatMs: config.heartbeatMs, presenceGraceMs: config.presenceGraceMs });
-    const broker: Broker = config.redisUrl
+    const redisBroker = config.redisUrl
       ? new RedisBroker({
           hub,
           url: config.redisUrl,
@@ -71,15 +74,17 @@ export default fp<ServicesOptions>(
           presenceGraceMs: config.presenceGraceMs,
           sessionAlive: async (sessionId) => Boolean(await repos.users.findSession(sessionId)),
         })
-      : new LocalBroker(hub);
+      : null;
+    if (redisBroker) hub.useRelay(redisBroker);
+    const broker: Broker = redisBroker ?? new LocalBroker(hub);
     const writer = new MessageWriter({
       messages: repos.messages,
       rooms: repos.rooms,
       onCommit: (message, origin) => broker.committed(message, origin),
       log: app.log,
+      throttle: new SendThrottle(config.limits.sendRatePerSec, config.limits.sendBurst),
     });
-    const limiter =
-      broker instanceof RedisBroker ? createRedisRateLimiter(broker.redis, config.redisPrefix) : createMemoryRateLimiter();
+    const limiter = redisBroker ? createRedisRateLimiter(redisBroker.bus.commands, config.redisPrefix) : createMemoryRateLimiter();
 
     app.decorate('config', config);
     app.decorate('database', database);

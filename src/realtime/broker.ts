@@ -1,9 +1,12 @@
 /**
- * The bus between instances. One instance (no REDIS_URL) uses the local broker: committed messages
- * go straight to the hub and nothing else changes. Several instances use the Redis broker
- * (redis-broker.ts), which also relays the hub's events to the other instances.
+ * The one entry for room events. Routes and the message writer publish here; the broker applies
+ * each event to the local hub and relays it to the other instances. One instance (no REDIS_URL)
+ * uses the LocalBroker: events go straight to the hub. Several instances use the RedisBroker
+ * (cluster/redis-broker.ts), which also delivers what the other instances publish.
  */
 import type { Message, User } from '../protocol.js';
+import type { AckTarget } from './ack-target.js';
+import type { Connection } from './connection.js';
 import type { Hub } from './hub.js';
 
 export interface BrokerStatus {
@@ -13,36 +16,49 @@ export interface BrokerStatus {
   detail?: string;
 }
 
-export interface Broker {
-  readonly kind: 'local' | 'redis';
+/** Room events, as the rest of the app publishes them. */
+export interface RoomEvents {
   /** Every message committed by this instance, in seq order per room (MessageWriter.onCommit). */
-  committed(message: Message, origin: unknown): void;
+  committed(message: Message, origin?: AckTarget): void;
+  memberJoined(roomId: string, user: User): void;
+  memberLeft(roomId: string, user: User): void;
+  /** The user's read cursor moved; `except` is the connection that moved it (it knows). */
+  readMoved(userId: string, roomId: string, seq: number, except?: Connection): void;
+  /** Logout: the session's sockets are closed with 4001 everywhere. */
+  sessionEnded(sessionId: string): void;
+}
+
+export interface Broker extends RoomEvents {
+  readonly kind: 'local' | 'redis';
   start(): Promise<void>;
   status(): BrokerStatus;
   close(): Promise<void>;
 }
 
-/** What the hub passes on to the other instances (set with `hub.useRelay`). */
-export interface HubRelay {
-  /** This instance's own presence changed (first connection here, last one gone after the grace). */
-  presenceChanged(roomId: string, userId: string, online: boolean): void;
-  typing(roomId: string, user: User, isTyping: boolean): void;
-  memberJoined(roomId: string, user: User): void;
-  memberLeft(roomId: string, user: User): void;
-  readMoved(userId: string, roomId: string, seq: number): void;
-  sessionEnded(sessionId: string): void;
-  /** Resolves once messages of the room from every instance reach this one. */
-  roomReady(roomId: string): Promise<void> | undefined;
-}
-
-/** One process: messages go straight to the local hub. */
+/** One process: every event goes straight to the local hub. */
 export class LocalBroker implements Broker {
   readonly kind = 'local' as const;
 
   constructor(private readonly hub: Hub) {}
 
-  committed(message: Message, origin: unknown): void {
+  committed(message: Message, origin?: AckTarget): void {
     this.hub.deliverMessage(message, origin);
+  }
+
+  memberJoined(roomId: string, user: User): void {
+    this.hub.memberJoined(roomId, user);
+  }
+
+  memberLeft(roomId: string, user: User): void {
+    this.hub.memberLeft(roomId, user);
+  }
+
+  readMoved(userId: string, roomId: string, seq: number, except?: Connection): void {
+    this.hub.readMoved(userId, roomId, seq, except);
+  }
+
+  sessionEnded(sessionId: string): void {
+    this.hub.endSession(sessionId);
   }
 
   async start(): Promise<void> {}

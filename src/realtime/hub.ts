@@ -1,46 +1,75 @@
 /**
- * The real-time core of one process: the room registry, presence, typing and heartbeat, and the
- * broadcasts the rest of the app triggers (new message, member joined/left, read cursor, logout).
+ * The real-time core of one process: the room index, presence, typing and heartbeat, and the
+ * local side of every room event. The hub only APPLIES events to this instance's sockets; it never
+ * decides who else hears of them. Events enter through the broker (broker.ts), which applies them
+ * here and relays them to the other instances. What the hub itself originates (its presence and
+ * typing state machines, the rooms its sockets watch) goes out through the port it declares,
+ * `HubRelay`, which the broker implements.
  */
-import { CLOSE, type Message, type User } from '../protocol.js';
-import { Connection, OutFrame } from './connection.js';
-import { Presence } from './presence.js';
+import { CLOSE, type Message, type ServerFrame, type User } from '../protocol.js';
+import type { AckTarget } from './ack-target.js';
+import type { Connection } from './connection.js';
+import { messageFrameJson, encodeFrame } from './frames.js';
+import { Presence, type PresenceView } from './presence.js';
 import { RoomRegistry } from './room-registry.js';
+import { OutFrame } from './socket-writer.js';
 import { TypingTracker } from './typing.js';
-import type { HubRelay } from './broker.js';
 
 export interface HubOptions {
   heartbeatMs: number;
   presenceGraceMs: number;
 }
 
+/** What the hub needs from the bus between instances (unset on one instance). */
+export interface HubRelay {
+  /** The cluster-wide union of presence, answering `onlineIn`/`isOnline` for the whole cluster. */
+  readonly presenceView: PresenceView;
+  /** This instance's own presence changed (first connection here, last one gone after the grace). */
+  presenceChanged(roomId: string, userId: string, online: boolean): void;
+  /** A local connection's typing started or stopped (expiry included). */
+  typingChanged(roomId: string, user: User, isTyping: boolean): void;
+  /** A room got its first local subscriber: its messages from other instances must reach this one. */
+  roomOpened(roomId: string): void;
+  /** A room lost its last local subscriber. */
+  roomClosed(roomId: string): void;
+  /** Resolves once messages of the room from every instance reach this one. */
+  roomReady(roomId: string): Promise<void> | undefined;
+}
+
 export class Hub {
-  readonly registry = new RoomRegistry();
+  readonly registry: RoomRegistry;
   readonly presence: Presence;
   readonly typing: TypingTracker;
   private heartbeat: NodeJS.Timeout | null = null;
-  /** Set when several instances share a bus: events are also passed on to the others. */
   private relay: HubRelay | null = null;
 
   constructor(private readonly opts: HubOptions) {
+    this.registry = new RoomRegistry({
+      opened: (roomId) => this.relay?.roomOpened(roomId),
+      closed: (roomId) => this.relay?.roomClosed(roomId),
+    });
     this.presence = new Presence(opts.presenceGraceMs, (roomId, userId, online) =>
-      this.relay
-        ? this.relay.presenceChanged(roomId, userId, online)
-        : this.broadcastEphemeral(roomId, { type: 'presence', roomId, userId, online }),
+      this.relay ? this.relay.presenceChanged(roomId, userId, online) : this.presenceShown(roomId, userId, online),
     );
     this.typing = new TypingTracker((roomId, user, isTyping) => {
-      this.broadcastEphemeral(roomId, { type: 'typing', roomId, user, isTyping }, user.id);
-      this.relay?.typing(roomId, user, isTyping);
+      this.typingShown(roomId, user, isTyping);
+      this.relay?.typingChanged(roomId, user, isTyping);
     });
   }
 
+  /** Several instances: set once, before the first connection, by the composition root. */
   useRelay(relay: HubRelay): void {
     this.relay = relay;
+    this.presence.useView(relay.presenceView);
   }
 
   /** Resolves once the room's cross-instance feed is live (nothing to wait for on one instance). */
   roomReady(roomId: string): Promise<void> | undefined {
     return this.relay?.roomReady(roomId);
+  }
+
+  hasSubscribers(roomId: string): boolean {
+    return (this.registry.subscribers(roomId)?.size ?? 0) > 0;
   }
 
   start(): void {
@@ -51,23 +80,10 @@ export class Hub {
 
   /** Pings every socket; one that did not answer the previous ping is terminated. */
   beat(): void {
-    for (const conn of this.registry.all()) {
-      if (!conn.alive) {
-        conn.closed = true;
-        conn.socket.terminate();
-        continue;
-      }
-      conn.alive = false;
-      conn.trackPressure();
-      try {
-        conn.socket.ping();
-      } catch {
-        conn.socket.terminate();
-      }
-    }
+    for (const conn of this.registry.all()) conn.beat();
   }
 
-  /** A connection is open and authenticated; `roomIds` are the user's rooms, for presence. */
+  /** A connection is open and authenticated. */
   attach(conn: Connection): void {
     this.registry.add(conn);
   }
@@ -78,7 +94,7 @@ export class Hub {
   }
 
   detach(conn: Connection, announced: boolean): void {
-    conn.closed = true;
+    conn.markClosed();
     this.typing.clearConnection(conn.id);
     this.registry.remove(conn);
     if (announced) this.presence.disconnected(conn.user.id);
@@ -86,80 +102,78 @@ export class Hub {
 
   /**
    * A committed message, in seq order per room. The frame is serialized and framed once for all
-   * subscribers (each socket's outbox holds the same bytes); the sending connection gets an `ack`
-   * instead of a `message`.
+   * subscribers (each socket's outbox holds the same bytes); the sender gets an `ack` instead.
    */
-  deliverMessage(message: Message, origin: unknown): void {
-    // The message is serialized once, for the broadcast and the sender's ack alike.
+  deliverMessage(message: Message, origin?: AckTarget): void {
     const messageJson = JSON.stringify(message);
     const subscribers = this.registry.subscribers(message.roomId);
     if (subscribers) {
-      const json = `{"type":"message","message":${messageJson}}`;
-      const frame = new OutFrame(json);
+      const frame = new OutFrame(messageFrameJson(messageJson));
       for (const conn of subscribers) {
-        if (conn === origin) continue;
         const sub = conn.subs.get(message.roomId);
         if (!sub) continue;
-        if (!sub.live) sub.buffer.push({ seq: message.seq, json });
-        else if (message.seq > sub.lastSeq) {
-          sub.lastSeq = message.seq;
-          conn.sendDurable(frame);
-        }
+        if (conn === origin) sub.acked(message.seq);
+        else if (sub.accept(message.seq, frame)) conn.sendDurable(frame);
       }
     }
-    if (origin instanceof Connection) {
-      const sub = origin.subs.get(message.roomId);
-      if (sub?.live && message.seq > sub.lastSeq) sub.lastSeq = message.seq;
-      origin.sendDurable(`{"type":"ack","clientMsgId":${JSON.stringify(message.clientMsgId)},"message":${messageJson}}`);
-    }
+    origin?.ack(message, messageJson);
+  }
+
+  /** The connection no longer watches the room (whatever it was typing there stops). */
+  unsubscribe(conn: Connection, roomId: string): void {
+    this.typing.clearConnection(conn.id, roomId);
+    this.registry.unsubscribe(conn, roomId);
   }
 
   /** Typing, presence, member events: dropped for backed-up sockets; optionally not to one user. */
-  broadcastEphemeral(roomId: string, frame: object, exceptUserId?: string): void {
+  broadcastEphemeral(roomId: string, frame: ServerFrame, exceptUserId?: string): void {
     const subscribers = this.registry.subscribers(roomId);
     if (!subscribers) return;
-    const out = new OutFrame(JSON.stringify(frame));
+    const out = new OutFrame(encodeFrame(frame));
     for (const conn of subscribers) {
-      if (conn.user.id === exceptUserId || !conn.subs.get(roomId)?.live) continue;
+      if (conn.user.id === exceptUserId || !conn.subs.get(roomId)?.isLive) continue;
       conn.sendEphemeral(out);
     }
   }
 
-  memberJoined(roomId: string, user: User, fromPeer = false): void {
+  /** Presence as the room should see it (cluster-wide when several instances share a bus). */
+  presenceShown(roomId: string, userId: string, online: boolean): void {
+    this.broadcastEphemeral(roomId, { type: 'presence', roomId, userId, online });
+  }
+
+  /** Someone is typing: everyone in the room hears it but the typist. */
+  typingShown(roomId: string, user: User, isTyping: boolean): void {
+    this.broadcastEphemeral(roomId, { type: 'typing', roomId, user, isTyping }, user.id);
+  }
+
+  memberJoined(roomId: string, user: User): void {
     this.broadcastEphemeral(roomId, { type: 'member', roomId, action: 'joined', user });
     this.presence.joined(user.id, roomId);
-    if (!fromPeer) this.relay?.memberJoined(roomId, user);
   }
 
   /** The user left: their sockets stop receiving the room, and the room hears about it. */
-  memberLeft(roomId: string, user: User, fromPeer = false): void {
-    for (const conn of this.registry.connectionsOfUser(user.id) ?? []) {
-      this.typing.clearConnection(conn.id, roomId);
-      this.registry.unsubscribe(conn, roomId);
-    }
+  memberLeft(roomId: string, user: User): void {
+    for (const conn of this.registry.connectionsOfUser(user.id) ?? []) this.unsubscribe(conn, roomId);
     this.presence.left(user.id, roomId);
     this.broadcastEphemeral(roomId, { type: 'member', roomId, action: 'left', user });
-    if (!fromPeer) this.relay?.memberLeft(roomId, user);
   }
 
   /** The user's read cursor moved: tell their other connections. */
-  readMoved(userId: string, roomId: string, seq: number, except?: Connection, fromPeer = false): void {
-    const frame = new OutFrame(JSON.stringify({ type: 'read', roomId, seq }));
+  readMoved(userId: string, roomId: string, seq: number, except?: Connection): void {
+    const frame = new OutFrame(encodeFrame({ type: 'read', roomId, seq }));
     for (const conn of this.registry.connectionsOfUser(userId) ?? []) {
       if (conn !== except) conn.sendEphemeral(frame);
     }
-    if (!fromPeer) this.relay?.readMoved(userId, roomId, seq);
   }
 
   /** Logout: every socket of the session is closed with 4001. */
-  endSession(sessionId: string, fromPeer = false): void {
+  endSession(sessionId: string): void {
     for (const conn of [...(this.registry.connectionsOfSession(sessionId) ?? [])]) {
       conn.close(CLOSE.SESSION_ENDED, 'session ended');
     }
-    if (!fromPeer) this.relay?.sessionEnded(sessionId);
   }
 
-  /** Closes every socket (1001 on shutdown) and stops the timers. */
+  /** Closes every socket (1001 on shutdown) and stops the timers. Idempotent. */
   close(code: number = CLOSE.GOING_AWAY, reason = 'server going away'): void {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = null;

@@ -88,13 +88,6 @@ export class Presence {
     return this.users.has(userId) || (this.view?.isOnline(userId) ?? false);
   }
 
-  /** The (room, user) pairs this instance holds online: its share of the cluster-wide view. */
-  pairs(): [string, string][] {
-    const out: [string, string][] = [];
-    for (const [roomId, set] of this.roomOnline) for (const userId of set) out.push([roomId, userId]);
-    return out;
-  }
-
   close(): void {
     for (const state of this.users.values()) if (state.offlineTimer) clearTimeout(state.offlineTimer);
     this.users.clear();

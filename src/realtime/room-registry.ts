@@ -3,7 +3,14 @@
  * step; plus user -> connections and session -> connections for presence and logout.
  * An empty set is deleted so the maps only hold what is live.
  */
-import type { Connection, Subscription } from './connection.js';
+import type { Connection } from './connection.js';
+import type { Subscription } from './subscription.js';
+
+/** Told when a room gets its first subscriber here and when its last one goes (cross-instance feeds). */
+export interface RoomListeners {
+  opened(roomId: string): void;
+  closed(roomId: string): void;
+}
 
 function addTo<K>(map: Map<K, Set<Connection>>, key: K, conn: Connection): number {
   let set = map.get(key);
@@ -27,9 +34,8 @@ export class RoomRegistry {
   private readonly rooms = new Map<string, Set<Connection>>();
   private readonly users = new Map<string, Set<Connection>>();
   private readonly sessions = new Map<string, Set<Connection>>();
-  /** Told when a room gets its first subscriber here and when its last one goes (cross-instance feeds). */
-  onRoomOpened: ((roomId: string) => void) | null = null;
-  onRoomClosed: ((roomId: string) => void) | null = null;
+
+  constructor(private readonly listeners: RoomListeners) {}
 
   /** Registers a new connection; returns how many connections the user now has here. */
   add(conn: Connection): number {
@@ -49,7 +55,7 @@ export class RoomRegistry {
     conn.subs.set(roomId, sub);
     const opened = !this.rooms.has(roomId);
     addTo(this.rooms, roomId, conn);
-    if (opened) this.onRoomOpened?.(roomId);
+    if (opened) this.listeners.opened(roomId);
   }
 
   unsubscribe(conn: Connection, roomId: string): boolean {
@@ -60,7 +66,7 @@ export class RoomRegistry {
 
   private leaveRoom(roomId: string, conn: Connection): void {
     if (!this.rooms.get(roomId)?.has(conn)) return;
-    if (removeFrom(this.rooms, roomId, conn) === 0) this.onRoomClosed?.(roomId);
+    if (removeFrom(this.rooms, roomId, conn) === 0) this.listeners.closed(roomId);
   }
 
   subscribers(roomId: string): ReadonlySet<Connection> | undefined {
@@ -84,9 +90,5 @@ export class RoomRegistry {
     return (function* () {
       for (const set of users.values()) yield* set;
     })();
-  }
-
-  get roomCount(): number {
-    return this.rooms.size;
   }
 }

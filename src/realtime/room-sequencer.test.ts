@@ -83,7 +83,7 @@ describe('RoomSequencer', () => {
   });
 
   it('drops duplicates but still acks the sender of a message a fill delivered first', async () => {
-    const origin = { conn: 'sender' };
+    const origin = { conn: 'sender', ack: () => undefined };
     const t = setup({ stored: 3 });
     t.seq.start(0);
     t.seq.offer(msg(3)); // another instance's message overtook ours
@@ -96,7 +96,7 @@ describe('RoomSequencer', () => {
   });
 
   it('keeps the sender when its own commit and a bus copy both wait in the gap', async () => {
-    const origin = { conn: 'sender' };
+    const origin = { conn: 'sender', ack: () => undefined };
     const t = setup({ stored: 3 });
     t.seq.start(1);
     t.seq.offer(msg(3), origin);
@@ -109,7 +109,7 @@ describe('RoomSequencer', () => {
   });
 
   it('buffers until started, then delivers only what is past the start', () => {
-    const origin = { conn: 'sender' };
+    const origin = { conn: 'sender', ack: () => undefined };
     const t = setup({ stored: 5 });
     t.seq.offer(msg(5));
     t.seq.offer(msg(4), origin);
@@ -151,7 +151,7 @@ describe('RoomSequencer', () => {
   });
 
   it('skips a gap nobody here would see, still in order', async () => {
-    const origin = { conn: 'http' };
+    const origin = { conn: 'http', ack: () => undefined };
     const t = setup({ stored: 10, subscribers: false });
     t.seq.start(1);
     t.seq.offer(msg(9), origin);
@@ -163,7 +163,7 @@ describe('RoomSequencer', () => {
   });
 
   it('hands over what is pending when closed', () => {
-    const origin = { conn: 'sender' };
+    const origin = { conn: 'sender', ack: () => undefined };
     const t = setup({ stored: 5 });
     t.seq.start(0);
     t.seq.offer(msg(3), origin);

@@ -11,6 +11,7 @@
  * already: only its sender's ack is still owed, and the hub drops the copy for everyone else.
  */
 import type { Message } from '../protocol.js';
+import type { AckTarget } from './ack-target.js';
 
 /** How long a seq gap may stay open before it is filled from the database. */
 export const GAP_WAIT_MS = 40;
@@ -21,7 +22,7 @@ export interface SequencerDeps {
   /** Messages after `after` in ascending seq (messages repository `page`). */
   fetchAfter(roomId: string, after: number, limit: number): Promise<{ messages: Message[]; hasMore: boolean }>;
   /** Hands a message to the hub; `origin` is the sending connection when it was sent here. */
-  deliver(message: Message, origin: unknown): void;
+  deliver(message: Message, origin: AckTarget | undefined): void;
   /** Whether anyone here is subscribed: without subscribers a gap is skipped, not filled. */
   hasSubscribers(roomId: string): boolean;
   onFillError(err: unknown, roomId: string): void;
@@ -30,7 +31,7 @@ export interface SequencerDeps {
 
 interface Entry {
   message: Message;
-  origin: unknown;
+  origin: AckTarget | undefined;
 }
 
 export class RoomSequencer {
@@ -61,7 +62,7 @@ export class RoomSequencer {
   }
 
   /** A committed message from anywhere; `origin` is set for this instance's own commits. */
-  offer(message: Message, origin?: unknown): void {
+  offer(message: Message, origin?: AckTarget): void {
     if (this.closed) {
       this.deps.deliver(message, origin);
       return;
@@ -93,11 +94,11 @@ export class RoomSequencer {
     for (const e of rest) this.deps.deliver(e.message, e.origin);
   }
 
-  get pendingCount(): number {
-    return this.pending.size;
-  }
-
-  private drain(): void {
+  /**
+   * Delivers what is contiguous after the cursor. With `scheduleFill` (the default), a gap still
+   * open behind it gets a fill timer; a fill in progress passes false, it continues by itself.
+   */
+  private drain(scheduleFill = true): void {
     if (this.cursor === null) return;
     for (;;) {
       const next = this.pending.get(this.cursor + 1);
@@ -106,6 +107,7 @@ export class RoomSequencer {
       this.cursor++;
       this.deps.deliver(next.message, next.origin);
     }
+    if (!scheduleFill) return;
     if (this.pending.size === 0) {
       if (this.timer) clearTimeout(this.timer);
       this.timer = null;
@@ -155,7 +157,7 @@ export class RoomSequencer {
           progressed = true;
           this.deps.deliver(held?.message ?? m, held?.origin);
           // What the bus already brought continues the run without waiting for the next page.
-          this.drainQuiet();
+          this.drain(false);
         }
         if (!page.hasMore || !progressed) break;
       }
@@ -169,18 +171,6 @@ export class RoomSequencer {
       this.fillAgain = false;
       if (again) void this.fill(true);
       else this.drain();
-    }
-  }
-
-  /** Delivers what is contiguous after the cursor without scheduling a fill. */
-  private drainQuiet(): void {
-    if (this.cursor === null) return;
-    for (;;) {
-      const next = this.pending.get(this.cursor + 1);
-      if (!next) return;
-      this.pending.delete(this.cursor + 1);
-      this.cursor++;
-      this.deps.deliver(next.message, next.origin);
     }
   }
 }

@@ -1,7 +1,5 @@
 /** Typing indicators that expire by themselves TYPING_TTL_MS after the last refresh. */
-import type { User } from '../protocol.js';
-
-export const TYPING_TTL_MS = 5000;
+import { TYPING_TTL_MS, type User } from '../protocol.js';
 
 type Emit = (roomId: string, user: User, isTyping: boolean) => void;
 

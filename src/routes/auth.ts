@@ -88,7 +88,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (auth) {
         app.checkOrigin(request, auth);
         await repos.users.deleteSession(auth.sessionId);
-        app.hub.endSession(auth.sessionId);
+        app.broker.sessionEnded(auth.sessionId);
       }
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return reply.code(204).send();

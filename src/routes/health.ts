@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { withTimeout } from '../lib/timeout.js';
 
 const Status = Type.Object({ status: Type.String(), detail: Type.Optional(Type.String()) });
 
@@ -12,10 +13,7 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (_request, reply) => {
       if (app.shuttingDown) return reply.code(503).send({ status: 'shutting down' });
       try {
-        await Promise.race([
-          app.database.ping(),
-          new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref()),
-        ]);
+        await withTimeout(app.database.ping(), 2000, 'database ping');
         // Without Redis this instance still serves its own connections (and every message is in
         // Postgres), so it stays in the load balancer: 200, but saying it is degraded.
         const bus = app.broker.status();

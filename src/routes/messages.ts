@@ -2,21 +2,13 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ClientMsgId, errorResponses, MessageResponse, MessagesResponse, Seq } from '../protocol.js';
 import { errors } from '../lib/errors.js';
-import { TokenBucket } from '../lib/rate-limiter.js';
 import { cleanMessageBody } from '../lib/text.js';
 import { requireMember } from '../services/room-access.js';
 import { RoomParams } from './rooms.js';
 
-
 const messagesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { repos, writer, config } = app;
   app.addHook('preHandler', app.requireAuth);
-
-  // HTTP sends share the WebSocket rate (per user here, since HTTP has no connection).
-  const buckets = new Map<string, TokenBucket>();
-  const sweep = setInterval(() => buckets.clear(), 60_000);
-  sweep.unref();
-  app.addHook('onClose', async () => clearInterval(sweep));
 
   app.get(
     '/rooms/:roomId/messages',
@@ -57,13 +49,7 @@ const messagesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const { user } = request.auth!;
       if (app.shuttingDown) throw errors.unavailable();
-      let bucket = buckets.get(user.id);
-      if (!bucket) {
-        bucket = new TokenBucket(config.limits.sendRatePerSec, config.limits.sendBurst);
-        buckets.set(user.id, bucket);
-      }
-      const wait = bucket.take();
-      if (wait > 0) throw errors.rateLimited(wait, 'Sending too fast');
+      // The writer takes a token of the user's send bucket (shared with their sockets): RATE_LIMITED.
       const body = cleanMessageBody(request.body.body, config.limits.messageMaxChars);
       const result = await writer.send({ roomId: request.params.roomId, author: user, clientMsgId: request.body.clientMsgId, body });
       return reply.code(result.created ? 201 : 200).send({ message: result.message });

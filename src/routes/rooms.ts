@@ -46,7 +46,7 @@ function cleanName(raw: string): string {
 }
 
 const roomsRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { repos, hub, limiter, config } = app;
+  const { repos, hub, broker, limiter, config } = app;
   app.addHook('preHandler', app.requireAuth);
 
   app.get(
@@ -102,7 +102,7 @@ const roomsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       });
       // The owner is the first member (nobody is subscribed yet); other instances holding the
       // owner's sockets count them online in the new room too.
-      hub.memberJoined(room.id, request.auth!.user);
+      broker.memberJoined(room.id, request.auth!.user);
       return reply.code(201).send({ room: toRoom(room), ...(room.isPrivate ? { inviteCode: room.inviteCode } : {}) });
     },
   );
@@ -139,7 +139,7 @@ const roomsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (access.role) return { room: toRoom(access.room) };
       const result = await repos.rooms.join(access.room.id, user.id);
       if (!result) throw errors.roomNotFound();
-      if (result.added) hub.memberJoined(access.room.id, user);
+      if (result.added) broker.memberJoined(access.room.id, user);
       return { room: toRoom(result.room) };
     },
   );
@@ -161,7 +161,7 @@ const roomsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (!room) throw new AppError(404, 'INVALID_INVITE', 'That invite code is not valid');
       const result = await repos.rooms.join(room.id, user.id);
       if (!result) throw new AppError(404, 'INVALID_INVITE', 'That invite code is not valid');
-      if (result.added) hub.memberJoined(room.id, user);
+      if (result.added) broker.memberJoined(room.id, user);
       return { room: toRoom(result.room) };
     },
   );
@@ -181,7 +181,7 @@ const roomsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       requireVisible(access);
       const result = access.role ? await repos.rooms.leave(access.room.id, user.id) : null;
       if (!result) throw new AppError(404, 'NOT_A_MEMBER', 'You are not a member of this room');
-      hub.memberLeft(access.room.id, user);
+      broker.memberLeft(access.room.id, user);
       return reply.code(204).send(null);
     },
   );
@@ -239,7 +239,7 @@ const roomsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         requireMember(await repos.rooms.access(roomId, user.id));
         throw errors.notAMember();
       }
-      hub.readMoved(user.id, roomId, seq);
+      broker.readMoved(user.id, roomId, seq);
       return reply.code(204).send(null);
     },
   );

@@ -8,13 +8,24 @@
  * A room always maps to the same lane and a lane has one batch in flight at a time, so this
  * process hands committed messages to `onCommit` in seq order per room, with no reordering buffer,
  * and concurrent batches (different lanes) never touch the same room, so they cannot deadlock.
+ *
+ * Acks: a send with an `origin` (the sending socket) gets exactly one ack: a new message through
+ * `onCommit` (the broker hands it to the hub, which acks it in seq order with the broadcast), a
+ * reused clientMsgId here, with the original. HTTP senders have no origin and read the result.
+ *
+ * Throttle: with `throttle`, every send takes a token of its author's bucket first (one bucket per
+ * user for HTTP and all their sockets). Without a token nothing is queued: a send the author may
+ * not make at all is still refused as such (ROOM_NOT_FOUND / NOT_A_MEMBER, one access read),
+ * anything else answers RATE_LIMITED.
  */
 import type { Message, User } from '../protocol.js';
+import type { AckTarget } from '../realtime/ack-target.js';
 import type { MessagesRepository, NewMessage } from '../repositories/messages-repository.js';
 import type { RoomsRepository } from '../repositories/rooms-repository.js';
 import { AppError, errors, isUniqueViolation } from '../lib/errors.js';
 import { toMessage } from '../repositories/mappers.js';
 import { accessError } from './room-access.js';
+import type { SendThrottle } from './send-throttle.js';
 
 export interface SendInput {
   roomId: string;
@@ -31,11 +42,11 @@ export interface SendResult {
 }
 
 /** Called for every newly stored message, in seq order per room, before the sender's promise resolves. */
-export type CommitListener = (message: Message, origin: unknown) => void;
+export type CommitListener = (message: Message, origin: AckTarget | undefined) => void;
 
 interface Pending {
   input: SendInput;
-  origin: unknown;
+  origin: AckTarget | undefined;
   resolve: (r: SendResult) => void;
   reject: (e: unknown) => void;
 }
@@ -66,6 +77,8 @@ export interface MessageWriterOptions {
   /** Batches that may be in flight at once (rooms are partitioned over them). */
   lanes?: number;
   log?: { error: (obj: unknown, msg: string) => void };
+  /** Sends per user (HTTP and WebSocket alike). */
+  throttle?: SendThrottle;
 }
 
 const RETRIES = 3;
@@ -95,8 +108,10 @@ export class MessageWriter {
   }
 
   /** Stores the message (or finds the original for a reused clientMsgId). */
-  send(input: SendInput, origin?: unknown): Promise<SendResult> {
+  send(input: SendInput, origin?: AckTarget): Promise<SendResult> {
     if (this.closing) return Promise.reject(errors.unavailable());
+    const wait = this.opts.throttle?.take(input.author.id) ?? 0;
+    if (wait > 0) return this.refuseThrottled(input, wait);
     return new Promise<SendResult>((resolve, reject) => {
       const lane = this.lanes[laneOf(input.roomId, this.lanes.length)]!;
       lane.queue.push({ input, origin, resolve, reject });
@@ -107,6 +122,11 @@ export class MessageWriter {
         setImmediate(() => void this.drainLane(lane));
       }
     });
+  }
+
+  private async refuseThrottled(input: SendInput, wait: number): Promise<never> {
+    const access = await this.opts.rooms.access(input.roomId, input.author.id).catch(() => null);
+    throw (access !== null && accessError(access)) || errors.rateLimited(wait, 'Sending too fast');
   }
 
   /** Refuses new sends and waits until every accepted one has been stored and answered. */
@@ -176,8 +196,12 @@ export class MessageWriter {
     const byKey = new Map(inserted.map((row) => [keyOf(row.author_id, row.client_msg_id), row]));
     const leftovers: Pending[] = [];
     const answer = (p: Pending, result: SendResult) => {
+      if (!result.created) p.origin?.ack(result.message);
       p.resolve(result);
-      for (const f of followers.get(p)!) f.resolve({ message: result.message, created: false });
+      for (const f of followers.get(p)!) {
+        f.origin?.ack(result.message);
+        f.resolve({ message: result.message, created: false });
+      }
     };
 
     // Fan-out first, in seq order per room, then the senders' promises.

@@ -1,0 +1,72 @@
+/**
+ * What instances tell each other on the Redis bus. Every frame names its publishing `instance`
+ * (an instance ignores its own when they come back). Frames are checked against these schemas on
+ * the way in: anything unknown or malformed (another version, a stray publisher) is dropped.
+ */
+import { FormatRegistry, Type, type Static } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { Id, Message, Seq, User } from '../../protocol.js';
+
+// The wire schemas use format: 'date-time'; the compiled checker needs to know what it means.
+if (!FormatRegistry.Has('date-time')) FormatRegistry.Set('date-time', (value) => !Number.isNaN(Date.parse(value)));
+
+const Instance = Type.String({ minLength: 1, maxLength: 128 });
+/** A (room, user) pair as presence stores it (cluster-presence.ts `pairKey`). */
+const Pair = Type.String({ maxLength: 200 });
+
+const strict = { additionalProperties: false } as const;
+
+export const BusEvent = Type.Union([
+  /** A message this instance committed (published once, on the room's channel). */
+  Type.Object({ type: Type.Literal('message'), instance: Instance, message: Message }, strict),
+  /** Someone on this instance started or stopped typing (the room's channel). */
+  Type.Object({ type: Type.Literal('typing'), instance: Instance, roomId: Id, user: User, isTyping: Type.Boolean() }, strict),
+  /** Changes to the (room, user) pairs this instance holds online; `version` orders them against snapshots. */
+  Type.Object(
+    { type: Type.Literal('presence'), instance: Instance, version: Seq, online: Type.Array(Pair), offline: Type.Array(Pair) },
+    strict,
+  ),
+  /** This instance rewrote its whole presence set in Redis: read it again. */
+  Type.Object({ type: Type.Literal('snapshot'), instance: Instance }, strict),
+  /** This instance is shutting down (its users get the presence grace period to reconnect elsewhere). */
+  Type.Object({ type: Type.Literal('goodbye'), instance: Instance }, strict),
+  /** Liveness of the subscriber connection: each instance must hear its own. */
+  Type.Object({ type: Type.Literal('ping'), instance: Instance }, strict),
+  Type.Object(
+    {
+      type: Type.Literal('member'),
+      instance: Instance,
+      roomId: Id,
+      action: Type.Union([Type.Literal('joined'), Type.Literal('left')]),
+      user: User,
+    },
+    strict,
+  ),
+  /** A user's read cursor moved (their other sockets are told). */
+  Type.Object({ type: Type.Literal('read'), instance: Instance, userId: Id, roomId: Id, seq: Seq }, strict),
+  /** Logout: every instance closes the session's sockets. */
+  Type.Object({ type: Type.Literal('session-ended'), instance: Instance, sessionId: Type.String({ maxLength: 200 }) }, strict),
+]);
+export type BusEvent = Static<typeof BusEvent>;
+export type BusEventType = BusEvent['type'];
+export type BusEventOf<K extends BusEventType> = Extract<BusEvent, { type: K }>;
+
+const checker = TypeCompiler.Compile(BusEvent);
+
+/** The event in a bus payload, or why it is not one. */
+export function decodeBusEvent(payload: string): { event: BusEvent } | { error: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(payload);
+  } catch {
+    return { error: 'not JSON' };
+  }
+  if (checker.Check(value)) return { event: value };
+  const first = checker.Errors(value).First();
+  const type = value && typeof value === 'object' && 'type' in value ? String((value as { type: unknown }).type).slice(0, 40) : '?';
+  return { error: `not a bus event (type ${type}${first ? `, ${first.path || '/'}: ${first.message}` : ''})` };
+}
+
+export function encodeBusEvent(event: BusEvent): string {
+  return JSON.stringify(event);
+}

@@ -1,0 +1,167 @@
+/**
+ * One connection's subscription to one room, and the subscribe procedure (replay, then live).
+ *
+ * Invariants:
+ * - A subscription is registered (buffering) BEFORE the room's position is read, so whatever
+ *   commits meanwhile is either in the read, in the buffer, or both; the seq check drops the copy.
+ *   No gap, no duplicate.
+ * - Once live, a frame goes out only for a seq above `lastSeq`, the highest seq this subscription
+ *   delivered, replayed, or acked to its own sender (the hub hands over a room's commits in seq
+ *   order, so nothing below it can still be missing).
+ * - Replay is paced by the socket (a page at a time, waiting for the backlog to drain), so a large
+ *   resume never floods a healthy client past the buffer bound.
+ */
+import { AppError } from '../lib/errors.js';
+import type { Message, ServerFrame } from '../protocol.js';
+import type { RoomAccess } from '../repositories/rooms-repository.js';
+import { requireMember } from '../services/room-access.js';
+import { messageFrameJson } from './frames.js';
+import { OutFrame } from './socket-writer.js';
+
+/** Most rooms one connection may be subscribed to. */
+export const MAX_SUBSCRIPTIONS = 1000;
+/** Messages per replay page on subscribe with sinceSeq (and buffered frames per paced chunk). */
+export const REPLAY_PAGE = 100;
+
+interface Buffered {
+  seq: number;
+  frame: OutFrame;
+}
+
+export class Subscription {
+  private live = false;
+  private lastSeq = 0;
+  private buffer: Buffered[] | null = [];
+
+  get isLive(): boolean {
+    return this.live;
+  }
+
+  /** A committed message of the room, in seq order: true when it is to be sent now (buffered while setting up). */
+  accept(seq: number, frame: OutFrame): boolean {
+    if (!this.live) {
+      this.buffer?.push({ seq, frame });
+      return false;
+    }
+    if (seq <= this.lastSeq) return false;
+    this.lastSeq = seq;
+    return true;
+  }
+
+  /** The subscriber's own new message, answered with an ack instead of a `message`. */
+  acked(seq: number): void {
+    if (this.live && seq > this.lastSeq) this.lastSeq = seq;
+  }
+
+  /** Up to `max` buffered frames, oldest first; empty when the buffer is drained. */
+  takeBuffered(max: number): Buffered[] {
+    return this.buffer ? this.buffer.splice(0, max) : [];
+  }
+
+  get hasBuffered(): boolean {
+    return (this.buffer?.length ?? 0) > 0;
+  }
+
+  goLive(lastSeq: number): void {
+    this.lastSeq = lastSeq;
+    this.live = true;
+    this.buffer = null;
+  }
+}
+
+/** What subscribing needs of a connection (Connection has it; declared here so this file does not depend on it). */
+export interface Subscriber {
+  readonly user: { id: string };
+  readonly subs: ReadonlyMap<string, Subscription>;
+  readonly isOpen: boolean;
+  send(frame: ServerFrame): void;
+  sendDurable(frame: OutFrame): void;
+  /** Waits until the backlog is below the soft bound; false when the socket closed meanwhile. */
+  drained(): Promise<boolean>;
+}
+
+export interface SubscribeDeps<C extends Subscriber> {
+  /** Registers the subscription in the room index (may open the room's cross-instance feed). */
+  register(conn: C, roomId: string, sub: Subscription): void;
+  unregister(conn: C, roomId: string): void;
+  /** Resolves once the room's cross-instance feed is live (undefined on one instance). */
+  roomReady(roomId: string): Promise<void> | undefined;
+  access(roomId: string, userId: string): Promise<RoomAccess | undefined>;
+  page(input: { roomId: string; after: number; limit: number }): Promise<{ messages: Message[]; hasMore: boolean }>;
+  onlineIn(roomId: string): string[];
+  /** Largest gap replayed; a larger one answers recovered: false. */
+  recoveryMaxMessages: number;
+}
+
+/** Subscribes `conn` to the room: `subscribed`, the replay of what was missed since `sinceSeq`, then live. */
+export async function subscribe<C extends Subscriber>(
+  deps: SubscribeDeps<C>,
+  conn: C,
+  roomId: string,
+  sinceSeq: number | undefined,
+): Promise<void> {
+  if (!conn.subs.has(roomId) && conn.subs.size >= MAX_SUBSCRIPTIONS) {
+    throw new AppError(400, 'VALIDATION', `At most ${MAX_SUBSCRIPTIONS} rooms per connection`);
+  }
+  const sub = new Subscription();
+  deps.register(conn, roomId, sub);
+  const current = () => conn.isOpen && conn.subs.get(roomId) === sub;
+  try {
+    // Several instances: the room's bus feed must be live before we read where the room is.
+    const feedReady = deps.roomReady(roomId);
+    if (feedReady) await feedReady;
+    const access = await deps.access(roomId, conn.user.id);
+    requireMember(access);
+    const lastSeq = Number(access.room.lastSeq);
+    const recovered = sinceSeq === undefined || lastSeq - sinceSeq <= deps.recoveryMaxMessages;
+    if (!current()) return; // closed or unsubscribed meanwhile
+    conn.send({ type: 'subscribed', roomId, lastSeq, recovered, online: deps.onlineIn(roomId) });
+    const from = recovered && sinceSeq !== undefined ? sinceSeq : lastSeq;
+    const sent = await replay(deps, conn, roomId, from, lastSeq, current);
+    if (sent === null) return;
+    const live = await flushBuffered(conn, sub, sent, current);
+    if (live === null) return;
+    sub.goLive(Math.max(live, lastSeq));
+  } catch (err) {
+    if (conn.subs.get(roomId) === sub) deps.unregister(conn, roomId);
+    throw err;
+  }
+}
+
+/** Sends the stored messages after `from` up to `to`, paced; the last seq sent, or null when the subscription is gone. */
+async function replay<C extends Subscriber>(
+  deps: SubscribeDeps<C>,
+  conn: C,
+  roomId: string,
+  from: number,
+  to: number,
+  current: () => boolean,
+): Promise<number | null> {
+  let sent = from;
+  while (sent < to) {
+    const page = await deps.page({ roomId, after: sent, limit: REPLAY_PAGE });
+    if (!current()) return null;
+    for (const m of page.messages) {
+      if (m.seq <= sent) continue;
+      conn.sendDurable(new OutFrame(messageFrameJson(JSON.stringify(m))));
+      sent = m.seq;
+    }
+    if (!page.hasMore || !page.messages.length || !(await conn.drained())) break;
+    if (!current()) return null;
+  }
+  return sent;
+}
+
+/** Sends what was buffered during set-up past `sent`, paced; the last seq sent, or null when gone. */
+async function flushBuffered(conn: Subscriber, sub: Subscription, sent: number, current: () => boolean): Promise<number | null> {
+  while (sub.hasBuffered) {
+    for (const b of sub.takeBuffered(REPLAY_PAGE)) {
+      if (b.seq <= sent) continue;
+      conn.sendDurable(b.frame);
+      sent = b.seq;
+    }
+    if (sub.hasBuffered && !(await conn.drained())) return null;
+    if (!current()) return null;
+  }
+  return sent;
+}
