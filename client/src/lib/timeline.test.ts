@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { PLAIN_V2 } from './test-fixtures';
 import { lastSeqOf, mergeMessages } from './timeline';
 import type { Message } from './wire';
 
 const msg = (seq: number, body = `m${seq}`): Message => ({
+  ...PLAIN_V2,
   id: String(seq),
   roomId: 'r',
   seq,

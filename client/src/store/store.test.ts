@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { MEMBER_V2, PLAIN_V2 } from '../lib/test-fixtures';
 import type { JoinedRoom, Message, User } from '../lib/wire';
 import { createAppStore } from './index';
 
@@ -7,6 +8,7 @@ const alice: User = { id: 'u-alice', username: 'alice', avatarUrl: null, created
 const bob: User = { id: 'u-bob', username: 'bob', avatarUrl: null, createdAt: T0 };
 
 const msg = (seq: number, author: User = bob, roomId = 'r1', clientMsgId = `c${seq}`): Message => ({
+  ...PLAIN_V2,
   id: String(seq),
   roomId,
   seq,
@@ -28,6 +30,7 @@ const room = (id: string, patch: Partial<JoinedRoom> = {}): JoinedRoom => ({
   lastReadSeq: 0,
   unreadCount: 0,
   lastMessage: null,
+  ...MEMBER_V2,
   ...patch,
 });
 

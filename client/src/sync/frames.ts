@@ -78,6 +78,14 @@ export function createFrameHandlers(ctx: FrameContext): FrameHandlers {
       if (room) s.toast(`${frame.user.username} ${frame.action} ${room.name}`);
     },
     read: (frame) => ctx.reads.confirmed(frame.roomId, frame.seq),
+    // The room log's other events: one store action each, deduplicated there by seq.
+    edit: ({ roomId, seq, messageId, body, mentions, editedAt }) =>
+      get().applyEdit(roomId, { seq, messageId, body, mentions, editedAt }),
+    // The frame carries no time; the tombstone shows none, so the local clock is enough.
+    delete: ({ roomId, seq, messageId }) => get().applyDelete(roomId, { seq, messageId, deletedAt: new Date().toISOString() }),
+    reaction: ({ roomId, seq, messageId, emoji, userId: who, added }) =>
+      get().applyReaction(roomId, { seq, messageId, emoji, userId: who, added }),
+    mention: ({ roomId, seq }) => get().receiveMention(roomId, seq),
     // The socket answers pings itself; a pong only proves the link lives.
     pong: () => {},
     error: (frame) => {

@@ -124,8 +124,8 @@ export class SyncSession {
   }
 
   // ---- what the UI calls -------------------------------------------------------------------
-  sendMessage(roomId: string, body: string): void {
-    this.outbox.send(roomId, body);
+  sendMessage(roomId: string, body: string, replyToId?: string): void {
+    this.outbox.send(roomId, body, replyToId);
   }
   retryMessage(clientMsgId: string): void {
     this.outbox.retry(clientMsgId);
@@ -170,9 +170,10 @@ export class SyncSession {
     const s = this.store.getState();
     const room = s.rooms[roomId];
     const timeline = s.timelines[roomId];
-    const held = lastSeqOf(timeline?.messages ?? []) ?? 0;
-    // A loaded timeline resumes from the last message it holds, so the gap fills in; a room only
-    // shown in the sidebar resumes from the last seq the server told us about.
+    const held = Math.max(lastSeqOf(timeline?.messages ?? []) ?? 0, timeline?.appliedSeq ?? 0);
+    // A loaded timeline resumes from the log position it applied, so every missed event (message,
+    // edit, deletion, reaction) is replayed; a room only shown in the sidebar resumes from the
+    // last seq the server told us about.
     const sinceSeq = timeline?.loaded ? held : Math.max(held, room?.lastSeq ?? 0);
     this.connection.send({ type: 'subscribe', roomId, sinceSeq });
   }

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, expect, vi } from 'vitest';
+import { MEMBER_V2, PLAIN_V2 } from '../lib/test-fixtures';
 import type { JoinedRoom, Message, ServerFrame, User } from '../lib/wire';
 import { createAppStore, type AppStore } from '../store';
 import { SyncSession } from './session';
@@ -28,8 +29,10 @@ export const room = (id: string, lastSeq: number): JoinedRoom => ({
   lastReadSeq: lastSeq,
   unreadCount: 0,
   lastMessage: null,
+  ...MEMBER_V2,
 });
 export const msg = (roomId: string, seq: number, author: User = bob, clientMsgId = `c${seq}`): Message => ({
+  ...PLAIN_V2,
   id: String(seq),
   roomId,
   seq,
