@@ -136,8 +136,11 @@ export const api = {
     return { ...res, messages: res.messages.map(withV2Fields) };
   },
   /** The room log after `after`: exactly the frames a subscriber got (the HTTP fallback's poll). */
-  events: (roomId: string, after: number, limit = 100) =>
-    request<EventsResponse>(`/api/rooms/${enc(roomId)}/events?after=${after}&limit=${limit}`),
+  events: async (roomId: string, after: number, limit = 100) => {
+    const res = await request<EventsResponse>(`/api/rooms/${enc(roomId)}/events?after=${after}&limit=${limit}`);
+    const events = res.events.map((e) => (e.type === 'message' ? { ...e, message: withV2Fields(e.message) } : e));
+    return { ...res, events };
+  },
   send: async (roomId: string, clientMsgId: string, body: string, replyToId?: string) => {
     const res = await request<MessageResponse>(`/api/rooms/${enc(roomId)}/messages`, {
       method: 'POST',

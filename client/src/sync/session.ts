@@ -72,8 +72,8 @@ export class SyncSession {
     this.reads = new ReadCursor({ store, connection: this.connection });
     this.fallback = new HttpFallback({
       store,
-      userId,
       isSocketOpen: () => this.connection.isOpen,
+      applyEvent: (event) => dispatchFrame(this.handlers, event),
       refreshRooms: () => this.history.refreshRooms(),
       flushOutbox: () => this.outbox.flush(),
       onSessionEnded: () => this.sessionEnded(),
