@@ -7,6 +7,7 @@ import { Connection } from './connection';
 import { createFrameHandlers, dispatchFrame, type FrameHandlers } from './frames';
 import { History } from './history';
 import { HttpFallback } from './http-fallback';
+import { MessageActions } from './message-actions';
 import { OutboxSender } from './outbox-sender';
 import { ReadCursor } from './read-cursor';
 import type { SocketLike } from './socket';
@@ -46,6 +47,8 @@ function defaultStorage(): StorageLike | undefined {
 
 export class SyncSession {
   readonly store: AppStore;
+  /** Edit, delete, react (over HTTP, see message-actions.ts). */
+  readonly messages: MessageActions;
   private readonly user: User;
   private readonly connection: Connection;
   private readonly outbox: OutboxSender;
@@ -59,6 +62,7 @@ export class SyncSession {
   constructor(private readonly opts: SyncOptions) {
     this.user = opts.user;
     const store = (this.store = opts.store ?? useStore);
+    this.messages = new MessageActions(store);
     const userId = opts.user.id;
     this.connection = new Connection({
       store,
@@ -147,6 +151,13 @@ export class SyncSession {
   }
   loadOlder(roomId: string): Promise<void> {
     return this.history.loadOlder(roomId);
+  }
+  /** Shows the message of `seq` highlighted: in the held timeline, or in a window around it. */
+  jumpTo(roomId: string, seq: number): Promise<void> {
+    return this.history.jumpTo(roomId, seq);
+  }
+  loadWindow(roomId: string, side: 'older' | 'newer'): Promise<void> {
+    return this.history.loadWindow(roomId, side);
   }
   connectNow(): void {
     this.connection.connectNow();
