@@ -11,6 +11,7 @@ import { HomePage } from './pages/HomePage';
 import { JoinPage } from './pages/JoinPage';
 import { NotFoundPanel, RoomPage } from './pages/RoomPage';
 import { useStore } from './store';
+import { badgeCount } from './lib/format';
 import { SyncProvider } from './sync/SyncProvider';
 
 const DiscoverPage = lazy(() => import('./pages/DiscoverPage'));
@@ -26,18 +27,23 @@ function nextFromQuery(): string {
   return next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
 }
 
-/** "(3) Lobby · RtChat": the unread total and the open room in the tab title. */
+/**
+ * "(2) Lobby · RtChat": the mentions of the reader in all rooms counted in the tab title, the open
+ * room after them; "• Lobby · RtChat" when there are unread messages but no mentions.
+ */
 function useDocumentTitle(routeName: string, roomId: string | null): void {
-  const unread = useStore((s) => {
+  const mentions = useStore((s) => {
     let n = 0;
-    for (const r of Object.values(s.rooms)) n += r.unreadCount;
+    for (const r of Object.values(s.rooms)) n += r.mentionCount;
     return n;
   });
+  const anyUnread = useStore((s) => Object.values(s.rooms).some((r) => r.unreadCount > 0));
   const roomName = useStore((s) => (roomId ? s.rooms[roomId]?.name : undefined));
   useEffect(() => {
     const page = roomName ?? (routeName === 'discover' ? 'Discover rooms' : null);
-    document.title = `${unread > 0 ? `(${unread}) ` : ''}${page ? `${page} · ` : ''}RtChat`;
-  }, [unread, roomName, routeName]);
+    const mark = mentions > 0 ? `(${badgeCount(mentions)}) ` : anyUnread ? '• ' : '';
+    document.title = `${mark}${page ? `${page} · ` : ''}RtChat`;
+  }, [mentions, anyUnread, roomName, routeName]);
 }
 
 export function App() {
