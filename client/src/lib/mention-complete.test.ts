@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { complete, mentionAt, moveActive, suggest } from './mention-complete';
+import { listboxKey, moveActive } from './listbox';
+import { complete, mentionAt, suggest } from './mention-complete';
 import type { Member } from './wire';
 
 const member = (username: string, id = `u-${username}`): Member => ({
@@ -42,5 +43,19 @@ describe('mention autocomplete', () => {
     expect(moveActive(2, 1, 3)).toBe(0);
     expect(moveActive(0, -1, 3)).toBe(2);
     expect(moveActive(0, 1, 0)).toBe(-1);
+    expect(moveActive(-1, 1, 3)).toBe(0);
+    expect(moveActive(-1, -1, 3)).toBe(2);
+  });
+
+  it('maps keys: arrows move, Enter and Tab pick, Escape closes, other keys stay in the field', () => {
+    expect(listboxKey('ArrowDown', 0, 3, { tabPicks: true })).toEqual({ kind: 'move', active: 1 });
+    expect(listboxKey('Enter', 1, 3)).toEqual({ kind: 'pick' });
+    expect(listboxKey('Tab', 1, 3, { tabPicks: true })).toEqual({ kind: 'pick' });
+    expect(listboxKey('Tab', 1, 3)).toBeNull();
+    expect(listboxKey('Escape', 1, 3)).toEqual({ kind: 'close' });
+    expect(listboxKey('a', 1, 3)).toBeNull();
+    // In a grid of 4 columns, down moves a row.
+    expect(listboxKey('ArrowDown', 1, 12, { columns: 4 })).toEqual({ kind: 'move', active: 5 });
+    expect(listboxKey('ArrowLeft', 0, 12, { columns: 4 })).toEqual({ kind: 'move', active: 11 });
   });
 });

@@ -65,9 +65,3 @@ export function complete(text: string, at: MentionQuery, caret: number, name: st
   const insert = `@${name}${after.startsWith(' ') ? '' : ' '}`;
   return { text: before + insert + after, caret: before.length + insert.length + (after.startsWith(' ') ? 1 : 0) };
 }
-
-/** The next active option for an arrow key (wrapping), or -1 without options. */
-export function moveActive(active: number, delta: 1 | -1, count: number): number {
-  if (count === 0) return -1;
-  return (active + delta + count) % count;
-}
