@@ -6,15 +6,17 @@ import { Toasts } from './components/Toasts';
 import { api, isApiError } from './lib/api';
 import { navigate, parseRoute, usePathname } from './lib/router';
 import type { User } from './lib/wire';
-import { AuthPage } from './pages/AuthPage';
 import { HomePage } from './pages/HomePage';
-import { JoinPage } from './pages/JoinPage';
 import { NotFoundPanel, RoomPage } from './pages/RoomPage';
 import { useStore } from './store';
 import { badgeCount } from './lib/format';
 import { SyncProvider } from './sync/SyncProvider';
 
 const DiscoverPage = lazy(() => import('./pages/DiscoverPage'));
+/** An invite link's landing page: rare, so in its own chunk (it shares use-join-by-invite with Discover). */
+const JoinPage = lazy(() => import('./pages/JoinPage').then((m) => ({ default: m.JoinPage })));
+/** Signed-in visits (most of them) never load the login and register forms. */
+const AuthPage = lazy(() => import('./pages/AuthPage').then((m) => ({ default: m.AuthPage })));
 
 // Signing in mounts the SyncProvider (below). When the session ends the store resets and the
 // login form shows at the same address, so logging in again returns there.
@@ -93,14 +95,16 @@ export function App() {
   if (authStatus === 'anonymous' || !user) {
     return (
       <>
-        <AuthPage
-          key={route.name === 'register' ? 'register' : 'login'}
-          mode={route.name === 'register' ? 'register' : 'login'}
-          onAuthenticated={(user) => {
-            signedIn(user);
-            if (route.name === 'login' || route.name === 'register') navigate(nextFromQuery(), { replace: true });
-          }}
-        />
+        <Suspense fallback={null}>
+          <AuthPage
+            key={route.name === 'register' ? 'register' : 'login'}
+            mode={route.name === 'register' ? 'register' : 'login'}
+            onAuthenticated={(user) => {
+              signedIn(user);
+              if (route.name === 'login' || route.name === 'register') navigate(nextFromQuery(), { replace: true });
+            }}
+          />
+        </Suspense>
         <Toasts />
       </>
     );
@@ -122,7 +126,11 @@ export function App() {
       );
       break;
     case 'join':
-      content = <JoinPage key={route.inviteCode} inviteCode={route.inviteCode} />;
+      content = (
+        <Suspense fallback={null}>
+          <JoinPage key={route.inviteCode} inviteCode={route.inviteCode} />
+        </Suspense>
+      );
       break;
     case 'notFound':
       content = <NotFoundPanel what="page" />;

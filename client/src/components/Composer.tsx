@@ -1,13 +1,14 @@
-import { useEffect, useId, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
-import { useRoomMembers } from '../hooks/use-room-members';
-import { listboxKey } from '../lib/listbox';
+import { lazy, Suspense, useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { isDeleted } from '../lib/log-apply';
-import { complete, mentionAt, suggest } from '../lib/mention-complete';
+import { mentionAt } from '../lib/mention-complete';
 import { MAX_MESSAGE_LENGTH } from '../lib/wire';
 import { useStore } from '../store';
 import { useSync } from '../sync/SyncProvider';
 import { CloseIcon, ReplyIcon, SendIcon } from './Icons';
-import { MentionSuggestions } from './MentionSuggestions';
+import type { ComposerAria } from './MentionAutocomplete';
+
+/** Loaded when an `@` is first typed: not part of the initial bundle. */
+const MentionAutocomplete = lazy(() => import('./MentionAutocomplete'));
 
 /** Typing notices go out at most this often while the user keeps typing. */
 export const TYPING_THROTTLE_MS = 3_000;
@@ -30,29 +31,18 @@ export function Composer({ roomId, roomName, onSent }: { roomId: string; roomNam
   const ref = useRef<HTMLTextAreaElement>(null);
   const typingSentAt = useRef(0);
   const [caret, setCaret] = useState(0);
-  const [active, setActive] = useState(0);
-  const [dismissedAt, setDismissedAt] = useState<number | null>(null);
-  const listId = useId();
+  const [aria, setAria] = useState<ComposerAria | null>(null);
+  const autocompleteKeys = useRef<((e: KeyboardEvent<HTMLTextAreaElement>) => boolean) | null>(null);
   const reply = useStore((s) => s.replyDrafts[roomId]);
   const setReplyDraft = useStore((s) => s.setReplyDraft);
   const me = useStore((s) => s.user);
-  const role = useStore((s) => s.rooms[roomId]?.role);
 
-  // The @-autocomplete: the query under the caret, the members matching it.
+  // The @-autocomplete opens while the caret is in an `@name`.
   const query = mentionAt(text, caret);
-  const open = query !== null && dismissedAt !== query.start;
-  const { members } = useRoomMembers(roomId, query !== null);
-  const suggestions = useMemo(
-    () => (open && members ? suggest(members, query.query, me?.id, role) : []),
-    [open, members, query?.query, me?.id, role],
-  );
-  const showList = open && suggestions.length > 0;
-  const pick = (name: string) => {
-    if (!query) return;
-    const next = complete(text, query, caret, name);
-    change(next.text);
-    setCaret(next.caret);
-    requestAnimationFrame(() => ref.current?.setSelectionRange(next.caret, next.caret));
+  const completed = (next: string, at: number) => {
+    change(next);
+    setCaret(at);
+    requestAnimationFrame(() => ref.current?.setSelectionRange(at, at));
   };
   const idleTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
 
@@ -133,16 +123,7 @@ export function Composer({ roomId, roomName, onSent }: { roomId: string; roomNam
   };
 
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
-    if (showList && !e.shiftKey) {
-      const r = listboxKey(e.key, Math.min(active, suggestions.length - 1), suggestions.length, { tabPicks: true });
-      if (r) {
-        e.preventDefault();
-        if (r.kind === 'move') setActive(r.active);
-        else if (r.kind === 'pick') pick(suggestions[Math.min(active, suggestions.length - 1)]!.name);
-        else setDismissedAt(query!.start);
-        return;
-      }
-    }
+    if (autocompleteKeys.current?.(e)) return;
     if (e.key === 'ArrowUp' && text === '' && editLast()) {
       e.preventDefault();
       return;
@@ -160,7 +141,19 @@ export function Composer({ roomId, roomName, onSent }: { roomId: string; roomNam
 
   return (
     <form onSubmit={submit} className="relative px-3 pb-[max(0.75rem,env(safe-area-inset-bottom))] sm:px-4" data-testid="composer">
-      {showList && <MentionSuggestions id={listId} suggestions={suggestions} active={Math.min(active, suggestions.length - 1)} onPick={pick} />}
+      {query && (
+        <Suspense fallback={null}>
+          <MentionAutocomplete
+            roomId={roomId}
+            text={text}
+            caret={caret}
+            query={query}
+            onComplete={completed}
+            keyRef={autocompleteKeys}
+            onAria={setAria}
+          />
+        </Suspense>
+      )}
       {reply && (
         <div className="mb-1 flex items-center gap-2 rounded-lg bg-zinc-100 px-3 py-1 text-xs text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300" data-testid="reply-bar">
           <ReplyIcon width={14} height={14} />
@@ -184,14 +177,12 @@ export function Composer({ roomId, roomName, onSent }: { roomId: string; roomNam
           onChange={(e) => {
             change(e.target.value);
             setCaret(e.target.selectionStart);
-            setActive(0);
-            setDismissedAt(null);
           }}
           onSelect={(e) => setCaret(e.currentTarget.selectionStart)}
           onKeyDown={onKeyDown}
           aria-autocomplete="list"
-          aria-controls={showList ? listId : undefined}
-          aria-activedescendant={showList ? `${listId}-${Math.min(active, suggestions.length - 1)}` : undefined}
+          aria-controls={aria?.controls}
+          aria-activedescendant={aria?.activeId}
           onBlur={stopTyping}
           placeholder={`Message ${roomName}`}
           className="max-h-[200px] min-h-9 flex-1 resize-none bg-transparent py-1.5 text-base leading-6 outline-none placeholder:text-zinc-500 sm:text-sm dark:placeholder:text-zinc-400"

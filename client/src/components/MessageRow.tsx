@@ -1,4 +1,4 @@
-import { memo, useRef, useState, type HTMLAttributes, type ReactNode } from 'react';
+import { lazy, memo, Suspense, useRef, useState, type HTMLAttributes, type ReactNode } from 'react';
 import { isDeleted, mentions } from '../lib/log-apply';
 import type { Message } from '../lib/wire';
 import { formatDay, formatFull, formatTime } from '../lib/format';
@@ -9,7 +9,10 @@ import { Avatar } from './Avatar';
 import { AlertIcon, ClockIcon } from './Icons';
 import { LONG_PRESS_MS, MessageActions } from './MessageActions';
 import { MessageBody } from './MessageBody';
-import { EditedMarker, InlineEditor, Reactions, ReplyQuote } from './MessageParts';
+import { EditedMarker, Reactions, ReplyQuote } from './MessageParts';
+
+/** Loaded on the first edit: not part of the initial bundle. */
+const InlineEditor = lazy(() => import('./InlineEditor'));
 
 export const MessageRow = memo(function MessageRow({ row, meId }: { row: Row; meId?: string }) {
   switch (row.kind) {
@@ -91,7 +94,11 @@ function SentMessage({ message: m, head, meId }: { message: Message; head: boole
       </p>
     );
   } else if (editing) {
-    body = <InlineEditor message={m} onDone={() => setEditing(null)} />;
+    body = (
+      <Suspense fallback={<p className="text-sm">{m.body}</p>}>
+        <InlineEditor message={m} onDone={() => setEditing(null)} />
+      </Suspense>
+    );
   } else {
     body = (
       <div className="flex flex-wrap items-baseline">
