@@ -22,6 +22,7 @@ import auth from './plugins/auth.js';
 import authRoutes from './routes/auth.js';
 import roomsRoutes from './routes/rooms.js';
 import messagesRoutes from './routes/messages.js';
+import roomLogRoutes from './routes/room-log.js';
 import healthRoutes from './routes/health.js';
 import wsRoutes from './routes/ws.js';
 
@@ -171,6 +172,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
       await api.register(authRoutes);
       await api.register(roomsRoutes);
       await api.register(messagesRoutes);
+      await api.register(roomLogRoutes);
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     },
     { prefix: '/api' },

@@ -30,6 +30,8 @@ export interface Limits {
   wsHardBufferBytes: number;
   /** Most messages replayed on subscribe with sinceSeq; a larger gap answers recovered:false. */
   recoveryMaxMessages: number;
+  /** How long after sending the author may edit a message, in seconds; 0 = always. */
+  editWindowSec: number;
 }
 
 export interface Config {
@@ -71,6 +73,7 @@ export const DEFAULT_LIMITS: Limits = {
   wsSoftBufferBytes: 512 * 1024,
   wsHardBufferBytes: 4 * 1024 * 1024,
   recoveryMaxMessages: 1000,
+  editWindowSec: 0,
 };
 
 /** Reads and validates configuration. `fileSecret` may be disabled for tests that pass a secret. */
@@ -160,6 +163,7 @@ export function loadConfig(env: Env = process.env): Config {
     wsSoftBufferBytes: int('WS_SOFT_BUFFER_BYTES', DEFAULT_LIMITS.wsSoftBufferBytes, 1024, 1 << 30),
     wsHardBufferBytes: int('WS_HARD_BUFFER_BYTES', DEFAULT_LIMITS.wsHardBufferBytes, 1024, 1 << 30),
     recoveryMaxMessages: int('RECOVERY_MAX_MESSAGES', DEFAULT_LIMITS.recoveryMaxMessages, 1, 100_000),
+    editWindowSec: int('EDIT_WINDOW_SEC', DEFAULT_LIMITS.editWindowSec, 0, 10 * 365 * 86_400),
   };
   if (limits.wsSoftBufferBytes > limits.wsHardBufferBytes) {
     problems.push('WS_SOFT_BUFFER_BYTES must not exceed WS_HARD_BUFFER_BYTES');

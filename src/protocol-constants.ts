@@ -23,6 +23,12 @@ export const LIMITS = {
   ROOM_DESCRIPTION_MAX: 500,
   /** The default of MESSAGE_MAX_CHARS. */
   MESSAGE_MAX_CHARS: 4000,
+  /** Distinct emoji on one message (TOO_MANY_REACTIONS beyond). */
+  REACTIONS_PER_MESSAGE: 20,
+  /** unreadCount and mentionCount stop counting here (the UI shows "99+"). */
+  UNREAD_CAP: 100,
+  /** Code points of the original kept as a reply's excerpt. */
+  REPLY_EXCERPT_CHARS: 120,
 } as const;
 export const USERNAME_PATTERN = '^[A-Za-z0-9_]+$';
 

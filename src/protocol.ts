@@ -5,7 +5,7 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
-export const PROTOCOL_VERSION = 1 as const;
+export const PROTOCOL_VERSION = 2 as const;
 
 export { CLOSE, LIMITS, TYPING_TTL_MS, USERNAME_PATTERN, type CloseCode } from './protocol-constants.js';
 import { LIMITS, USERNAME_PATTERN } from './protocol-constants.js';
@@ -25,6 +25,9 @@ export const ERROR_CODES = [
   'INVALID_INVITE',
   'NOT_A_MEMBER',
   'MESSAGE_TOO_LONG',
+  'FORBIDDEN',
+  'MESSAGE_NOT_FOUND',
+  'TOO_MANY_REACTIONS',
   'PAYLOAD_TOO_LARGE',
   'UNSUPPORTED_MEDIA_TYPE',
   'UNAVAILABLE',
@@ -53,7 +56,11 @@ export const User = Type.Object(
   {
     id: Id,
     username: Type.String(),
+    /** null until accounts have display names. */
+    displayName: Type.Union([Type.String(), Type.Null()]),
     avatarUrl: Type.Union([Type.String(), Type.Null()]),
+    /** false until guest accounts exist. */
+    isGuest: Type.Boolean(),
     createdAt: Timestamp,
   },
   { $id: 'User' },
@@ -68,13 +75,51 @@ export const Room = Type.Object(
     isPrivate: Type.Boolean(),
     ownerId: Id,
     memberCount: Type.Integer(),
+    /** The room log's newest event (message, edit, deletion or reaction). */
     lastSeq: Type.Integer(),
+    imageUrl: Type.Union([Type.String(), Type.Null()]),
+    /** 0 = off. */
+    slowModeSec: Type.Integer({ minimum: 0 }),
     createdAt: Timestamp,
   },
   { $id: 'Room' },
 );
 export type Room = Static<typeof Room>;
 
+export const Attachment = Type.Object(
+  {
+    id: Id,
+    kind: Type.Union([Type.Literal('image'), Type.Literal('video'), Type.Literal('file')]),
+    name: Type.String(),
+    mime: Type.String(),
+    size: Type.Integer(),
+    width: Type.Union([Type.Integer(), Type.Null()]),
+    height: Type.Union([Type.Integer(), Type.Null()]),
+    url: Type.String(),
+    thumbUrl: Type.Union([Type.String(), Type.Null()]),
+  },
+);
+export type Attachment = Static<typeof Attachment>;
+
+/** The message a reply quotes: `excerpt` is stored with the reply; '' and `deleted: true` once the original is deleted. */
+export const ReplyTo = Type.Object({
+  id: MessageId,
+  seq: Type.Integer(),
+  // User's fields without its $id: one response may hold a schema $id only once per path.
+  author: Type.Object(User.properties),
+  excerpt: Type.String(),
+  deleted: Type.Boolean(),
+});
+export type ReplyTo = Static<typeof ReplyTo>;
+
+/** One emoji on a message: `userIds` complete, in the order they reacted. */
+export const Reaction = Type.Object({ emoji: Type.String(), count: Type.Integer(), userIds: Type.Array(Id) });
+export type Reaction = Static<typeof Reaction>;
+
+/**
+ * A message as it is now (edits applied). A deleted message keeps id and seq; its body is '' and
+ * attachments, replyTo, mentions and reactions are empty.
+ */
 export const Message = Type.Object(
   {
     id: MessageId,
@@ -84,26 +129,39 @@ export const Message = Type.Object(
     author: User,
     body: Type.String(),
     createdAt: Timestamp,
+    editedAt: Type.Union([Timestamp, Type.Null()]),
+    deletedAt: Type.Union([Timestamp, Type.Null()]),
+    attachments: Type.Array(Attachment),
+    replyTo: Type.Union([ReplyTo, Type.Null()]),
+    /** Users mentioned by `@username` (members, resolved by the server). */
+    mentions: Type.Array(Id),
+    /** `@room` by an owner or moderator: every member is mentioned (not listed in `mentions`). */
+    mentionsRoom: Type.Boolean(),
+    reactions: Type.Array(Reaction),
   },
   { $id: 'Message' },
 );
 export type Message = Static<typeof Message>;
 
-export const JoinedRoom = Type.Composite([
-  Room,
-  Type.Object({
-    lastReadSeq: Type.Integer(),
-    unreadCount: Type.Integer(),
-    lastMessage: Type.Union([Message, Type.Null()]),
-  }),
-]);
+export const Role = Type.Union([Type.Literal('owner'), Type.Literal('moderator'), Type.Literal('member')]);
+export type Role = Static<typeof Role>;
+
+// Spread, not Type.Composite: a composite clones its parts, and two clones of `User` (the author
+// and the reply's author) under one $id break the response serializer.
+export const JoinedRoom = Type.Object({
+  ...Room.properties,
+  role: Role,
+  lastReadSeq: Type.Integer(),
+  /** Others' messages (not deleted) after lastReadSeq, at most UNREAD_CAP. */
+  unreadCount: Type.Integer(),
+  /** Those of them that mention the reader (by name or @room), at most UNREAD_CAP. */
+  mentionCount: Type.Integer(),
+  lastMessage: Type.Union([Message, Type.Null()]),
+});
 export type JoinedRoom = Static<typeof JoinedRoom>;
 
 export const ListedRoom = Type.Composite([Room, Type.Object({ joined: Type.Boolean() })]);
 export type ListedRoom = Static<typeof ListedRoom>;
-
-export const Role = Type.Union([Type.Literal('owner'), Type.Literal('member')]);
-export type Role = Static<typeof Role>;
 
 export const Member = Type.Object({
   user: User,
@@ -146,6 +204,32 @@ export const SendFrame = Type.Object(
     clientMsgId: ClientMsgId,
     // The character limit is checked after trimming (MESSAGE_TOO_LONG); this only bounds the JSON.
     body: Type.String(),
+    /** A message of the same room (else MESSAGE_NOT_FOUND). */
+    replyToId: Type.Optional(MessageId),
+  },
+  strict,
+);
+/** A client-chosen id echoed as `ref` by an `error` frame about this frame. */
+const FrameRef = Type.String({ minLength: 1, maxLength: 64 });
+/** One emoji grapheme; checked further by the server (src/lib/emoji.ts). */
+export const Emoji = Type.String({ minLength: 1, maxLength: 64 });
+export const EditClientFrame = Type.Object(
+  { type: Type.Literal('edit'), roomId: Id, messageId: MessageId, body: Type.String(), ref: Type.Optional(FrameRef) },
+  strict,
+);
+export const DeleteClientFrame = Type.Object(
+  { type: Type.Literal('delete'), roomId: Id, messageId: MessageId, ref: Type.Optional(FrameRef) },
+  strict,
+);
+export const ReactClientFrame = Type.Object(
+  {
+    type: Type.Literal('react'),
+    roomId: Id,
+    messageId: MessageId,
+    emoji: Emoji,
+    /** true adds the caller's reaction, false removes it. */
+    add: Type.Boolean(),
+    ref: Type.Optional(FrameRef),
   },
   strict,
 );
@@ -163,6 +247,9 @@ export const ClientFrame = Type.Union([
   TypingFrame,
   ReadFrame,
   PingFrame,
+  EditClientFrame,
+  DeleteClientFrame,
+  ReactClientFrame,
 ]);
 export type ClientFrame = Static<typeof ClientFrame>;
 export type ClientFrameType = ClientFrame['type'];
@@ -173,6 +260,9 @@ export const CLIENT_FRAME_SCHEMAS: Record<ClientFrameType, TSchema> = {
   typing: TypingFrame,
   read: ReadFrame,
   ping: PingFrame,
+  edit: EditClientFrame,
+  delete: DeleteClientFrame,
+  react: ReactClientFrame,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -194,6 +284,46 @@ export const SubscribedFrame = Type.Object({
 });
 export const AckFrame = Type.Object({ type: Type.Literal('ack'), clientMsgId: Type.String(), message: Message });
 export const MessageFrame = Type.Object({ type: Type.Literal('message'), message: Message });
+/** Log event: a message's body was edited (mentions re-resolved). */
+export const EditFrame = Type.Object({
+  type: Type.Literal('edit'),
+  roomId: Id,
+  seq: Type.Integer(),
+  messageId: MessageId,
+  body: Type.String(),
+  mentions: Type.Array(Id),
+  mentionsRoom: Type.Boolean(),
+  editedAt: Timestamp,
+});
+/** Log event: a message became a tombstone (body, mentions, replyTo, reactions cleared). */
+export const DeleteFrame = Type.Object({
+  type: Type.Literal('delete'),
+  roomId: Id,
+  seq: Type.Integer(),
+  messageId: MessageId,
+  deletedBy: Id,
+  deletedAt: Timestamp,
+});
+/** Log event: `userId` added or removed `emoji`; `count` is the emoji's count after it. */
+export const ReactionFrame = Type.Object({
+  type: Type.Literal('reaction'),
+  roomId: Id,
+  seq: Type.Integer(),
+  messageId: MessageId,
+  emoji: Type.String(),
+  userId: Id,
+  added: Type.Boolean(),
+  count: Type.Integer(),
+});
+/** Every frame that is an event of a room log (it has a seq): replayed, gap-filled, served by `events?after=`. */
+export const LogFrame = Type.Union([MessageFrame, EditFrame, DeleteFrame, ReactionFrame]);
+/** To a mentioned user's connections that are not subscribed to the room (not a log event). */
+export const MentionFrame = Type.Object({
+  type: Type.Literal('mention'),
+  roomId: Id,
+  messageId: MessageId,
+  seq: Type.Integer(),
+});
 export const TypingEventFrame = Type.Object({
   type: Type.Literal('typing'),
   roomId: Id,
@@ -227,6 +357,10 @@ export const ServerFrame = Type.Union([
   SubscribedFrame,
   AckFrame,
   MessageFrame,
+  EditFrame,
+  DeleteFrame,
+  ReactionFrame,
+  MentionFrame,
   TypingEventFrame,
   PresenceFrame,
   MemberFrame,
@@ -239,6 +373,12 @@ export type ReadyFrame = Static<typeof ReadyFrame>;
 export type SubscribedFrame = Static<typeof SubscribedFrame>;
 export type AckFrame = Static<typeof AckFrame>;
 export type MessageFrame = Static<typeof MessageFrame>;
+export type EditFrame = Static<typeof EditFrame>;
+export type DeleteFrame = Static<typeof DeleteFrame>;
+export type ReactionFrame = Static<typeof ReactionFrame>;
+export type LogFrame = Static<typeof LogFrame>;
+export type LogFrameType = LogFrame['type'];
+export type MentionFrame = Static<typeof MentionFrame>;
 export type TypingEventFrame = Static<typeof TypingEventFrame>;
 export type PresenceFrame = Static<typeof PresenceFrame>;
 export type MemberFrame = Static<typeof MemberFrame>;
@@ -267,7 +407,16 @@ export const MembersResponse = Type.Object({
   nextCursor: Type.Union([Type.String(), Type.Null()]),
 });
 export type MembersResponse = Static<typeof MembersResponse>;
-export const MessagesResponse = Type.Object({ messages: Type.Array(Message), hasMore: Type.Boolean() });
+export const MessagesResponse = Type.Object({
+  messages: Type.Array(Message),
+  /** before/after: more beyond this page in that direction; around: hasOlder || hasNewer. */
+  hasMore: Type.Boolean(),
+  /** Only with `around`. */
+  hasOlder: Type.Optional(Type.Boolean()),
+  hasNewer: Type.Optional(Type.Boolean()),
+});
 export type MessagesResponse = Static<typeof MessagesResponse>;
 export const MessageResponse = Type.Object({ message: Message });
 export type MessageResponse = Static<typeof MessageResponse>;
+export const EventsResponse = Type.Object({ events: Type.Array(LogFrame), hasMore: Type.Boolean() });
+export type EventsResponse = Static<typeof EventsResponse>;

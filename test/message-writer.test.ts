@@ -9,11 +9,18 @@ import { MessageWriter, laneOf } from '../src/services/message-writer.js';
 import type { InsertedRow, MessagesRepository, NewMessage } from '../src/repositories/messages-repository.js';
 import type { RoomsRepository } from '../src/repositories/rooms-repository.js';
 import { Connection, OutFrame, encodeTextFrame } from '../src/realtime/connection.js';
+import type { LogEvent } from '../src/realtime/log-event.js';
+import type { OpRunner } from '../src/services/log-ops.js';
 import { createRoom, joinRoom, register, startServer, WsClient, type Account, type TestServer } from './helpers.js';
 
 type Item = NewMessage & { roomId: string };
 
-const user = (id: string): User => ({ id, username: id, avatarUrl: null, createdAt: new Date(0).toISOString() });
+/** onCommit for tests that only look at messages. */
+const onMessage = (fn: (m: Message) => unknown) => (e: LogEvent) => {
+  if (e.frame.type === 'message') fn(e.frame.message);
+};
+const noOps: OpRunner = async () => [];
+const user = (id: string): User => ({ id, username: id, displayName: null, avatarUrl: null, isGuest: false, createdAt: new Date(0).toISOString() });
 
 /** A fake store: per-room seqs, (author, clientMsgId) uniqueness, membership, and a call log. */
 function fakeStore(options: { members?: (roomId: string, authorId: string) => boolean; failFirst?: unknown } = {}) {
@@ -40,7 +47,23 @@ function fakeStore(options: { members?: (roomId: string, authorId: string) => bo
         if (options.members && !options.members(m.roomId, m.authorId)) continue;
         const seq = (seqs.get(m.roomId) ?? 0) + 1;
         seqs.set(m.roomId, seq);
-        const row = { id: nextId++, room_id: m.roomId, seq, author_id: m.authorId, client_msg_id: m.clientMsgId, created_at: new Date() };
+        const row: InsertedRow = {
+          id: nextId++,
+          room_id: m.roomId,
+          seq,
+          author_id: m.authorId,
+          client_msg_id: m.clientMsgId,
+          created_at: new Date(),
+          mentions: [],
+          mentions_room: false,
+          reply_to_id: null,
+          reply_excerpt: '',
+          reply_seq: null,
+          reply_author_id: null,
+          reply_author_username: null,
+          reply_author_avatar_url: null,
+          reply_author_created_at: null,
+        };
         stored.set(key, {
           id: String(row.id),
           roomId: m.roomId,
@@ -48,7 +71,14 @@ function fakeStore(options: { members?: (roomId: string, authorId: string) => bo
           clientMsgId: m.clientMsgId,
           author: user(m.authorId),
           body: m.body,
-          createdAt: row.created_at.toISOString(),
+          editedAt: null,
+          deletedAt: null,
+          attachments: [],
+          replyTo: null,
+          mentions: [],
+          mentionsRoom: false,
+          reactions: [],
+          createdAt: new Date(row.created_at).toISOString(),
         });
         rows.push(row);
       }
@@ -93,7 +123,7 @@ describe('MessageWriter group commit', () => {
   it('stores sends of many rooms that arrive in one turn with one statement per lane', async () => {
     const store = fakeStore();
     const committed: Message[] = [];
-    const writer = new MessageWriter({ messages: store.messages, rooms: store.rooms, onCommit: (m) => committed.push(m), lanes: 1 });
+    const writer = new MessageWriter({ messages: store.messages, rooms: store.rooms, runOps: noOps, onCommit: onMessage((m) => committed.push(m)), lanes: 1 });
     const rooms = ['r1', 'r2', 'r3', 'r4'];
     const results = await Promise.all(
       Array.from({ length: 40 }, (_, i) => writer.send({ roomId: rooms[i % 4]!, author: user(`u${i}`), clientMsgId: `c${i}`, body: `m${i}` })),
@@ -113,7 +143,7 @@ describe('MessageWriter group commit', () => {
   it('keeps one batch in flight per lane; what arrives meanwhile goes in the next, in order', async () => {
     const store = fakeStore();
     const order: string[] = [];
-    const writer = new MessageWriter({ messages: store.messages, rooms: store.rooms, onCommit: (m) => order.push(m.clientMsgId), lanes: 1 });
+    const writer = new MessageWriter({ messages: store.messages, rooms: store.rooms, runOps: noOps, onCommit: onMessage((m) => order.push(m.clientMsgId)), lanes: 1 });
     store.hold();
     const first = writer.send({ roomId: 'r1', author: user('a'), clientMsgId: 'first', body: 'x' });
     await new Promise((r) => setImmediate(r));
@@ -135,7 +165,7 @@ describe('MessageWriter group commit', () => {
 
   it('runs lanes concurrently but never splits a room across them', async () => {
     const store = fakeStore();
-    const writer = new MessageWriter({ messages: store.messages, rooms: store.rooms, onCommit: () => undefined, lanes: 4 });
+    const writer = new MessageWriter({ messages: store.messages, rooms: store.rooms, runOps: noOps, onCommit: () => undefined, lanes: 4 });
     const rooms = Array.from({ length: 32 }, (_, i) => `room-${i}`);
     await Promise.all(rooms.flatMap((roomId, i) => [0, 1].map((k) => writer.send({ roomId, author: user(`u${i}`), clientMsgId: `${roomId}-${k}`, body: 'x' }))));
     expect(store.calls.length).toBeGreaterThan(1);
@@ -152,7 +182,7 @@ describe('MessageWriter group commit', () => {
   it('calls onCommit for every new message before the sender hears back', async () => {
     const store = fakeStore();
     const seen = new Set<string>();
-    const writer = new MessageWriter({ messages: store.messages, rooms: store.rooms, onCommit: (m) => seen.add(m.clientMsgId) });
+    const writer = new MessageWriter({ messages: store.messages, rooms: store.rooms, runOps: noOps, onCommit: onMessage((m) => seen.add(m.clientMsgId)) });
     const result = await writer.send({ roomId: 'r', author: user('a'), clientMsgId: 'm1', body: 'x' }).then((r) => {
       expect(seen.has('m1')).toBe(true);
       return r;
@@ -163,7 +193,7 @@ describe('MessageWriter group commit', () => {
   it('stores a clientMsgId repeated in one batch once, and answers a later retry with the original', async () => {
     const store = fakeStore();
     let commits = 0;
-    const writer = new MessageWriter({ messages: store.messages, rooms: store.rooms, onCommit: () => commits++ });
+    const writer = new MessageWriter({ messages: store.messages, rooms: store.rooms, runOps: noOps, onCommit: () => commits++ });
     const [a, b] = await Promise.all([
       writer.send({ roomId: 'r1', author: user('a'), clientMsgId: 'same', body: 'x' }),
       writer.send({ roomId: 'r1', author: user('a'), clientMsgId: 'same', body: 'x' }),
@@ -178,7 +208,7 @@ describe('MessageWriter group commit', () => {
 
   it('refuses a non-member without failing the rest of the batch', async () => {
     const store = fakeStore({ members: (_room, author) => author !== 'outsider' });
-    const writer = new MessageWriter({ messages: store.messages, rooms: store.rooms, onCommit: () => undefined });
+    const writer = new MessageWriter({ messages: store.messages, rooms: store.rooms, runOps: noOps, onCommit: () => undefined });
     const [ok, refused] = await Promise.allSettled([
       writer.send({ roomId: 'r1', author: user('a'), clientMsgId: 'ok', body: 'x' }),
       writer.send({ roomId: 'r2', author: user('outsider'), clientMsgId: 'no', body: 'x' }),
@@ -191,7 +221,7 @@ describe('MessageWriter group commit', () => {
   it('retries the whole batch after a unique violation or a deadlock, storing each message once', async () => {
     for (const code of ['23505', '40P01']) {
       const store = fakeStore({ failFirst: Object.assign(new Error('conflict'), { code }) });
-      const writer = new MessageWriter({ messages: store.messages, rooms: store.rooms, onCommit: () => undefined });
+      const writer = new MessageWriter({ messages: store.messages, rooms: store.rooms, runOps: noOps, onCommit: () => undefined });
       const r = await writer.send({ roomId: 'r1', author: user('a'), clientMsgId: `x-${code}`, body: 'x' });
       expect(r.created).toBe(true);
       expect(store.calls).toHaveLength(2);
@@ -200,7 +230,7 @@ describe('MessageWriter group commit', () => {
 
   it('fails the batch with UNAVAILABLE on any other error, and close() waits for what was accepted', async () => {
     const store = fakeStore({ failFirst: new Error('connection lost') });
-    const writer = new MessageWriter({ messages: store.messages, rooms: store.rooms, onCommit: () => undefined, log: { error: () => undefined } });
+    const writer = new MessageWriter({ messages: store.messages, rooms: store.rooms, runOps: noOps, onCommit: () => undefined, log: { error: () => undefined } });
     const failed = writer.send({ roomId: 'r1', author: user('a'), clientMsgId: 'lost', body: 'x' });
     const closing = writer.close();
     await expect(failed).rejects.toMatchObject({ code: 'UNAVAILABLE' });

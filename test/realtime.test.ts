@@ -30,7 +30,7 @@ afterAll(() => server?.close());
 describe('connection', () => {
   it('sends ready with the user, protocol and heartbeat first', async () => {
     const ws = await WsClient.connect(server.wsUrl, alice.token);
-    expect(ws.frames[0]).toEqual({ type: 'ready', user: alice.user, protocol: 1, heartbeatMs: 25_000 });
+    expect(ws.frames[0]).toEqual({ type: 'ready', user: alice.user, protocol: 2, heartbeatMs: 25_000 });
     ws.send({ type: 'ping' });
     await ws.next((f) => f.type === 'pong');
     await ws.close();

@@ -4,10 +4,12 @@
  */
 import { sql } from 'drizzle-orm';
 import {
+  type AnyPgColumn,
   bigint,
   boolean,
   index,
   integer,
+  jsonb,
   pgTable,
   primaryKey,
   text,
@@ -84,7 +86,7 @@ export const roomMembers = pgTable(
     userId: uuid('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    role: text('role', { enum: ['owner', 'member'] })
+    role: text('role', { enum: ['owner', 'moderator', 'member'] })
       .notNull()
       .default('member'),
     lastReadSeq: bigint('last_read_seq', { mode: 'number' }).notNull().default(0),
@@ -106,23 +108,89 @@ export const messages = pgTable(
     roomId: uuid('room_id')
       .notNull()
       .references(() => rooms.id, { onDelete: 'cascade' }),
+    /** The seq of the log event that created the message. */
     seq: bigint('seq', { mode: 'number' }).notNull(),
     authorId: uuid('author_id')
       .notNull()
       .references(() => users.id),
     clientMsgId: text('client_msg_id').notNull(),
+    /** Current body ('' once deleted). */
     body: text('body').notNull(),
     createdAt: createdAt(),
+    editedAt: timestamp('edited_at', { withTimezone: true, mode: 'date' }),
+    /** A tombstone: body, mentions, reply and reactions are cleared; id and seq stay. */
+    deletedAt: timestamp('deleted_at', { withTimezone: true, mode: 'date' }),
+    deletedBy: uuid('deleted_by').references(() => users.id),
+    /** The message replied to, always of the same room (checked when the reply is stored). */
+    replyToId: bigint('reply_to_id', { mode: 'number' }).references((): AnyPgColumn => messages.id, { onDelete: 'set null' }),
+    /** The first REPLY_EXCERPT_CHARS code points of the original's body when the reply was stored. */
+    replyExcerpt: text('reply_excerpt').notNull().default(''),
+    /** Members mentioned by @username, resolved when stored or edited. */
+    mentions: uuid('mentions').array().notNull().default(sql`'{}'::uuid[]`),
+    /** @room by an owner or moderator: every member is mentioned. */
+    mentionsRoom: boolean('mentions_room').notNull().default(false),
   },
   (t) => [
-    // Keyset history in both directions, the last message of a room, resume with sinceSeq.
+    // Keyset history in both directions, the last message of a room, resume with sinceSeq,
+    // unread and mention counts after a read cursor.
     uniqueIndex('messages_room_seq_key').on(t.roomId, t.seq),
     // Idempotent sends: one message per (author, clientMsgId).
     uniqueIndex('messages_author_client_msg_id_key').on(t.authorId, t.clientMsgId),
+    // Mention counts after a read cursor: only the (few) messages that mention anyone.
+    index('messages_mentions_idx')
+      .on(t.roomId, t.seq)
+      .where(sql`${t.mentionsRoom} OR cardinality(${t.mentions}) > 0`),
   ],
+);
+
+/** Who reacted with what: one row per (message, emoji, user); created_at orders `userIds`. */
+export const reactions = pgTable(
+  'message_reactions',
+  {
+    messageId: bigint('message_id', { mode: 'number' })
+      .notNull()
+      .references(() => messages.id, { onDelete: 'cascade' }),
+    emoji: text('emoji').notNull(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  // The primary key serves every query: a message's reactions (prefix), one emoji's count, a repeat.
+  (t) => [primaryKey({ columns: [t.messageId, t.emoji, t.userId] })],
+);
+
+export const LOG_EVENT_KINDS = ['edit', 'delete', 'reaction'] as const;
+
+/**
+ * The room log's events other than messages (a message's event is its `messages` row). `payload`
+ * is exactly the frame it was broadcast as, so replay, gap fill and `events?after=` serve that
+ * frame again. Its seq comes from the same rooms.last_seq counter as messages.
+ */
+export const roomEvents = pgTable(
+  'room_events',
+  {
+    roomId: uuid('room_id')
+      .notNull()
+      .references(() => rooms.id, { onDelete: 'cascade' }),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    kind: text('kind', { enum: LOG_EVENT_KINDS }).notNull(),
+    messageId: bigint('message_id', { mode: 'number' })
+      .notNull()
+      .references(() => messages.id, { onDelete: 'cascade' }),
+    actorId: uuid('actor_id')
+      .notNull()
+      .references(() => users.id),
+    payload: jsonb('payload').notNull(),
+    createdAt: createdAt(),
+  },
+  // Replay, gap fill and events?after= read a room's log in seq order.
+  (t) => [primaryKey({ columns: [t.roomId, t.seq] })],
 );
 
 export type UserRow = typeof users.$inferSelect;
 export type RoomRow = typeof rooms.$inferSelect;
 export type MemberRow = typeof roomMembers.$inferSelect;
 export type MessageRow = typeof messages.$inferSelect;
+export type ReactionRow = typeof reactions.$inferSelect;
+export type RoomEventRow = typeof roomEvents.$inferSelect;

@@ -35,6 +35,7 @@ export const errors = {
     }),
   messageTooLong: (max: number) =>
     new AppError(400, 'MESSAGE_TOO_LONG', `Message is longer than ${max} characters`),
+  messageNotFound: () => new AppError(404, 'MESSAGE_NOT_FOUND', 'Message not found'),
   unavailable: () => new AppError(503, 'UNAVAILABLE', 'Server is shutting down or busy; retry later. Nothing was stored.'),
 };
 

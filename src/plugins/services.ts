@@ -14,8 +14,10 @@ import { LocalBroker, type Broker } from '../realtime/broker.js';
 import { Hub } from '../realtime/hub.js';
 import { RedisBroker } from '../realtime/cluster/redis-broker.js';
 import { createMessagesRepository, type MessagesRepository } from '../repositories/messages-repository.js';
+import { createRoomLogRepository, type RoomLogRepository } from '../repositories/room-log-repository.js';
 import { createRoomsRepository, type RoomsRepository } from '../repositories/rooms-repository.js';
 import { createUsersRepository, type UsersRepository } from '../repositories/users-repository.js';
+import { createOpRunner } from '../services/log-ops.js';
 import { MessageWriter } from '../services/message-writer.js';
 import { SendThrottle } from '../services/send-throttle.js';
 
@@ -23,6 +25,7 @@ export interface Repositories {
   users: UsersRepository;
   rooms: RoomsRepository;
   messages: MessagesRepository;
+  roomLog: RoomLogRepository;
 }
 
 declare module 'fastify' {
@@ -62,6 +65,7 @@ export default fp<ServicesOptions>(
       users: createUsersRepository(db),
       rooms: createRoomsRepository(db),
       messages: createMessagesRepository(db),
+      roomLog: createRoomLogRepository(db),
     };
     const hub = new Hub({ heartbeatMs: config.heartbeatMs, presenceGraceMs: config.presenceGraceMs });
     const redisBroker = config.redisUrl
@@ -69,7 +73,7 @@ export default fp<ServicesOptions>(
           hub,
           url: config.redisUrl,
           prefix: config.redisPrefix,
-          messages: repos.messages,
+          roomLog: repos.roomLog,
           log: app.log,
           presenceGraceMs: config.presenceGraceMs,
           sessionAlive: async (sessionId) => Boolean(await repos.users.findSession(sessionId)),
@@ -80,7 +84,11 @@ export default fp<ServicesOptions>(
     const writer = new MessageWriter({
       messages: repos.messages,
       rooms: repos.rooms,
-      onCommit: (message, origin) => broker.committed(message, origin),
+      runOps: createOpRunner((fn) => db.transaction((tx) => fn(createRoomLogRepository(tx))), {
+        editWindowSec: config.limits.editWindowSec,
+      }),
+      onCommit: (event, origin) => broker.committed(event, origin),
+      onMention: (notice) => broker.mentioned(notice),
       log: app.log,
       throttle: new SendThrottle(config.limits.sendRatePerSec, config.limits.sendBurst),
     });

@@ -4,8 +4,9 @@
  * uses the LocalBroker: events go straight to the hub. Several instances use the RedisBroker
  * (cluster/redis-broker.ts), which also delivers what the other instances publish.
  */
-import type { Message, User } from '../protocol.js';
+import type { User } from '../protocol.js';
 import type { AckTarget } from './ack-target.js';
+import type { LogEvent, MentionNotice } from './log-event.js';
 import type { Connection } from './connection.js';
 import type { Hub } from './hub.js';
 
@@ -18,8 +19,10 @@ export interface BrokerStatus {
 
 /** Room events, as the rest of the app publishes them. */
 export interface RoomEvents {
-  /** Every message committed by this instance, in seq order per room (MessageWriter.onCommit). */
-  committed(message: Message, origin?: AckTarget): void;
+  /** Every log event committed by this instance, in seq order per room (MessageWriter.onCommit). */
+  committed(event: LogEvent, origin?: AckTarget): void;
+  /** A committed message or edit mentions people: their connections outside the room are told. */
+  mentioned(notice: MentionNotice): void;
   memberJoined(roomId: string, user: User): void;
   memberLeft(roomId: string, user: User): void;
   /** The user's read cursor moved; `except` is the connection that moved it (it knows). */
@@ -41,8 +44,12 @@ export class LocalBroker implements Broker {
 
   constructor(private readonly hub: Hub) {}
 
-  committed(message: Message, origin?: AckTarget): void {
-    this.hub.deliverMessage(message, origin);
+  committed(event: LogEvent, origin?: AckTarget): void {
+    this.hub.deliverEvent(event, origin);
+  }
+
+  mentioned(notice: MentionNotice): void {
+    this.hub.mentioned(notice);
   }
 
   memberJoined(roomId: string, user: User): void {

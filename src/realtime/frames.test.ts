@@ -7,9 +7,16 @@ const message: Message = {
   roomId: '00000000-0000-4000-8000-000000000001',
   seq: 7,
   clientMsgId: 'c-"quoted"\\',
-  author: { id: '00000000-0000-4000-8000-000000000002', username: 'ann', avatarUrl: null, createdAt: '2026-01-01T00:00:00.000Z' },
+  author: { id: '00000000-0000-4000-8000-000000000002', username: 'ann', displayName: null, avatarUrl: null, isGuest: false, createdAt: '2026-01-01T00:00:00.000Z' },
   body: 'hi ✓ "there"',
   createdAt: '2026-01-01T00:00:00.000Z',
+  editedAt: null,
+  deletedAt: null,
+  attachments: [],
+  replyTo: null,
+  mentions: [],
+  mentionsRoom: false,
+  reactions: [],
 };
 
 describe('frames', () => {

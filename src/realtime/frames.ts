@@ -32,7 +32,7 @@ export function parseFrame(data: string): ParsedFrame {
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) return { error: 'Frame must be a JSON object' };
   const record = value as Record<string, unknown>;
-  const ref = typeof record.clientMsgId === 'string' ? record.clientMsgId : typeof record.roomId === 'string' ? record.roomId : undefined;
+  const ref = [record.ref, record.clientMsgId, record.messageId, record.roomId].find((v): v is string => typeof v === 'string');
   const type = record.type;
   if (typeof type !== 'string') return { error: 'Frame needs a string "type"', ref };
   const checker = Object.hasOwn(checkers, type) ? checkers[type as ClientFrameType] : undefined;

@@ -9,6 +9,7 @@
 import { CLOSE, type Message, type ServerFrame, type User } from '../protocol.js';
 import type { AckTarget } from './ack-target.js';
 import type { Connection } from './connection.js';
+import type { LogEvent, MentionNotice } from './log-event.js';
 import { messageFrameJson, encodeFrame } from './frames.js';
 import { Presence, type PresenceView } from './presence.js';
 import { RoomRegistry } from './room-registry.js';
@@ -28,7 +29,7 @@ export interface HubRelay {
   presenceChanged(roomId: string, userId: string, online: boolean): void;
   /** A local connection's typing started or stopped (expiry included). */
   typingChanged(roomId: string, user: User, isTyping: boolean): void;
-  /** A room got its first local subscriber: its messages from other instances must reach this one. */
+  /** A room got its first local subscriber: its log events from other instances must reach this one. */
   roomOpened(roomId: string): void;
   /** A room lost its last local subscriber. */
   roomClosed(roomId: string): void;
@@ -101,10 +102,40 @@ export class Hub {
   }
 
   /**
-   * A committed message, in seq order per room. The frame is serialized and framed once for all
-   * subscribers (each socket's outbox holds the same bytes); the sender gets an `ack` instead.
+   * A committed log event, in seq order per room, serialized and framed once for all subscribers
+   * (each socket's outbox holds the same bytes). A new message's sender gets an `ack` instead; an
+   * edit, deletion or reaction goes to every subscriber, its actor's connections included.
    */
-  deliverMessage(message: Message, origin?: AckTarget): void {
+  deliverEvent(event: LogEvent, origin?: AckTarget): void {
+    const { frame } = event;
+    if (frame.type === 'message') return this.deliverMessage(frame.message, origin);
+    const subscribers = this.registry.subscribers(event.roomId);
+    if (!subscribers) return;
+    const out = new OutFrame(encodeFrame(frame));
+    for (const conn of subscribers) {
+      if (conn.subs.get(event.roomId)?.accept(event.seq, out)) conn.sendDurable(out);
+    }
+  }
+
+  /**
+   * A mention: the mentioned users' connections here that are NOT subscribed to the room get a
+   * `mention` frame (subscribed ones see the message itself). @room: every member online here.
+   */
+  mentioned(notice: MentionNotice): void {
+    const targets = notice.room ? this.presence.localUsersIn(notice.roomId) : notice.userIds;
+    let out: OutFrame | null = null;
+    for (const userId of targets) {
+      if (userId === notice.authorId) continue;
+      for (const conn of this.registry.connectionsOfUser(userId) ?? []) {
+        if (conn.subs.has(notice.roomId)) continue;
+        out ??= new OutFrame(encodeFrame({ type: 'mention', roomId: notice.roomId, messageId: notice.messageId, seq: notice.seq }));
+        conn.sendEphemeral(out);
+      }
+    }
+  }
+
+  /** A committed message (see deliverEvent). */
+  private deliverMessage(message: Message, origin?: AckTarget): void {
     const messageJson = JSON.stringify(message);
     const subscribers = this.registry.subscribers(message.roomId);
     if (subscribers) {

@@ -84,6 +84,11 @@ export class Presence {
     return [...(this.roomOnline.get(roomId) ?? [])];
   }
 
+  /** Users online in the room on THIS instance (members with a connection here, or in their grace period). */
+  localUsersIn(roomId: string): Iterable<string> {
+    return this.roomOnline.get(roomId) ?? [];
+  }
+
   isOnline(userId: string): boolean {
     return this.users.has(userId) || (this.view?.isOnline(userId) ?? false);
   }

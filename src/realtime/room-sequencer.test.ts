@@ -3,7 +3,7 @@ import type { Message } from '../protocol.js';
 import { RoomSequencer, type SequencerDeps } from './room-sequencer.js';
 
 const ROOM = 'room-1';
-const author = { id: 'u1', username: 'u1', avatarUrl: null, createdAt: '2026-01-01T00:00:00.000Z' };
+const author = { id: 'u1', username: 'u1', displayName: null, avatarUrl: null, isGuest: false, createdAt: '2026-01-01T00:00:00.000Z' };
 const msg = (seq: number): Message => ({
   id: String(seq),
   roomId: ROOM,
@@ -11,6 +11,13 @@ const msg = (seq: number): Message => ({
   clientMsgId: `c${seq}`,
   author,
   body: `m${seq}`,
+  editedAt: null,
+  deletedAt: null,
+  attachments: [],
+  replyTo: null,
+  mentions: [],
+  mentionsRoom: false,
+  reactions: [],
   createdAt: '2026-01-01T00:00:00.000Z',
 });
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
@@ -21,7 +28,7 @@ function setup(opts: { stored: number; subscribers?: boolean; failFetches?: numb
   const fetches: number[] = [];
   const db = { stored: opts.stored, failures: opts.failFetches ?? 0 };
   const fromDb = new Set<Message>();
-  const deps: SequencerDeps = {
+  const deps: SequencerDeps<Message> = {
     async fetchAfter(_roomId, after, limit) {
       fetches.push(after);
       await tick();
@@ -35,14 +42,14 @@ function setup(opts: { stored: number; subscribers?: boolean; failFetches?: numb
         fromDb.add(m);
         messages.push(m);
       }
-      return { messages, hasMore: after + limit < db.stored };
+      return { events: messages, hasMore: after + limit < db.stored };
     },
     deliver: (m, origin) => delivered.push({ seq: m.seq, origin, fromDb: fromDb.has(m) }),
     hasSubscribers: () => opts.subscribers ?? true,
     onFillError: () => undefined,
     gapWaitMs: 5,
   };
-  const seq = new RoomSequencer(ROOM, deps);
+  const seq = new RoomSequencer<Message>(ROOM, deps);
   return { seq, delivered, fetches, db, seqs: () => delivered.map((d) => d.seq) };
 }
 

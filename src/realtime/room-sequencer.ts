@@ -1,6 +1,6 @@
 /**
- * In-order, gap-free delivery of one room's messages on one instance when messages arrive from
- * several places: this instance's own commits, other instances' publications on the bus (at most
+ * In-order, gap-free delivery of one room's log events (messages, edits, deletions, reactions:
+ * anything with a seq) on one instance when they arrive from several places: this instance's own commits, other instances' publications on the bus (at most
  * once, and in no particular order between publishers), and Postgres.
  *
  * The sequencer keeps `cursor`, the highest seq handed to the hub for the room. A message at
@@ -10,34 +10,39 @@
  * lock makes commit order equal seq order). A message at or below the cursor was delivered
  * already: only its sender's ack is still owed, and the hub drops the copy for everyone else.
  */
-import type { Message } from '../protocol.js';
 import type { AckTarget } from './ack-target.js';
+import type { LogEvent } from './log-event.js';
+
+/** What the sequencer orders: anything with a room-log seq. */
+export interface Sequenced {
+  seq: number;
+}
 
 /** How long a seq gap may stay open before it is filled from the database. */
 export const GAP_WAIT_MS = 40;
 /** Page size of a fill. */
 export const FILL_PAGE = 500;
 
-export interface SequencerDeps {
-  /** Messages after `after` in ascending seq (messages repository `page`). */
-  fetchAfter(roomId: string, after: number, limit: number): Promise<{ messages: Message[]; hasMore: boolean }>;
-  /** Hands a message to the hub; `origin` is the sending connection when it was sent here. */
-  deliver(message: Message, origin: AckTarget | undefined): void;
+export interface SequencerDeps<T extends Sequenced = LogEvent> {
+  /** Events after `after` in ascending seq (the room log, room-log repository `eventsAfter`). */
+  fetchAfter(roomId: string, after: number, limit: number): Promise<{ events: T[]; hasMore: boolean }>;
+  /** Hands an event to the hub; `origin` is the sending connection when it was sent here. */
+  deliver(event: T, origin: AckTarget | undefined): void;
   /** Whether anyone here is subscribed: without subscribers a gap is skipped, not filled. */
   hasSubscribers(roomId: string): boolean;
   onFillError(err: unknown, roomId: string): void;
   gapWaitMs?: number;
 }
 
-interface Entry {
-  message: Message;
+interface Entry<T> {
+  event: T;
   origin: AckTarget | undefined;
 }
 
-export class RoomSequencer {
+export class RoomSequencer<T extends Sequenced = LogEvent> {
   /** Highest seq delivered; null until `start`. */
   cursor: number | null = null;
-  private readonly pending = new Map<number, Entry>();
+  private readonly pending = new Map<number, Entry<T>>();
   private filling = false;
   private fillAgain = false;
   private timer: NodeJS.Timeout | null = null;
@@ -49,32 +54,32 @@ export class RoomSequencer {
 
   constructor(
     readonly roomId: string,
-    private readonly deps: SequencerDeps,
+    private readonly deps: SequencerDeps<T>,
   ) {}
 
   /** Begins delivering after `lastSeq`; what arrived before is delivered (or acked) now. */
   start(lastSeq: number): void {
     if (this.cursor !== null) return;
     this.cursor = lastSeq;
-    const early = [...this.pending.values()].sort((a, b) => a.message.seq - b.message.seq);
+    const early = [...this.pending.values()].sort((a, b) => a.event.seq - b.event.seq);
     this.pending.clear();
-    for (const e of early) this.offer(e.message, e.origin);
+    for (const e of early) this.offer(e.event, e.origin);
   }
 
   /** A committed message from anywhere; `origin` is set for this instance's own commits. */
-  offer(message: Message, origin?: AckTarget): void {
+  offer(event: T, origin?: AckTarget): void {
     if (this.closed) {
-      this.deps.deliver(message, origin);
+      this.deps.deliver(event, origin);
       return;
     }
-    const seq = message.seq;
+    const seq = event.seq;
     if (this.cursor !== null && seq <= this.cursor) {
       // Already delivered (by a fill or the bus): the sender still needs its ack.
-      if (origin !== undefined) this.deps.deliver(message, origin);
+      if (origin !== undefined) this.deps.deliver(event, origin);
       return;
     }
     const existing = this.pending.get(seq);
-    if (!existing || (existing.origin === undefined && origin !== undefined)) this.pending.set(seq, { message, origin });
+    if (!existing || (existing.origin === undefined && origin !== undefined)) this.pending.set(seq, { event, origin });
     this.drain();
   }
 
@@ -89,9 +94,9 @@ export class RoomSequencer {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    const rest = [...this.pending.values()].sort((a, b) => a.message.seq - b.message.seq);
+    const rest = [...this.pending.values()].sort((a, b) => a.event.seq - b.event.seq);
     this.pending.clear();
-    for (const e of rest) this.deps.deliver(e.message, e.origin);
+    for (const e of rest) this.deps.deliver(e.event, e.origin);
   }
 
   /**
@@ -105,7 +110,7 @@ export class RoomSequencer {
       if (!next) break;
       this.pending.delete(this.cursor + 1);
       this.cursor++;
-      this.deps.deliver(next.message, next.origin);
+      this.deps.deliver(next.event, next.origin);
     }
     if (!scheduleFill) return;
     if (this.pending.size === 0) {
@@ -146,7 +151,7 @@ export class RoomSequencer {
         if (!toEnd && this.pending.size === 0) return;
         const page = await this.deps.fetchAfter(this.roomId, this.cursor, FILL_PAGE);
         let progressed = false;
-        for (const m of page.messages) {
+        for (const m of page.events) {
           if (this.closed || this.cursor === null) return;
           if (m.seq <= this.cursor) continue;
           if (m.seq !== this.cursor + 1) break; // not visible yet: try again shortly
@@ -155,7 +160,7 @@ export class RoomSequencer {
           this.cursor = m.seq;
           this.filled++;
           progressed = true;
-          this.deps.deliver(held?.message ?? m, held?.origin);
+          this.deps.deliver(held?.event ?? m, held?.origin);
           // What the bus already brought continues the run without waiting for the next page.
           this.drain(false);
         }

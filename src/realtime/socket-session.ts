@@ -42,9 +42,12 @@ export interface SessionAuth {
   sessionId: string;
 }
 
-/** The ref an error about this frame carries: its clientMsgId, else its roomId. */
+/** The ref an error about this frame carries: its `ref`, else its clientMsgId, messageId or roomId. */
 function refOf(frame: ClientFrame): string | undefined {
-  return 'clientMsgId' in frame ? frame.clientMsgId : 'roomId' in frame ? frame.roomId : undefined;
+  if ('ref' in frame && frame.ref !== undefined) return frame.ref;
+  if ('clientMsgId' in frame) return frame.clientMsgId;
+  if ('messageId' in frame) return frame.messageId;
+  return 'roomId' in frame ? frame.roomId : undefined;
 }
 
 export function startSession(opts: SessionOptions, socket: WebSocket, auth: SessionAuth): Connection {

@@ -12,15 +12,16 @@
  *   resume never floods a healthy client past the buffer bound.
  */
 import { AppError } from '../lib/errors.js';
-import type { Message, ServerFrame } from '../protocol.js';
+import type { LogFrame, ServerFrame } from '../protocol.js';
 import type { RoomAccess } from '../repositories/rooms-repository.js';
 import { requireMember } from '../services/room-access.js';
-import { messageFrameJson } from './frames.js';
+import { encodeFrame } from './frames.js';
+import { logEventOf } from './log-event.js';
 import { OutFrame } from './socket-writer.js';
 
 /** Most rooms one connection may be subscribed to. */
 export const MAX_SUBSCRIPTIONS = 1000;
-/** Messages per replay page on subscribe with sinceSeq (and buffered frames per paced chunk). */
+/** Log events per replay page on subscribe with sinceSeq (and buffered frames per paced chunk). */
 export const REPLAY_PAGE = 100;
 
 interface Buffered {
@@ -37,7 +38,7 @@ export class Subscription {
     return this.live;
   }
 
-  /** A committed message of the room, in seq order: true when it is to be sent now (buffered while setting up). */
+  /** A committed log event of the room, in seq order: true when it is to be sent now (buffered while setting up). */
   accept(seq: number, frame: OutFrame): boolean {
     if (!this.live) {
       this.buffer?.push({ seq, frame });
@@ -87,9 +88,10 @@ export interface SubscribeDeps<C extends Subscriber> {
   /** Resolves once the room's cross-instance feed is live (undefined on one instance). */
   roomReady(roomId: string): Promise<void> | undefined;
   access(roomId: string, userId: string): Promise<RoomAccess | undefined>;
-  page(input: { roomId: string; after: number; limit: number }): Promise<{ messages: Message[]; hasMore: boolean }>;
+  /** The room log after `after`, ascending (room-log repository `eventsAfter`). */
+  eventsAfter(input: { roomId: string; after: number; limit: number }): Promise<{ events: LogFrame[]; hasMore: boolean }>;
   onlineIn(roomId: string): string[];
-  /** Largest gap replayed; a larger one answers recovered: false. */
+  /** Largest gap (in log events) replayed; a larger one answers recovered: false. */
   recoveryMaxMessages: number;
 }
 
@@ -128,7 +130,7 @@ export async function subscribe<C extends Subscriber>(
   }
 }
 
-/** Sends the stored messages after `from` up to `to`, paced; the last seq sent, or null when the subscription is gone. */
+/** Sends the stored log events after `from` up to `to`, paced; the last seq sent, or null when the subscription is gone. */
 async function replay<C extends Subscriber>(
   deps: SubscribeDeps<C>,
   conn: C,
@@ -139,14 +141,15 @@ async function replay<C extends Subscriber>(
 ): Promise<number | null> {
   let sent = from;
   while (sent < to) {
-    const page = await deps.page({ roomId, after: sent, limit: REPLAY_PAGE });
+    const page = await deps.eventsAfter({ roomId, after: sent, limit: REPLAY_PAGE });
     if (!current()) return null;
-    for (const m of page.messages) {
-      if (m.seq <= sent) continue;
-      conn.sendDurable(new OutFrame(messageFrameJson(JSON.stringify(m))));
-      sent = m.seq;
+    for (const frame of page.events) {
+      const { seq } = logEventOf(frame);
+      if (seq <= sent) continue;
+      conn.sendDurable(new OutFrame(encodeFrame(frame)));
+      sent = seq;
     }
-    if (!page.hasMore || !page.messages.length || !(await conn.drained())) break;
+    if (!page.hasMore || !page.events.length || !(await conn.drained())) break;
     if (!current()) return null;
   }
   return sent;

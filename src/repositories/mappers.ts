@@ -1,12 +1,13 @@
 /** Row -> wire object mapping, shared by the repositories. */
-import type { Message, Room, User } from '../protocol.js';
+import type { Room, User } from '../protocol.js';
 import type { RoomRow, UserRow } from '../db/schema.js';
 import { toIso } from '../lib/text.js';
 
 export type UserFields = Pick<UserRow, 'id' | 'username' | 'avatarUrl' | 'createdAt'>;
 
 export function toUser(row: UserFields): User {
-  return { id: row.id, username: row.username, avatarUrl: row.avatarUrl, createdAt: toIso(row.createdAt) };
+  // displayName and isGuest are fixed until accounts have them.
+  return { id: row.id, username: row.username, displayName: null, avatarUrl: row.avatarUrl, isGuest: false, createdAt: toIso(row.createdAt) };
 }
 
 export function toRoom(row: RoomRow): Room {
@@ -18,27 +19,9 @@ export function toRoom(row: RoomRow): Room {
     ownerId: row.ownerId,
     memberCount: row.memberCount,
     lastSeq: Number(row.lastSeq),
+    imageUrl: null,
+    slowModeSec: 0,
     createdAt: toIso(row.createdAt),
   };
 }
 
-export interface MessageFields {
-  id: number | string;
-  roomId: string;
-  seq: number | string;
-  clientMsgId: string;
-  body: string;
-  createdAt: Date | string;
-}
-
-export function toMessage(row: MessageFields, author: User): Message {
-  return {
-    id: String(row.id),
-    roomId: row.roomId,
-    seq: Number(row.seq),
-    clientMsgId: row.clientMsgId,
-    author,
-    body: row.body,
-    createdAt: toIso(row.createdAt),
-  };
-}

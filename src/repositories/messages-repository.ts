@@ -1,36 +1,35 @@
-import { and, asc, desc, eq, gt, lt, or, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
-import { messages, users } from '../db/schema.js';
 import type { Message } from '../protocol.js';
-import { toMessage, toUser } from './mappers.js';
+import { LIMITS } from '../protocol-constants.js';
+import { readMessages, type InsertedRow } from './message-reads.js';
+
+export type { InsertedRow };
 
 export interface NewMessage {
   authorId: string;
   clientMsgId: string;
   body: string;
+  /** A message of the same room that is not deleted (else the message is not stored). */
+  replyToId?: string;
+  /** Lower-case @usernames in the body (lib/mentions.ts); members among them are mentioned. */
+  mentionNames?: string[];
+  /** The body says @room (it counts only from an owner or moderator). */
+  mentionRoom?: boolean;
 }
 
-export interface InsertedRow {
-  id: number | string;
-  room_id: string;
-  seq: number | string;
-  author_id: string;
-  client_msg_id: string;
-  created_at: Date | string;
-}
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-const wellFormed = (s: string): string => s.replace(LONE_SURROGATE, '\uFFFD');
+/** Lone surrogates become U+FFFD (JSON parameters and jsonb refuse them). */
+export const wellFormed = (s: string): string => s.replace(LONE_SURROGATE, '\uFFFD');
+
+/** With a reader: only rows of a room the reader is a member of. */
+const readable = (roomId: string, readerId: string | undefined) =>
+  readerId
+    ? sql` AND EXISTS (SELECT 1 FROM room_members rm WHERE rm.room_id = ${roomId}::uuid AND rm.user_id = ${readerId}::uuid)`
+    : sql``;
 
 export function createMessagesRepository(db: Executor) {
-  const withAuthor = () =>
-    db
-      .select({ message: messages, author: users })
-      .from(messages)
-      .innerJoin(users, eq(users.id, messages.authorId));
-  const map = (rows: { message: typeof messages.$inferSelect; author: typeof users.$inferSelect }[]): Message[] =>
-    rows.map((r) => toMessage(r.message, toUser(r.author)));
-
   return {
     /**
      * Stores a batch of messages for any number of rooms in ONE statement (one round trip, one
@@ -40,7 +39,9 @@ export function createMessagesRepository(db: Executor) {
      * own message. The room rows are locked first, in id order, so two such statements over
      * overlapping rooms (other processes) queue instead of deadlocking; the room row locks held
      * until commit make commit order equal seq order within a room.
-     * Items missing from the result were duplicates or not allowed; the caller sorts those out.
+     * A reply is stored only if its original is a message of the same room that is not deleted;
+     * mentions are resolved to members here (`@room` only from an owner or moderator).
+     * Items missing from the result were duplicates, not allowed or bad replies; the caller sorts those out.
      * A concurrent insert of the same (author, clientMsgId) raises a unique violation: retry.
      * Rows come back ordered by room, then seq.
      */
@@ -52,19 +53,30 @@ export function createMessagesRepository(db: Executor) {
       // Lone surrogates become U+FFFD, as they would in a UTF-8 parameter (JSON would carry them
       // as \uD800 escapes, which Postgres refuses, failing the whole batch).
       const input = JSON.stringify(
-        items.map((m, i) => ({ r: m.roomId, a: m.authorId, c: wellFormed(m.clientMsgId), b: wellFormed(m.body), o: i })),
+        items.map((m, i) => ({
+          r: m.roomId,
+          a: m.authorId,
+          c: wellFormed(m.clientMsgId),
+          b: wellFormed(m.body),
+          o: i,
+          ...(m.replyToId !== undefined ? { p: m.replyToId } : {}),
+          ...(m.mentionNames?.length ? { n: m.mentionNames } : {}),
+          ...(m.mentionRoom ? { ar: true } : {}),
+        })),
       );
       const result = await db.execute(sql`
         WITH input AS (
-          SELECT x.r AS room_id, x.a AS author_id, x.c AS client_msg_id, x.b AS body, x.o AS ord
-          FROM json_to_recordset(${input}::json) AS x(r uuid, a uuid, c text, b text, o int)
+          SELECT x.r AS room_id, x.a AS author_id, x.c AS client_msg_id, x.b AS body, x.o AS ord,
+            x.p AS reply_to, x.n AS names, coalesce(x.ar, false) AS at_room
+          FROM json_to_recordset(${input}::json) AS x(r uuid, a uuid, c text, b text, o int, p bigint, n text[], ar boolean)
         ),
         ok AS (
-          SELECT i.* FROM input i
+          SELECT i.*, rm.role AS author_role, rt.body AS reply_body FROM input i
           JOIN room_members rm ON rm.room_id = i.room_id AND rm.user_id = i.author_id
+          LEFT JOIN messages rt ON rt.id = i.reply_to AND rt.room_id = i.room_id AND rt.deleted_at IS NULL
           WHERE NOT EXISTS (
             SELECT 1 FROM messages x WHERE x.author_id = i.author_id AND x.client_msg_id = i.client_msg_id
-          )
+          ) AND (i.reply_to IS NULL OR rt.id IS NOT NULL)
         ),
         counts AS (SELECT room_id, count(*) AS n FROM ok GROUP BY room_id),
         locked AS (
@@ -80,11 +92,17 @@ export function createMessagesRepository(db: Executor) {
           RETURNING r.id, r.last_seq, c.n
         ),
         ins AS (
-          INSERT INTO messages (room_id, seq, author_id, client_msg_id, body)
-          SELECT nb.room_id, b.last_seq - b.n + nb.rn, nb.author_id, nb.client_msg_id, nb.body
+          INSERT INTO messages (room_id, seq, author_id, client_msg_id, body, reply_to_id, reply_excerpt, mentions, mentions_room)
+          SELECT nb.room_id, b.last_seq - b.n + nb.rn, nb.author_id, nb.client_msg_id, nb.body,
+            nb.reply_to, coalesce(left(nb.reply_body, ${LIMITS.REPLY_EXCERPT_CHARS}::int), ''),
+            CASE WHEN nb.names IS NULL THEN '{}'::uuid[] ELSE ARRAY(
+              SELECT u.id FROM users u JOIN room_members mm ON mm.user_id = u.id AND mm.room_id = nb.room_id
+              WHERE lower(u.username) = ANY(nb.names) ORDER BY array_position(nb.names, lower(u.username))
+            ) END,
+            nb.at_room AND nb.author_role IN ('owner', 'moderator')
           FROM numbered nb JOIN bumped b ON b.id = nb.room_id
           ORDER BY nb.room_id, nb.rn
-          RETURNING id, room_id, seq, author_id, client_msg_id, created_at
+          RETURNING id, room_id, seq, author_id, client_msg_id, created_at, mentions, mentions_room, reply_to_id, reply_excerpt
         ),
         -- What you wrote yourself is read.
         own_read AS (
@@ -92,40 +110,72 @@ export function createMessagesRepository(db: Executor) {
           FROM (SELECT room_id, author_id, max(seq) AS seq FROM ins GROUP BY room_id, author_id) mine
           WHERE rm.room_id = mine.room_id AND rm.user_id = mine.author_id
         )
-        SELECT * FROM ins ORDER BY room_id, seq`);
+        SELECT ins.id, ins.room_id, ins.seq, ins.author_id, ins.client_msg_id, ins.created_at, to_json(ins.mentions) AS mentions,
+          ins.mentions_room, ins.reply_to_id, ins.reply_excerpt, o.seq AS reply_seq,
+          oa.id AS reply_author_id, oa.username AS reply_author_username, oa.avatar_url AS reply_author_avatar_url,
+          oa.created_at AS reply_author_created_at
+        FROM ins LEFT JOIN messages o ON o.id = ins.reply_to_id LEFT JOIN users oa ON oa.id = o.author_id
+        ORDER BY ins.room_id, ins.seq`);
       return (result as unknown as { rows: InsertedRow[] }).rows;
     },
 
     /** Messages already stored under these (author, clientMsgId) pairs. */
     async findByClientIds(pairs: { authorId: string; clientMsgId: string }[]): Promise<Message[]> {
       if (!pairs.length) return [];
-      const rows = await withAuthor().where(
-        or(...pairs.map((p) => and(eq(messages.authorId, p.authorId), eq(messages.clientMsgId, p.clientMsgId)))),
+      const keys = JSON.stringify(pairs.map((p) => ({ a: p.authorId, c: wellFormed(p.clientMsgId) })));
+      return readMessages(
+        db,
+        sql`WHERE (m.author_id, m.client_msg_id) IN (SELECT x.a, x.c FROM json_to_recordset(${keys}::json) AS x(a uuid, c text))`,
       );
-      return map(rows);
     },
 
-    /** A page of history in ascending seq order; `before`/`after` are exclusive seq bounds. */
+    /** One message of the room as it is now (deleted ones included), or undefined. */
+    async byId(roomId: string, messageId: string): Promise<Message | undefined> {
+      const [message] = await readMessages(db, sql`WHERE m.id = ${messageId}::bigint AND m.room_id = ${roomId}::uuid`);
+      return message;
+    },
+
     /**
-     * A page of history in ascending seq order; `before`/`after` are exclusive seq bounds. With
-     * `readerId`, only rows the reader may see (a member of the room): one query instead of a
-     * membership check plus the page; an empty answer then needs the caller to tell why.
+     * A page of history in ascending seq order; `before`/`after` are exclusive seq bounds, neither
+     * gives the newest page. With `readerId`, only rows the reader may see (a member of the room):
+     * one query instead of a membership check plus the page; an empty answer then needs the caller
+     * to tell why.
      */
     async page(input: { roomId: string; before?: number; after?: number; limit: number; readerId?: string }): Promise<{ messages: Message[]; hasMore: boolean }> {
-      const take = input.limit + 1;
-      const conds = [eq(messages.roomId, input.roomId)];
-      if (input.after !== undefined) conds.push(gt(messages.seq, input.after));
-      else if (input.before !== undefined) conds.push(lt(messages.seq, input.before));
-      if (input.readerId) {
-        conds.push(sql`EXISTS (SELECT 1 FROM room_members rm WHERE rm.room_id = ${input.roomId}::uuid AND rm.user_id = ${input.readerId}::uuid)`);
-      }
       const ascending = input.after !== undefined;
-      const rows = await withAuthor()
-        .where(and(...conds))
-        .orderBy(ascending ? asc(messages.seq) : desc(messages.seq))
-        .limit(take);
+      const bound =
+        input.after !== undefined
+          ? sql` AND m.seq > ${input.after}::bigint`
+          : input.before !== undefined
+            ? sql` AND m.seq < ${input.before}::bigint`
+            : sql``;
+      const rows = await readMessages(
+        db,
+        sql`WHERE m.room_id = ${input.roomId}::uuid${bound}${readable(input.roomId, input.readerId)}
+            ORDER BY m.seq ${sql.raw(ascending ? 'ASC' : 'DESC')} LIMIT ${input.limit + 1}::int`,
+      );
       const pageRows = rows.slice(0, input.limit);
-      return { messages: map(ascending ? pageRows : pageRows.reverse()), hasMore: rows.length > input.limit };
+      return { messages: ascending ? pageRows : pageRows.reverse(), hasMore: rows.length > input.limit };
+    },
+
+    /**
+     * The page centred on `seq`: the message at `seq` (if it is one) and up to half the page on
+     * each side, the rest taken from the other side when one runs short. Ascending seq.
+     */
+    async around(input: { roomId: string; seq: number; limit: number; readerId?: string }): Promise<{ messages: Message[]; hasOlder: boolean; hasNewer: boolean }> {
+      const access = readable(input.roomId, input.readerId);
+      const [older, newer] = await Promise.all([
+        readMessages(db, sql`WHERE m.room_id = ${input.roomId}::uuid AND m.seq < ${input.seq}::bigint${access} ORDER BY m.seq DESC LIMIT ${input.limit + 1}::int`),
+        readMessages(db, sql`WHERE m.room_id = ${input.roomId}::uuid AND m.seq >= ${input.seq}::bigint${access} ORDER BY m.seq ASC LIMIT ${input.limit + 1}::int`),
+      ]);
+      const half = Math.floor(input.limit / 2);
+      const takeNewer = Math.min(newer.length, Math.max(input.limit - half, input.limit - older.length));
+      const takeOlder = Math.min(older.length, input.limit - takeNewer);
+      return {
+        messages: [...older.slice(0, takeOlder).reverse(), ...newer.slice(0, takeNewer)],
+        hasOlder: older.length > takeOlder,
+        hasNewer: newer.length > takeNewer,
+      };
     },
   };
 }

@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { and, asc, desc, eq, getTableColumns, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
-import { messages, roomMembers, rooms, users, type RoomRow } from '../db/schema.js';
+import { roomMembers, rooms, users, type RoomRow } from '../db/schema.js';
 import type { JoinedRoom, ListedRoom, Member, Role } from '../protocol.js';
 import { AppError, isUniqueViolation } from '../lib/errors.js';
 import { escapeLike, toIso } from '../lib/text.js';
-import { toMessage, toRoom, toUser } from './mappers.js';
+import { LIMITS } from '../protocol-constants.js';
+import { toRoom, toUser } from './mappers.js';
+import { latestMessagesOf } from './message-reads.js';
 
 /** 12 characters of base64url: 72 random bits. */
 export function newInviteCode(): string {
@@ -143,27 +145,36 @@ export function createRoomsRepository(db: Executor) {
       };
     },
 
-    /** The user's rooms, newest activity first, with unread counts and the last message. */
+    /**
+     * The user's rooms, newest activity first, with unread and mention counts (others' messages
+     * not deleted after the read cursor, each capped at UNREAD_CAP) and the last message.
+     */
     async listJoined(userId: string): Promise<JoinedRoom[]> {
+      const others = sql`m.room_id = ${rooms.id} AND m.seq > ${roomMembers.lastReadSeq} AND m.author_id <> ${userId}::uuid AND m.deleted_at IS NULL`;
       const rows = await db
-        .select({ room: rooms, lastReadSeq: roomMembers.lastReadSeq, message: messages, author: users })
+        .select({
+          room: rooms,
+          role: roomMembers.role,
+          lastReadSeq: roomMembers.lastReadSeq,
+          unread: sql<number>`(SELECT count(*)::int FROM (SELECT 1 FROM messages m WHERE ${others} LIMIT ${LIMITS.UNREAD_CAP}::int) x)`,
+          // The partial index messages_mentions_idx holds only messages that mention someone.
+          mentioned: sql<number>`(SELECT count(*)::int FROM (SELECT 1 FROM messages m WHERE ${others}
+            AND (m.mentions_room OR cardinality(m.mentions) > 0) AND (m.mentions_room OR ${userId}::uuid = ANY(m.mentions))
+            LIMIT ${LIMITS.UNREAD_CAP}::int) y)`,
+        })
         .from(roomMembers)
         .innerJoin(rooms, eq(rooms.id, roomMembers.roomId))
-        .leftJoin(messages, and(eq(messages.roomId, rooms.id), eq(messages.seq, rooms.lastSeq)))
-        .leftJoin(users, eq(users.id, messages.authorId))
         .where(eq(roomMembers.userId, userId))
         .orderBy(desc(rooms.lastActivityAt), asc(rooms.id));
-      return rows.map(({ room, lastReadSeq, message, author }) => {
-        const lastSeq = Number(room.lastSeq);
-        const read = Math.min(Number(lastReadSeq), lastSeq);
-        return {
-          ...toRoom(room),
-          lastReadSeq: read,
-          // seq is gap-free, so the unread count is a subtraction, not a COUNT(*).
-          unreadCount: lastSeq - read,
-          lastMessage: message && author ? toMessage(message, toUser(author)) : null,
-        };
-      });
+      const latest = await latestMessagesOf(db, rows.map((r) => r.room.id));
+      return rows.map(({ room, role, lastReadSeq, unread, mentioned }) => ({
+        ...toRoom(room),
+        role,
+        lastReadSeq: Math.min(Number(lastReadSeq), Number(room.lastSeq)),
+        unreadCount: Number(unread),
+        mentionCount: Number(mentioned),
+        lastMessage: latest.get(room.id) ?? null,
+      }));
     },
 
     async roomIdsOf(userId: string): Promise<string[]> {

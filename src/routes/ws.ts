@@ -18,7 +18,7 @@ export default async function wsRoutes(app: FastifyInstance): Promise<void> {
       events: broker,
       writer,
       rooms: repos.rooms,
-      messages: repos.messages,
+      roomLog: repos.roomLog,
       messageMaxChars: config.limits.messageMaxChars,
       recoveryMaxMessages: config.limits.recoveryMaxMessages,
     }),

@@ -1,5 +1,6 @@
 /**
- * The one path by which messages are stored, for WebSocket and HTTP alike.
+ * The one path by which a room's log is written, for WebSocket and HTTP alike: messages, and
+ * edits, deletions and reactions (ops, services/log-ops.ts).
  *
  * Group commit across rooms: rooms are partitioned over a few lanes by a hash of the room id.
  * Sends queue up in their room's lane while the lane's previous batch is being written, and the
@@ -8,6 +9,11 @@
  * A room always maps to the same lane and a lane has one batch in flight at a time, so this
  * process hands committed messages to `onCommit` in seq order per room, with no reordering buffer,
  * and concurrent batches (different lanes) never touch the same room, so they cannot deadlock.
+ *
+ * Ops go through the SAME lanes, so a room's events of every kind are committed and handed to
+ * `onCommit` in seq order. A lane takes its queue's head run of the same kind: consecutive sends
+ * are one statement as before; consecutive ops are one transaction (one commit), each op deciding
+ * inside it, under the room row lock, whether it is allowed and whether it is a repeat (no event).
  *
  * Acks: a send with an `origin` (the sending socket) gets exactly one ack: a new message through
  * `onCommit` (the broker hands it to the hub, which acks it in seq order with the broadcast), a
@@ -20,10 +26,15 @@
  */
 import type { Message, User } from '../protocol.js';
 import type { AckTarget } from '../realtime/ack-target.js';
+import { logEventOf, mentionNotice, messageEvent, type LogEvent, type MentionNotice } from '../realtime/log-event.js';
 import type { MessagesRepository, NewMessage } from '../repositories/messages-repository.js';
 import type { RoomsRepository } from '../repositories/rooms-repository.js';
-import { AppError, errors, isUniqueViolation } from '../lib/errors.js';
-import { toMessage } from '../repositories/mappers.js';
+import type { EventFrame } from '../repositories/room-log-repository.js';
+import { AppError, errors } from '../lib/errors.js';
+import { retryingConflicts } from '../lib/retry-conflicts.js';
+import { mentionCandidates } from '../lib/mentions.js';
+import { toInsertedMessage } from '../repositories/message-reads.js';
+import type { LogOp, OpRunner } from './log-ops.js';
 import { accessError } from './room-access.js';
 import type { SendThrottle } from './send-throttle.js';
 
@@ -33,6 +44,8 @@ export interface SendInput {
   clientMsgId: string;
   /** Already trimmed and length-checked. */
   body: string;
+  /** A message of the same room (else MESSAGE_NOT_FOUND). */
+  replyToId?: string;
 }
 
 export interface SendResult {
@@ -41,15 +54,25 @@ export interface SendResult {
   created: boolean;
 }
 
-/** Called for every newly stored message, in seq order per room, before the sender's promise resolves. */
-export type CommitListener = (message: Message, origin: AckTarget | undefined) => void;
+/** Called for every new log event, in seq order per room, before the sender's promise resolves. */
+export type CommitListener = (event: LogEvent, origin: AckTarget | undefined) => void;
 
-interface Pending {
+interface PendingSend {
+  kind: 'send';
   input: SendInput;
   origin: AckTarget | undefined;
   resolve: (r: SendResult) => void;
   reject: (e: unknown) => void;
 }
+
+interface PendingOp {
+  kind: 'op';
+  op: LogOp;
+  resolve: (frame: EventFrame | null) => void;
+  reject: (e: unknown) => void;
+}
+
+type Pending = PendingSend | PendingOp;
 
 interface Lane {
   queue: Pending[];
@@ -71,7 +94,11 @@ const keyOf = (authorId: string, clientMsgId: string): string => `${authorId}\u0
 export interface MessageWriterOptions {
   messages: MessagesRepository;
   rooms: RoomsRepository;
+  /** Runs edits, deletions and reactions (services/log-ops.ts). */
+  runOps: OpRunner;
   onCommit: CommitListener;
+  /** A committed message or edit mentions people (after its onCommit). */
+  onMention?: (notice: MentionNotice) => void;
   /** Most messages per statement. */
   maxBatch?: number;
   /** Batches that may be in flight at once (rooms are partitioned over them). */
@@ -81,18 +108,10 @@ export interface MessageWriterOptions {
   throttle?: SendThrottle;
 }
 
-const RETRIES = 3;
 export const DEFAULT_LANES = 4;
 export const DEFAULT_MAX_BATCH = 512;
-
-/** Errors after which the whole batch is simply tried again. */
-function isRetryable(err: unknown): boolean {
-  if (isUniqueViolation(err)) return true;
-  for (let e = err as { code?: string; cause?: unknown } | null, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
-    if (e.code === '40P01' || e.code === '40001') return true; // deadlock (other processes), serialization
-  }
-  return false;
-}
+/** Most ops per transaction. */
+export const MAX_OP_BATCH = 64;
 
 export class MessageWriter {
   private readonly lanes: Lane[];
@@ -111,21 +130,34 @@ export class MessageWriter {
   send(input: SendInput, origin?: AckTarget): Promise<SendResult> {
     if (this.closing) return Promise.reject(errors.unavailable());
     const wait = this.opts.throttle?.take(input.author.id) ?? 0;
-    if (wait > 0) return this.refuseThrottled(input, wait);
-    return new Promise<SendResult>((resolve, reject) => {
-      const lane = this.lanes[laneOf(input.roomId, this.lanes.length)]!;
-      lane.queue.push({ input, origin, resolve, reject });
-      this.inFlight++;
-      if (!lane.busy) {
-        lane.busy = true;
-        // Let the sends that arrive in this same turn join the batch.
-        setImmediate(() => void this.drainLane(lane));
-      }
-    });
+    if (wait > 0) return this.refuseThrottled(input.roomId, input.author, wait);
+    return new Promise<SendResult>((resolve, reject) => this.enqueue(input.roomId, { kind: 'send', input, origin, resolve, reject }));
   }
 
-  private async refuseThrottled(input: SendInput, wait: number): Promise<never> {
-    const access = await this.opts.rooms.access(input.roomId, input.author.id).catch(() => null);
+  /**
+   * An edit, deletion or reaction, in its room's lane. Resolves with the event once it is
+   * committed and handed to `onCommit`, or null for a repeat (no event). Same throttle as sends.
+   */
+  apply(op: LogOp): Promise<EventFrame | null> {
+    if (this.closing) return Promise.reject(errors.unavailable());
+    const wait = this.opts.throttle?.take(op.actor.id) ?? 0;
+    if (wait > 0) return this.refuseThrottled(op.roomId, op.actor, wait);
+    return new Promise<EventFrame | null>((resolve, reject) => this.enqueue(op.roomId, { kind: 'op', op, resolve, reject }));
+  }
+
+  private enqueue(roomId: string, pending: Pending): void {
+    const lane = this.lanes[laneOf(roomId, this.lanes.length)]!;
+    lane.queue.push(pending);
+    this.inFlight++;
+    if (!lane.busy) {
+      lane.busy = true;
+      // Let what arrives in this same turn join the batch.
+      setImmediate(() => void this.drainLane(lane));
+    }
+  }
+
+  private async refuseThrottled(roomId: string, author: User, wait: number): Promise<never> {
+    const access = await this.opts.rooms.access(roomId, author.id).catch(() => null);
     throw (access !== null && accessError(access)) || errors.rateLimited(wait, 'Sending too fast');
   }
 
@@ -145,12 +177,17 @@ export class MessageWriter {
 
   private async drainLane(lane: Lane): Promise<void> {
     while (lane.queue.length) {
-      // Taken in arrival order: a room's messages split over two batches keep their order.
-      const batch = lane.queue.splice(0, this.maxBatch);
+      // Taken in arrival order, the head run of one kind: a room's events keep their order.
+      const kind = lane.queue[0]!.kind;
+      const max = kind === 'send' ? this.maxBatch : MAX_OP_BATCH;
+      let n = 1;
+      while (n < lane.queue.length && n < max && lane.queue[n]!.kind === kind) n++;
+      const batch = lane.queue.splice(0, n);
       try {
-        await this.writeBatch(batch);
+        if (kind === 'send') await this.writeBatch(batch as PendingSend[]);
+        else await this.runOps(batch as PendingOp[]);
       } catch (err) {
-        this.opts.log?.error({ err, count: batch.length }, 'message batch failed');
+        this.opts.log?.error({ err, count: batch.length, kind }, 'room log batch failed');
         const failure = err instanceof AppError ? err : errors.unavailable();
         for (const p of batch) p.reject(failure);
       }
@@ -159,10 +196,24 @@ export class MessageWriter {
     lane.busy = false;
   }
 
-  private async writeBatch(batch: Pending[]): Promise<void> {
+  private async runOps(batch: PendingOp[]): Promise<void> {
+    const outcomes = await retryingConflicts(() => this.opts.runOps(batch.map((p) => p.op)));
+    // Fan-out first, in seq order (the batch ran in lane order), then the callers' promises.
+    for (const o of outcomes) {
+      if ('frame' in o && o.frame) this.opts.onCommit(logEventOf(o.frame), undefined);
+    }
+    for (const o of outcomes) if ('mention' in o && o.mention) this.opts.onMention?.(o.mention);
+    batch.forEach((p, i) => {
+      const o = outcomes[i]!;
+      if ('error' in o) p.reject(o.error);
+      else p.resolve(o.frame);
+    });
+  }
+
+  private async writeBatch(batch: PendingSend[]): Promise<void> {
     // The same (author, clientMsgId) twice in one batch is stored once; later ones share its result.
-    const firstByKey = new Map<string, Pending>();
-    const followers = new Map<Pending, Pending[]>();
+    const firstByKey = new Map<string, PendingSend>();
+    const followers = new Map<PendingSend, PendingSend[]>();
     for (const p of batch) {
       const key = keyOf(p.input.author.id, p.input.clientMsgId);
       const first = firstByKey.get(key);
@@ -173,29 +224,26 @@ export class MessageWriter {
       }
     }
     const unique = [...firstByKey.values()];
-    const items: (NewMessage & { roomId: string })[] = unique.map((p) => ({
-      roomId: p.input.roomId,
-      authorId: p.input.author.id,
-      clientMsgId: p.input.clientMsgId,
-      body: p.input.body,
-    }));
+    const items: (NewMessage & { roomId: string })[] = unique.map((p) => {
+      const found = mentionCandidates(p.input.body);
+      return {
+        roomId: p.input.roomId,
+        authorId: p.input.author.id,
+        clientMsgId: p.input.clientMsgId,
+        body: p.input.body,
+        ...(p.input.replyToId !== undefined ? { replyToId: p.input.replyToId } : {}),
+        ...(found.names.length ? { mentionNames: found.names } : {}),
+        ...(found.room ? { mentionRoom: true } : {}),
+      };
+    });
 
-    let inserted;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        inserted = await this.opts.messages.insertMany(items);
-        break;
-      } catch (err) {
-        // A concurrent writer (another lane, another instance) stored the same pair first, or
-        // another instance's batch over the same rooms deadlocked with this one: nothing was stored.
-        if (attempt < RETRIES && isRetryable(err)) continue;
-        throw err;
-      }
-    }
+    // A concurrent writer (another lane, another instance) stored the same pair first, or another
+    // instance's batch over the same rooms deadlocked with this one: nothing was stored, retry.
+    const inserted = await retryingConflicts(() => this.opts.messages.insertMany(items));
 
     const byKey = new Map(inserted.map((row) => [keyOf(row.author_id, row.client_msg_id), row]));
-    const leftovers: Pending[] = [];
-    const answer = (p: Pending, result: SendResult) => {
+    const leftovers: PendingSend[] = [];
+    const answer = (p: PendingSend, result: SendResult) => {
       if (!result.created) p.origin?.ack(result.message);
       p.resolve(result);
       for (const f of followers.get(p)!) {
@@ -205,21 +253,23 @@ export class MessageWriter {
     };
 
     // Fan-out first, in seq order per room, then the senders' promises.
-    const created: [Pending, Message][] = [];
+    const created: [PendingSend, Message][] = [];
     for (const p of unique) {
       const row = byKey.get(keyOf(p.input.author.id, p.input.clientMsgId));
       if (!row || row.room_id !== p.input.roomId) {
         leftovers.push(p);
         continue;
       }
-      const message = toMessage(
-        { ...row, roomId: p.input.roomId, clientMsgId: p.input.clientMsgId, body: p.input.body, createdAt: row.created_at },
-        p.input.author,
-      );
-      created.push([p, message]);
+      created.push([p, toInsertedMessage(row, p.input.body, p.input.author)]);
     }
     created.sort((a, b) => (a[1].roomId < b[1].roomId ? -1 : a[1].roomId > b[1].roomId ? 1 : a[1].seq - b[1].seq));
-    for (const [p, message] of created) this.opts.onCommit(message, p.origin);
+    for (const [p, message] of created) this.opts.onCommit(messageEvent(message), p.origin);
+    if (this.opts.onMention) {
+      for (const [, m] of created) {
+        const notice = mentionNotice({ ...m, authorId: m.author.id });
+        if (notice) this.opts.onMention(notice);
+      }
+    }
     for (const [p, message] of created) answer(p, { message, created: true });
 
     if (!leftovers.length) return;
@@ -241,7 +291,8 @@ export class MessageWriter {
         answer(p, { message: original, created: false });
         continue;
       }
-      const err = accessError(access) ?? errors.notAMember();
+      // A member whose message was not stored replied to something that is not a live message here.
+      const err = accessError(access) ?? (p.input.replyToId !== undefined ? errors.messageNotFound() : errors.notAMember());
       p.reject(err);
       for (const f of followers.get(p)!) f.reject(err);
     }

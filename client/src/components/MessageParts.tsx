@@ -1,12 +1,12 @@
 import { formatFull } from '../lib/format';
-import type { Message, Reaction, ReplyRef } from '../lib/wire';
+import type { Message, Reaction, ReplyTo } from '../lib/wire';
 import { useStore } from '../store';
 import { useSync } from '../sync/SyncProvider';
 import { ReplyIcon } from './Icons';
 
 /** The pieces of a sent message beside its body: reply quote, reactions, edit marker, editor. */
 
-export function ReplyQuote({ roomId, reply }: { roomId: string; reply: ReplyRef }) {
+export function ReplyQuote({ roomId, reply }: { roomId: string; reply: ReplyTo }) {
   const sync = useSync();
   const inner = (
     <>

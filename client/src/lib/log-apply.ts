@@ -11,6 +11,7 @@ export interface EditChange {
   messageId: string;
   body: string;
   mentions: string[];
+  mentionsRoom: boolean;
   editedAt: string;
 }
 export interface DeleteChange {
@@ -30,14 +31,14 @@ export function isDeleted(m: Message): boolean {
 
 export function edited(m: Message, c: EditChange): Message {
   if (isDeleted(m)) return m;
-  if (m.body === c.body && m.editedAt === c.editedAt && sameIds(m.mentions, c.mentions)) return m;
-  return { ...m, body: c.body, mentions: c.mentions, editedAt: c.editedAt };
+  if (m.body === c.body && m.editedAt === c.editedAt && m.mentionsRoom === c.mentionsRoom && sameIds(m.mentions, c.mentions)) return m;
+  return { ...m, body: c.body, mentions: c.mentions, mentionsRoom: c.mentionsRoom, editedAt: c.editedAt };
 }
 
 /** The tombstone: id and seq stay, content goes (as the server keeps it). */
 export function deleted(m: Message, c: DeleteChange): Message {
   if (isDeleted(m)) return m;
-  return { ...m, body: '', deletedAt: c.deletedAt, replyTo: null, mentions: [], reactions: [] };
+  return { ...m, body: '', deletedAt: c.deletedAt, attachments: [], replyTo: null, mentions: [], mentionsRoom: false, reactions: [] };
 }
 
 /** `userIds` are complete, so the count is theirs; an emoji nobody holds any more disappears. */
@@ -87,8 +88,9 @@ export function patchById(list: Message[], messageId: string, fn: (m: Message) =
   });
 }
 
+/** Whether the message mentions this user: by name, or everyone with `@room` (not its author). */
 export function mentions(m: Message, userId: string | undefined): boolean {
-  return userId !== undefined && m.mentions.includes(userId);
+  return userId !== undefined && (m.mentions.includes(userId) || (m.mentionsRoom && m.author.id !== userId));
 }
 
 function sameIds(a: readonly string[], b: readonly string[]): boolean {

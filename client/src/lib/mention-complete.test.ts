@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { USER_V2 } from './test-fixtures';
 import { listboxKey, moveActive } from './listbox';
 import { complete, mentionAt, suggest } from './mention-complete';
 import type { Member } from './wire';
 
 const member = (username: string, id = `u-${username}`): Member => ({
-  user: { id, username, avatarUrl: null, createdAt: '2026-01-01T00:00:00.000Z' },
+  user: { id, username, ...USER_V2, avatarUrl: null, createdAt: '2026-01-01T00:00:00.000Z' },
   role: 'member',
   online: false,
   joinedAt: '2026-01-01T00:00:00.000Z',

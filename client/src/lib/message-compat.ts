@@ -7,15 +7,23 @@ import type { Message } from './wire';
  */
 export function withV2Fields(m: Message): Message {
   const o = m as Partial<Message> & Message;
-  if (Array.isArray(o.reactions) && Array.isArray(o.mentions) && o.editedAt !== undefined && o.deletedAt !== undefined && o.replyTo !== undefined) {
-    return m;
-  }
+  const complete =
+    Array.isArray(o.reactions) &&
+    Array.isArray(o.mentions) &&
+    Array.isArray(o.attachments) &&
+    typeof o.mentionsRoom === 'boolean' &&
+    o.editedAt !== undefined &&
+    o.deletedAt !== undefined &&
+    o.replyTo !== undefined;
+  if (complete) return m;
   return {
     ...m,
     editedAt: o.editedAt ?? null,
     deletedAt: o.deletedAt ?? null,
+    attachments: Array.isArray(o.attachments) ? o.attachments : [],
     replyTo: o.replyTo ?? null,
     mentions: Array.isArray(o.mentions) ? o.mentions : [],
+    mentionsRoom: o.mentionsRoom === true,
     reactions: Array.isArray(o.reactions) ? o.reactions : [],
   };
 }

@@ -1,12 +1,21 @@
-import type { JoinedRoom, Message } from './wire';
+import type { JoinedRoom, Message, User } from './wire';
 
 /** Test-only: the version-2 fields of a plain, unedited, unreacted message (imported by *.test.ts). */
-export const PLAIN_V2: Pick<Message, 'editedAt' | 'deletedAt' | 'replyTo' | 'mentions' | 'reactions'> = {
+export const PLAIN_V2: Pick<Message, 'editedAt' | 'deletedAt' | 'attachments' | 'replyTo' | 'mentions' | 'mentionsRoom' | 'reactions'> = {
   editedAt: null,
   deletedAt: null,
+  attachments: [],
   replyTo: null,
   mentions: [],
+  mentionsRoom: false,
   reactions: [],
 };
 /** Test-only: the version-2 fields of a joined room of a plain member. */
-export const MEMBER_V2: Pick<JoinedRoom, 'role' | 'mentionCount'> = { role: 'member', mentionCount: 0 };
+export const MEMBER_V2: Pick<JoinedRoom, 'role' | 'mentionCount' | 'imageUrl' | 'slowModeSec'> = {
+  role: 'member',
+  mentionCount: 0,
+  imageUrl: null,
+  slowModeSec: 0,
+};
+/** Test-only: the version-2 fields of a plain (not guest) user. */
+export const USER_V2: Pick<User, 'displayName' | 'isGuest'> = { displayName: null, isGuest: false };

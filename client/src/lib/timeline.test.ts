@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PLAIN_V2 } from './test-fixtures';
+import { PLAIN_V2, USER_V2 } from './test-fixtures';
 import { lastSeqOf, mergeMessages } from './timeline';
 import type { Message } from './wire';
 
@@ -9,7 +9,7 @@ const msg = (seq: number, body = `m${seq}`): Message => ({
   roomId: 'r',
   seq,
   clientMsgId: `c${seq}`,
-  author: { id: 'u', username: 'alice', avatarUrl: null, createdAt: '2026-01-01T00:00:00.000Z' },
+  author: { id: 'u', username: 'alice', ...USER_V2, avatarUrl: null, createdAt: '2026-01-01T00:00:00.000Z' },
   body,
   createdAt: '2026-01-01T00:00:00.000Z',
 });

@@ -1,12 +1,12 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { MEMBER_V2, PLAIN_V2 } from '../lib/test-fixtures';
+import { MEMBER_V2, PLAIN_V2, USER_V2 } from '../lib/test-fixtures';
 import type { JoinedRoom, Message, User } from '../lib/wire';
 import { createAppStore } from './index';
 
 const T0 = '2026-01-01T00:00:00.000Z';
 const T1 = '2026-01-01T00:05:00.000Z';
-const alice: User = { id: 'u-alice', username: 'alice', avatarUrl: null, createdAt: T0 };
-const bob: User = { id: 'u-bob', username: 'bob', avatarUrl: null, createdAt: T0 };
+const alice: User = { id: 'u-alice', username: 'alice', ...USER_V2, avatarUrl: null, createdAt: T0 };
+const bob: User = { id: 'u-bob', username: 'bob', ...USER_V2, avatarUrl: null, createdAt: T0 };
 
 const msg = (seq: number, patch: Partial<Message> = {}): Message => ({
   ...PLAIN_V2,
@@ -48,7 +48,7 @@ beforeEach(() => {
 
 describe('edit events', () => {
   it('change body, mentions and editedAt; a second application is harmless', () => {
-    const edit = { seq: 3, messageId: 'm1', body: 'fixed', mentions: [], editedAt: T1 };
+    const edit = { seq: 3, messageId: 'm1', body: 'fixed', mentions: [], mentionsRoom: false, editedAt: T1 };
     s().applyEdit('r1', edit);
     expect(held('m1')).toMatchObject({ body: 'fixed', editedAt: T1 });
     expect(s().timelines.r1!.appliedSeq).toBe(3);
@@ -58,29 +58,29 @@ describe('edit events', () => {
   });
 
   it('an event at or below the applied log position is ignored (dedupe by seq)', () => {
-    s().applyEdit('r1', { seq: 4, messageId: 'm1', body: 'newest', mentions: [], editedAt: T1 });
-    s().applyEdit('r1', { seq: 3, messageId: 'm1', body: 'older', mentions: [], editedAt: T0 });
+    s().applyEdit('r1', { seq: 4, messageId: 'm1', body: 'newest', mentions: [], mentionsRoom: false, editedAt: T1 });
+    s().applyEdit('r1', { seq: 3, messageId: 'm1', body: 'older', mentions: [], mentionsRoom: false, editedAt: T0 });
     expect(held('m1').body).toBe('newest');
   });
 
   it('update the sidebar preview and the log position of the room', () => {
-    s().applyEdit('r1', { seq: 3, messageId: 'm2', body: 'preview', mentions: [], editedAt: T1 });
+    s().applyEdit('r1', { seq: 3, messageId: 'm2', body: 'preview', mentions: [], mentionsRoom: false, editedAt: T1 });
     expect(s().rooms.r1!.lastMessage?.body).toBe('preview');
     expect(s().rooms.r1!.lastSeq).toBe(3);
   });
 
   it('that add a mention of me to an unread message count it, and removing it uncounts', () => {
     expect(s().rooms.r1!.mentionCount).toBe(0);
-    s().applyEdit('r1', { seq: 3, messageId: 'm2', body: '@alice', mentions: [alice.id], editedAt: T1 });
+    s().applyEdit('r1', { seq: 3, messageId: 'm2', body: '@alice', mentions: [alice.id], mentionsRoom: false, editedAt: T1 });
     expect(s().rooms.r1!.mentionCount).toBe(1);
-    s().applyEdit('r1', { seq: 4, messageId: 'm2', body: 'nobody', mentions: [], editedAt: T1 });
+    s().applyEdit('r1', { seq: 4, messageId: 'm2', body: 'nobody', mentions: [], mentionsRoom: false, editedAt: T1 });
     expect(s().rooms.r1!.mentionCount).toBe(0);
     expect(s().rooms.r1!.unreadCount).toBe(2);
   });
 
   it('apply to the window of older history too', () => {
     s().openWindow('r1', [msg(1)], false, true);
-    s().applyEdit('r1', { seq: 3, messageId: 'm1', body: 'in window', mentions: [], editedAt: T1 });
+    s().applyEdit('r1', { seq: 3, messageId: 'm1', body: 'in window', mentions: [], mentionsRoom: false, editedAt: T1 });
     expect(s().timelines.r1!.window!.messages[0]!.body).toBe('in window');
   });
 });
@@ -102,7 +102,7 @@ describe('delete events', () => {
   it('are not undone by a later reaction or edit replayed out of turn', () => {
     s().applyDelete('r1', { seq: 3, messageId: 'm1', deletedAt: T1 });
     s().applyReaction('r1', { messageId: 'm1', emoji: '👍', userId: alice.id, added: true });
-    s().applyEdit('r1', { messageId: 'm1', body: 'back', mentions: [], editedAt: T1 });
+    s().applyEdit('r1', { messageId: 'm1', body: 'back', mentions: [], mentionsRoom: false, editedAt: T1 });
     expect(held('m1')).toMatchObject({ body: '', reactions: [] });
   });
 });

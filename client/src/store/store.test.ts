@@ -1,11 +1,11 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { MEMBER_V2, PLAIN_V2 } from '../lib/test-fixtures';
+import { MEMBER_V2, PLAIN_V2, USER_V2 } from '../lib/test-fixtures';
 import type { JoinedRoom, Message, User } from '../lib/wire';
 import { createAppStore } from './index';
 
 const T0 = '2026-01-01T00:00:00.000Z';
-const alice: User = { id: 'u-alice', username: 'alice', avatarUrl: null, createdAt: T0 };
-const bob: User = { id: 'u-bob', username: 'bob', avatarUrl: null, createdAt: T0 };
+const alice: User = { id: 'u-alice', username: 'alice', ...USER_V2, avatarUrl: null, createdAt: T0 };
+const bob: User = { id: 'u-bob', username: 'bob', ...USER_V2, avatarUrl: null, createdAt: T0 };
 
 const msg = (seq: number, author: User = bob, roomId = 'r1', clientMsgId = `c${seq}`): Message => ({
   ...PLAIN_V2,

@@ -79,10 +79,9 @@ export function createFrameHandlers(ctx: FrameContext): FrameHandlers {
     },
     read: (frame) => ctx.reads.confirmed(frame.roomId, frame.seq),
     // The room log's other events: one store action each, deduplicated there by seq.
-    edit: ({ roomId, seq, messageId, body, mentions, editedAt }) =>
-      get().applyEdit(roomId, { seq, messageId, body, mentions, editedAt }),
-    // The frame carries no time; the tombstone shows none, so the local clock is enough.
-    delete: ({ roomId, seq, messageId }) => get().applyDelete(roomId, { seq, messageId, deletedAt: new Date().toISOString() }),
+    edit: ({ roomId, seq, messageId, body, mentions, mentionsRoom, editedAt }) =>
+      get().applyEdit(roomId, { seq, messageId, body, mentions, mentionsRoom, editedAt }),
+    delete: ({ roomId, seq, messageId, deletedAt }) => get().applyDelete(roomId, { seq, messageId, deletedAt }),
     reaction: ({ roomId, seq, messageId, emoji, userId: who, added }) =>
       get().applyReaction(roomId, { seq, messageId, emoji, userId: who, added }),
     mention: ({ roomId, seq }) => get().receiveMention(roomId, seq),

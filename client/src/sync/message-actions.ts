@@ -19,6 +19,7 @@ export class MessageActions {
         messageId: m.id,
         body: message.body,
         mentions: message.mentions,
+        mentionsRoom: message.mentionsRoom,
         editedAt: message.editedAt ?? new Date().toISOString(),
       });
       this.store.getState().announce('Message edited');

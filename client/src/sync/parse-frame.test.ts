@@ -34,8 +34,8 @@ describe('parseServerFrame', () => {
 
   it('passes the room log events and the mention frame (version 2)', () => {
     const frames = [
-      { type: 'edit', roomId: 'r1', seq: 4, messageId: '1', body: 'fixed', mentions: ['u1'], editedAt: user.createdAt },
-      { type: 'delete', roomId: 'r1', seq: 5, messageId: '1', deletedBy: 'u1' },
+      { type: 'edit', roomId: 'r1', seq: 4, messageId: '1', body: 'fixed', mentions: ['u1'], mentionsRoom: false, editedAt: user.createdAt },
+      { type: 'delete', roomId: 'r1', seq: 5, messageId: '1', deletedBy: 'u1', deletedAt: user.createdAt },
       { type: 'reaction', roomId: 'r1', seq: 6, messageId: '1', emoji: '👍', userId: 'u1', added: true, count: 1 },
       { type: 'mention', roomId: 'r1', messageId: '1', seq: 7 },
     ];
@@ -45,7 +45,7 @@ describe('parseServerFrame', () => {
   });
 
   it('fills the version-2 fields of a message from a protocol-1 server', () => {
-    const { editedAt: _e, deletedAt: _d, replyTo: _r, mentions: _m, reactions: _x, ...v1 } = message;
+    const { editedAt: _e, deletedAt: _d, attachments: _a, replyTo: _r, mentions: _m, mentionsRoom: _mr, reactions: _x, ...v1 } = message;
     expect(parse({ type: 'message', message: v1 })).toEqual({ type: 'message', message });
   });
 

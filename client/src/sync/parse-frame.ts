@@ -45,8 +45,8 @@ const GUARDS: { [K in ServerFrame['type']]: Guard } = {
   read: (o) => str(o.roomId) && int(o.seq),
   pong: () => true,
   error: (o) => str(o.code) && str(o.message) && optional(o.ref, str) && optional(o.retryAfterMs, int),
-  edit: (o) => event(o) && str(o.body) && strings(o.mentions) && str(o.editedAt),
-  delete: (o) => event(o) && str(o.deletedBy),
+  edit: (o) => event(o) && str(o.body) && strings(o.mentions) && bool(o.mentionsRoom) && str(o.editedAt),
+  delete: (o) => event(o) && str(o.deletedBy) && str(o.deletedAt),
   reaction: (o) => event(o) && str(o.emoji) && str(o.userId) && bool(o.added) && int(o.count),
   mention: (o) => event(o),
 };

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, expect, vi } from 'vitest';
-import { MEMBER_V2, PLAIN_V2 } from '../lib/test-fixtures';
+import { MEMBER_V2, PLAIN_V2, USER_V2 } from '../lib/test-fixtures';
 import type { JoinedRoom, Message, ServerFrame, User } from '../lib/wire';
 import { createAppStore, type AppStore } from '../store';
 import { SyncSession } from './session';
@@ -12,8 +12,8 @@ import type { SocketLike } from './socket';
  */
 
 export const T0 = '2026-01-01T00:00:00.000Z';
-export const me: User = { id: 'u-me', username: 'me', avatarUrl: null, createdAt: T0 };
-export const bob: User = { id: 'u-bob', username: 'bob', avatarUrl: null, createdAt: T0 };
+export const me: User = { id: 'u-me', username: 'me', ...USER_V2, avatarUrl: null, createdAt: T0 };
+export const bob: User = { id: 'u-bob', username: 'bob', ...USER_V2, avatarUrl: null, createdAt: T0 };
 export const R1 = '11111111-1111-4111-8111-111111111111';
 export const R2 = '22222222-2222-4222-8222-222222222222';
 

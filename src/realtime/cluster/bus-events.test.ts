@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { decodeBusEvent, encodeBusEvent, type BusEvent } from './bus-events.js';
 
-const user = { id: '00000000-0000-4000-8000-000000000002', username: 'ann', avatarUrl: null, createdAt: '2026-01-01T00:00:00.000Z' };
+const user = { id: '00000000-0000-4000-8000-000000000002', username: 'ann', displayName: null, avatarUrl: null, isGuest: false, createdAt: '2026-01-01T00:00:00.000Z' };
 const roomId = '00000000-0000-4000-8000-000000000001';
 
 describe('bus events', () => {
   it('decodes every event it encodes', () => {
     const events: BusEvent[] = [
       {
-        type: 'message',
+        type: 'event',
         instance: 'i1',
-        message: { id: '5', roomId, seq: 3, clientMsgId: 'c', author: user, body: 'b', createdAt: '2026-01-01T00:00:00.000Z' },
+        event: { type: 'message', message: { id: '5', roomId, seq: 3, clientMsgId: 'c', author: user, body: 'b', createdAt: '2026-01-01T00:00:00.000Z', editedAt: null, deletedAt: null, attachments: [], replyTo: null, mentions: [], mentionsRoom: false, reactions: [] } },
       },
       { type: 'typing', instance: 'i1', roomId, user, isTyping: true },
       { type: 'presence', instance: 'i1', version: 4, online: [`${roomId}\u0000${user.id}`], offline: [] },

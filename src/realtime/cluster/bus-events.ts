@@ -5,7 +5,7 @@
  */
 import { FormatRegistry, Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { Id, Message, Seq, User } from '../../protocol.js';
+import { Id, LogFrame, MessageId, Seq, User } from '../../protocol.js';
 
 // The wire schemas use format: 'date-time'; the compiled checker needs to know what it means.
 if (!FormatRegistry.Has('date-time')) FormatRegistry.Set('date-time', (value) => !Number.isNaN(Date.parse(value)));
@@ -17,8 +17,22 @@ const Pair = Type.String({ maxLength: 200 });
 const strict = { additionalProperties: false } as const;
 
 export const BusEvent = Type.Union([
-  /** A message this instance committed (published once, on the room's channel). */
-  Type.Object({ type: Type.Literal('message'), instance: Instance, message: Message }, strict),
+  /** A log event (message, edit, deletion, reaction) this instance committed (published once, on the room's channel). */
+  Type.Object({ type: Type.Literal('event'), instance: Instance, event: LogFrame }, strict),
+  /** A message or edit of this instance mentions people: every instance tells their connections outside the room. */
+  Type.Object(
+    {
+      type: Type.Literal('mention'),
+      instance: Instance,
+      roomId: Id,
+      messageId: MessageId,
+      seq: Seq,
+      userIds: Type.Array(Id, { maxItems: 1000 }),
+      room: Type.Boolean(),
+      authorId: Id,
+    },
+    strict,
+  ),
   /** Someone on this instance started or stopped typing (the room's channel). */
   Type.Object({ type: Type.Literal('typing'), instance: Instance, roomId: Id, user: User, isTyping: Type.Boolean() }, strict),
   /** Changes to the (room, user) pairs this instance holds online; `version` orders them against snapshots. */

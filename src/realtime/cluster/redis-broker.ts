@@ -10,8 +10,9 @@
  * caught up from Postgres by seq; the commands connection is back -> our presence is rewritten and
  * the newest unsent message of each room is published again.
  */
-import { TYPING_TTL_MS, type Message, type User } from '../../protocol.js';
+import { TYPING_TTL_MS, type User } from '../../protocol.js';
 import type { AckTarget } from '../ack-target.js';
+import type { LogEvent, MentionNotice } from '../log-event.js';
 import type { Broker, BrokerStatus } from '../broker.js';
 import type { Connection } from '../connection.js';
 import type { Hub, HubRelay } from '../hub.js';
@@ -29,7 +30,8 @@ export interface RedisBrokerOptions {
   hub: Hub;
   url: string;
   prefix: string;
-  messages: FeedStore;
+  /** The room log, for gap fills. */
+  roomLog: FeedStore;
   log: BusLog;
   /** Presence grace: a peer that said goodbye has its users kept online this long (they reconnect elsewhere). */
   presenceGraceMs: number;
@@ -53,11 +55,12 @@ export class RedisBroker implements Broker, HubRelay {
   constructor(private readonly opts: RedisBrokerOptions) {
     const hub = (this.hub = opts.hub);
     const bus = (this.bus = new RedisBus({ url: opts.url, prefix: opts.prefix, log: opts.log, instanceId: opts.instanceId }));
-    this.feeds = new RoomFeeds(bus, opts.messages, hub);
+    this.feeds = new RoomFeeds(bus, opts.roomLog, hub);
     this.peers = new PeerPresence(bus, { graceMs: opts.presenceGraceMs, shown: (r, u, online) => hub.presenceShown(r, u, online) });
     this.remoteTyping = new TypingTracker((roomId, user, isTyping) => hub.typingShown(roomId, user, isTyping), TYPING_TTL_MS + 1000);
     this.handlers = {
-      message: (e) => this.feeds.received(e.message),
+      event: (e) => this.feeds.received(e.event),
+      mention: ({ type: _type, instance: _instance, ...notice }) => hub.mentioned(notice),
       typing: (e) => this.remoteTyping.update(e.roomId, e.user, e.isTyping, -1),
       presence: (e) => this.peers.applyChanges(e),
       snapshot: (e) => this.peers.applySnapshot(e),
@@ -113,8 +116,13 @@ export class RedisBroker implements Broker, HubRelay {
 
   // ---- room events (Broker) --------------------------------------------------------------------
 
-  committed(message: Message, origin?: AckTarget): void {
-    this.feeds.committed(message, origin);
+  committed(event: LogEvent, origin?: AckTarget): void {
+    this.feeds.committed(event, origin);
+  }
+
+  mentioned(notice: MentionNotice): void {
+    this.hub.mentioned(notice);
+    this.publishAll({ type: 'mention', instance: this.instanceId, ...notice });
   }
 
   memberJoined(roomId: string, user: User): void {

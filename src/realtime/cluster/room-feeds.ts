@@ -1,5 +1,5 @@
 /**
- * Messages across instances, room by room. Each instance delivers its own commits to its local
+ * Room log events (messages, edits, deletions, reactions) across instances, room by room. Each instance delivers its own commits to its local
  * subscribers at once (acks never wait for Redis, and an outage does not stop local chat) and
  * publishes each one ONCE on the room's channel. It subscribes only to the channels of rooms it
  * has local subscribers for (kept for ROOM_LINGER_MS after the last one leaves, so reconnects do
@@ -7,8 +7,9 @@
  * gap from Postgres. A publication that failed is remembered per room (the newest one) and sent
  * again when Redis is back, so the others notice their gap and fill it.
  */
-import type { Message } from '../../protocol.js';
+import type { LogFrame } from '../../protocol.js';
 import type { AckTarget } from '../ack-target.js';
+import { logEventOf, type LogEvent } from '../log-event.js';
 import { RoomSequencer } from '../room-sequencer.js';
 import type { RedisBus } from './redis-bus.js';
 
@@ -20,13 +21,15 @@ const FILL_ERROR_LOG_EVERY_MS = 10_000;
 
 /** Where a feed delivers: the local hub. */
 export interface FeedTarget {
-  deliverMessage(message: Message, origin?: AckTarget): void;
+  deliverEvent(event: LogEvent, origin?: AckTarget): void;
   hasSubscribers(roomId: string): boolean;
 }
 
 export interface FeedStore {
-  /** Messages of a room in ascending seq after `after`, or the newest `limit` without it. */
-  page(input: { roomId: string; after?: number; limit: number }): Promise<{ messages: Message[]; hasMore: boolean }>;
+  /** The room's log in ascending seq after `after`. */
+  eventsAfter(input: { roomId: string; after: number; limit: number }): Promise<{ events: LogFrame[]; hasMore: boolean }>;
+  /** The room's newest log position. */
+  lastSeq(roomId: string): Promise<number>;
 }
 
 interface RoomFeed {
@@ -38,8 +41,8 @@ interface RoomFeed {
 
 export class RoomFeeds {
   private readonly feeds = new Map<string, RoomFeed>();
-  /** Newest message per room whose publication failed. */
-  private readonly unsent = new Map<string, Message>();
+  /** Newest event per room whose publication failed. */
+  private readonly unsent = new Map<string, LogEvent>();
   private lastFillErrorLog = 0;
   private closed = false;
 
@@ -53,20 +56,21 @@ export class RoomFeeds {
     return this.feeds.size;
   }
 
-  /** This instance committed a message: published for the others, delivered here in seq order. */
-  committed(message: Message, origin?: AckTarget): void {
-    this.publish(message);
-    const feed = this.feeds.get(message.roomId);
-    if (feed) feed.seq.offer(message, origin);
-    else this.target.deliverMessage(message, origin);
+  /** This instance committed an event: published for the others, delivered here in seq order. */
+  committed(event: LogEvent, origin?: AckTarget): void {
+    this.publish(event);
+    const feed = this.feeds.get(event.roomId);
+    if (feed) feed.seq.offer(event, origin);
+    else this.target.deliverEvent(event, origin);
   }
 
-  /** Another instance's message, from the bus. */
-  received(message: Message): void {
-    this.feeds.get(message.roomId)?.seq.offer(message);
+  /** Another instance's event, from the bus. */
+  received(frame: LogFrame): void {
+    const event = logEventOf(frame);
+    this.feeds.get(event.roomId)?.seq.offer(event);
   }
 
-  /** Resolves once the room's messages from every instance reach this one. */
+  /** Resolves once the room's events from every instance reach this one. */
   ready(roomId: string): Promise<void> | undefined {
     return this.feeds.get(roomId)?.ready;
   }
@@ -81,14 +85,17 @@ export class RoomFeeds {
       return;
     }
     const seq = new RoomSequencer(roomId, {
-      fetchAfter: (r, after, limit) => this.store.page({ roomId: r, after, limit }),
-      deliver: (message, origin) => this.target.deliverMessage(message, origin),
+      fetchAfter: async (r, after, limit) => {
+        const page = await this.store.eventsAfter({ roomId: r, after, limit });
+        return { events: page.events.map(logEventOf), hasMore: page.hasMore };
+      },
+      deliver: (event, origin) => this.target.deliverEvent(event, origin),
       hasSubscribers: (r) => this.target.hasSubscribers(r),
       onFillError: (err, r) => {
         const now = Date.now();
         if (now - this.lastFillErrorLog < FILL_ERROR_LOG_EVERY_MS) return;
         this.lastFillErrorLog = now;
-        this.bus.log.error({ err, roomId: r }, 'filling a message gap from the database failed; retrying');
+        this.bus.log.error({ err, roomId: r }, 'filling a room log gap from the database failed; retrying');
       },
     });
     const feed: RoomFeed = { seq, ready: Promise.resolve(), subscribed: false, linger: null };
@@ -111,11 +118,11 @@ export class RoomFeeds {
     feed.linger.unref();
   }
 
-  /** Redis is back: publishes again the newest unsent message of each room (peers see the jump and fill). */
+  /** Redis is back: publishes again the newest unsent event of each room (peers see the jump and fill). */
   publishUnsent(): void {
-    for (const [roomId, message] of this.unsent) {
+    for (const [roomId, event] of this.unsent) {
       this.unsent.delete(roomId);
-      this.publish(message);
+      this.publish(event);
     }
   }
 
@@ -151,11 +158,11 @@ export class RoomFeeds {
     this.feeds.clear();
   }
 
-  private publish(message: Message): void {
-    void this.bus.publish(this.bus.roomChannel(message.roomId), { type: 'message', instance: this.bus.instanceId, message }).then((ok) => {
+  private publish(event: LogEvent): void {
+    void this.bus.publish(this.bus.roomChannel(event.roomId), { type: 'event', instance: this.bus.instanceId, event: event.frame }).then((ok) => {
       if (ok) return;
-      const prev = this.unsent.get(message.roomId);
-      if (!prev || prev.seq < message.seq) this.unsent.set(message.roomId, message);
+      const prev = this.unsent.get(event.roomId);
+      if (!prev || prev.seq < event.seq) this.unsent.set(event.roomId, event);
     });
   }
 
@@ -171,10 +178,9 @@ export class RoomFeeds {
     }
   }
 
-  /** The sequencer starts after the room's newest stored message. */
+  /** The sequencer starts after the room's newest stored event. */
   private async start(feed: RoomFeed): Promise<void> {
-    const latest = await this.store.page({ roomId: feed.seq.roomId, limit: 1 });
-    feed.seq.start(latest.messages.at(-1)?.seq ?? 0);
+    feed.seq.start(await this.store.lastSeq(feed.seq.roomId));
   }
 
   private async retryStart(roomId: string, feed: RoomFeed): Promise<void> {

@@ -5,10 +5,12 @@
  * frame's clientMsgId or roomId (AppError -> its code; anything else -> INTERNAL, logged).
  */
 import { errors } from '../../lib/errors.js';
+import { normalizeEmoji } from '../../lib/emoji.js';
 import { cleanMessageBody } from '../../lib/text.js';
 import type { ClientFrame, ClientFrameType } from '../../protocol.js';
-import type { MessagesRepository } from '../../repositories/messages-repository.js';
+import type { RoomLogRepository } from '../../repositories/room-log-repository.js';
 import type { RoomsRepository } from '../../repositories/rooms-repository.js';
+import type { LogOp } from '../../services/log-ops.js';
 import type { MessageWriter } from '../../services/message-writer.js';
 import { accessError } from '../../services/room-access.js';
 import type { RoomEvents } from '../broker.js';
@@ -20,9 +22,9 @@ export interface HandlerDeps {
   hub: Hub;
   /** Where room events are published (the broker). */
   events: RoomEvents;
-  writer: Pick<MessageWriter, 'send'>;
+  writer: Pick<MessageWriter, 'send' | 'apply'>;
   rooms: Pick<RoomsRepository, 'access' | 'markRead'>;
-  messages: Pick<MessagesRepository, 'page'>;
+  roomLog: Pick<RoomLogRepository, 'eventsAfter'>;
   messageMaxChars: number;
   recoveryMaxMessages: number;
 }
@@ -41,13 +43,22 @@ export function createFrameHandlers(deps: HandlerDeps): FrameHandlers {
     unregister: (conn, roomId) => hub.registry.unsubscribe(conn, roomId),
     roomReady: (roomId) => hub.roomReady(roomId),
     access: (roomId, userId) => rooms.access(roomId, userId),
-    page: (input) => deps.messages.page(input),
+    eventsAfter: (input) => deps.roomLog.eventsAfter(input),
     onlineIn: (roomId) => hub.presence.onlineIn(roomId),
     recoveryMaxMessages: deps.recoveryMaxMessages,
   };
 
   /** The refusal for a room the connection may not use, or null. */
   const refusal = async (conn: Connection, roomId: string) => accessError(await rooms.access(roomId, conn.user.id));
+
+  /**
+   * An edit, deletion or reaction: its event reaches the room's subscribers, this connection
+   * among them; a connection not subscribed to the room gets it directly. A repeat sends nothing.
+   */
+  const applyOp = async (conn: Connection, op: LogOp) => {
+    const event = await writer.apply(op);
+    if (event && !conn.subs.has(op.roomId)) conn.send(event);
+  };
 
   return {
     ping: (conn) => conn.send({ type: 'pong' }),
@@ -59,7 +70,8 @@ export function createFrameHandlers(deps: HandlerDeps): FrameHandlers {
     // New messages are acked by the hub in seq order; a reused clientMsgId by the writer, with its original.
     send: async (conn, frame) => {
       const body = cleanMessageBody(frame.body, deps.messageMaxChars);
-      await writer.send({ roomId: frame.roomId, author: conn.user, clientMsgId: frame.clientMsgId, body }, conn);
+      const reply = frame.replyToId !== undefined ? { replyToId: frame.replyToId } : {};
+      await writer.send({ roomId: frame.roomId, author: conn.user, clientMsgId: frame.clientMsgId, body, ...reply }, conn);
     },
 
     typing: async (conn, frame) => {
@@ -74,6 +86,19 @@ export function createFrameHandlers(deps: HandlerDeps): FrameHandlers {
       const seq = await rooms.markRead(frame.roomId, conn.user.id, frame.seq);
       if (seq === null) throw (await refusal(conn, frame.roomId)) ?? errors.notAMember();
       events.readMoved(conn.user.id, frame.roomId, seq, conn);
+    },
+
+    edit: (conn, frame) => {
+      const body = cleanMessageBody(frame.body, deps.messageMaxChars);
+      return applyOp(conn, { kind: 'edit', roomId: frame.roomId, actor: conn.user, messageId: frame.messageId, body });
+    },
+
+    delete: (conn, frame) => applyOp(conn, { kind: 'delete', roomId: frame.roomId, actor: conn.user, messageId: frame.messageId }),
+
+    react: (conn, frame) => {
+      const emoji = normalizeEmoji(frame.emoji);
+      if (!emoji) throw errors.validation('emoji must be exactly one emoji');
+      return applyOp(conn, { kind: 'react', roomId: frame.roomId, actor: conn.user, messageId: frame.messageId, emoji, add: frame.add });
     },
   };
 }

@@ -1,0 +1,168 @@
+/**
+ * The one query that reads messages as they are now (current state): author, the quoted original
+ * of a reply, and the reactions, in ONE statement, whatever selects the rows (a history page, a
+ * page around a seq, replay of the log, one message by id, the last message of rooms).
+ *
+ * Invariants: a deleted message's row is already a tombstone (body '', mentions, reply and
+ * reactions cleared when it was deleted), so nothing here special-cases deletion except the
+ * quote of a reply whose ORIGINAL was deleted: `deleted: true` and excerpt ''.
+ * Reactions come grouped by emoji in the order each emoji first appeared, `userIds` in the order
+ * they reacted (created_at is clock_timestamp() at insert, distinct within a transaction).
+ */
+import { sql, type SQL } from 'drizzle-orm';
+import type { Executor } from '../db/client.js';
+import type { Message, Reaction, User } from '../protocol.js';
+import { toIso } from '../lib/text.js';
+import { toUser } from './mappers.js';
+
+/** A row returned by MessagesRepository.insertMany. */
+export interface InsertedRow {
+  id: number | string;
+  room_id: string;
+  seq: number | string;
+  author_id: string;
+  client_msg_id: string;
+  created_at: Date | string;
+  mentions: string[];
+  mentions_room: boolean;
+  reply_to_id: number | string | null;
+  reply_excerpt: string;
+  reply_seq: number | string | null;
+  reply_author_id: string | null;
+  reply_author_username: string | null;
+  reply_author_avatar_url: string | null;
+  reply_author_created_at: Date | string | null;
+}
+
+/** A row of MESSAGE_FROM, as both drivers return it (bigints may come back as strings). */
+export interface MessageReadRow {
+  id: number | string;
+  room_id: string;
+  seq: number | string;
+  client_msg_id: string;
+  body: string;
+  created_at: Date | string;
+  edited_at: Date | string | null;
+  deleted_at: Date | string | null;
+  mentions: string[] | null;
+  mentions_room: boolean;
+  author_id: string;
+  author_username: string;
+  author_avatar_url: string | null;
+  author_created_at: Date | string;
+  reply_id: number | string | null;
+  reply_seq: number | string | null;
+  reply_excerpt: string;
+  reply_deleted: boolean | null;
+  reply_author_id: string | null;
+  reply_author_username: string | null;
+  reply_author_avatar_url: string | null;
+  reply_author_created_at: Date | string | null;
+  reactions: Reaction[] | null;
+}
+
+/**
+ * `FROM messages m` with its author `a` and the original `o` (author `oa`) of a reply; selects
+ * MessageReadRow. Callers add WHERE / ORDER BY / LIMIT on `m`.
+ */
+export const MESSAGE_FROM = sql`
+  SELECT m.id, m.room_id, m.seq, m.client_msg_id, m.body, m.created_at, m.edited_at, m.deleted_at,
+    to_json(m.mentions) AS mentions, m.mentions_room,
+    a.id AS author_id, a.username AS author_username, a.avatar_url AS author_avatar_url, a.created_at AS author_created_at,
+    o.id AS reply_id, o.seq AS reply_seq, m.reply_excerpt, (o.deleted_at IS NOT NULL) AS reply_deleted,
+    oa.id AS reply_author_id, oa.username AS reply_author_username, oa.avatar_url AS reply_author_avatar_url,
+    oa.created_at AS reply_author_created_at,
+    (SELECT json_agg(json_build_object('emoji', g.emoji, 'count', g.n, 'userIds', g.users) ORDER BY g.first, g.emoji)
+       FROM (SELECT r.emoji, count(*)::int AS n, json_agg(r.user_id ORDER BY r.created_at, r.user_id) AS users,
+                    min(r.created_at) AS first
+               FROM message_reactions r WHERE r.message_id = m.id GROUP BY r.emoji) g) AS reactions
+  FROM messages m
+  JOIN users a ON a.id = m.author_id
+  LEFT JOIN messages o ON o.id = m.reply_to_id
+  LEFT JOIN users oa ON oa.id = o.author_id`;
+
+export function toMessageFromRow(row: MessageReadRow): Message {
+  const replyDeleted = Boolean(row.reply_deleted);
+  return {
+    id: String(row.id),
+    roomId: row.room_id,
+    seq: Number(row.seq),
+    clientMsgId: row.client_msg_id,
+    author: toUser({ id: row.author_id, username: row.author_username, avatarUrl: row.author_avatar_url, createdAt: row.author_created_at as Date }),
+    body: row.body,
+    createdAt: toIso(row.created_at),
+    editedAt: row.edited_at === null ? null : toIso(row.edited_at),
+    deletedAt: row.deleted_at === null ? null : toIso(row.deleted_at),
+    attachments: [],
+    replyTo:
+      row.reply_id === null || row.reply_author_id === null
+        ? null
+        : {
+            id: String(row.reply_id),
+            seq: Number(row.reply_seq),
+            author: toUser({
+              id: row.reply_author_id,
+              username: row.reply_author_username!,
+              avatarUrl: row.reply_author_avatar_url,
+              createdAt: row.reply_author_created_at as Date,
+            }),
+            excerpt: replyDeleted ? '' : row.reply_excerpt,
+            deleted: replyDeleted,
+          },
+    mentions: row.mentions ?? [],
+    mentionsRoom: row.mentions_room,
+    reactions: row.reactions ?? [],
+  };
+}
+
+/** Runs MESSAGE_FROM with the given tail (WHERE ... ORDER BY ... LIMIT ...) and maps the rows. */
+export async function readMessages(db: Executor, tail: SQL): Promise<Message[]> {
+  const result = (await db.execute(sql`${MESSAGE_FROM} ${tail}`)) as unknown as { rows: MessageReadRow[] };
+  return result.rows.map(toMessageFromRow);
+}
+
+/** The newest message (deleted ones included) of each room, by room id. */
+export async function latestMessagesOf(db: Executor, roomIds: string[]): Promise<Map<string, Message>> {
+  if (!roomIds.length) return new Map();
+  const rows = await readMessages(
+    db,
+    sql`WHERE m.id IN (
+          SELECT l.id FROM (SELECT json_array_elements_text(${JSON.stringify(roomIds)}::json)::uuid AS id) r
+          CROSS JOIN LATERAL (SELECT x.id FROM messages x WHERE x.room_id = r.id ORDER BY x.seq DESC LIMIT 1) l)`,
+  );
+  return new Map(rows.map((m) => [m.roomId, m]));
+}
+
+/** A message just stored by MessagesRepository.insertMany, built from its row and what was sent. */
+export function toInsertedMessage(row: InsertedRow, body: string, author: User): Message {
+  return {
+    id: String(row.id),
+    roomId: row.room_id,
+    seq: Number(row.seq),
+    clientMsgId: row.client_msg_id,
+    author,
+    body,
+    createdAt: toIso(row.created_at),
+    editedAt: null,
+    deletedAt: null,
+    attachments: [],
+    replyTo:
+      row.reply_to_id === null || row.reply_author_id === null
+        ? null
+        : {
+            id: String(row.reply_to_id),
+            seq: Number(row.reply_seq),
+            author: toUser({
+              id: row.reply_author_id,
+              username: row.reply_author_username!,
+              avatarUrl: row.reply_author_avatar_url,
+              createdAt: row.reply_author_created_at as Date,
+            }),
+            excerpt: row.reply_excerpt,
+            deleted: false,
+          },
+    mentions: row.mentions ?? [],
+    mentionsRoom: row.mentions_room,
+    reactions: [],
+  };
+}

@@ -1,0 +1,202 @@
+/**
+ * The room log's non-message events (edits, deletions, reactions) and the reads of the whole log.
+ *
+ * Writes are steps of ONE transaction run by services/log-ops.ts, always in this order: `lockTarget`
+ * (the room row FOR UPDATE: every write of the room's log, messages included, queues behind it, so
+ * what is read next is the state the event applies to), the state change, then `append` (the next
+ * seq from rooms.last_seq and the event row, in one statement). An idempotent repeat stops before
+ * `append`: it takes no seq.
+ *
+ * Reads: `eventsAfter` merges messages (as they are NOW: a message replayed after a later edit
+ * already shows it, and the edit event follows anyway) with the stored events, in seq order.
+ */
+import { sql } from 'drizzle-orm';
+import type { Executor } from '../db/client.js';
+import type { DeleteFrame, EditFrame, LogFrame, ReactionFrame, Role } from '../protocol.js';
+import { LIMITS } from '../protocol-constants.js';
+import { toIso } from '../lib/text.js';
+import { readMessages } from './message-reads.js';
+
+export type EventFrame = EditFrame | DeleteFrame | ReactionFrame;
+/** An event frame before its seq is known. */
+export type Unsequenced = Omit<EditFrame, 'seq'> | Omit<DeleteFrame, 'seq'> | Omit<ReactionFrame, 'seq'>;
+
+export interface LockedTarget {
+  isPrivate: boolean;
+  /** The actor's role; null when not a member. */
+  role: Role | null;
+  /** null when there is no such message in this room. */
+  message: {
+    authorId: string;
+    createdAt: Date;
+    deleted: boolean;
+    body: string;
+    mentions: string[];
+    mentionsRoom: boolean;
+  } | null;
+}
+
+type Rows<T> = { rows: T[] };
+const rowsOf = async <T>(db: Executor, query: ReturnType<typeof sql>): Promise<T[]> =>
+  ((await db.execute(query)) as unknown as Rows<T>).rows;
+
+export function createRoomLogRepository(db: Executor) {
+  return {
+    /** Locks the room row (undefined: no such room) and reads the actor's role and the message. */
+    async lockTarget(roomId: string, actorId: string, messageId: string): Promise<LockedTarget | undefined> {
+      const [row] = await rowsOf<{
+        is_private: boolean;
+        role: Role | null;
+        author_id: string | null;
+        created_at: Date | string | null;
+        deleted_at: Date | string | null;
+        body: string | null;
+        mentions: string[] | null;
+        mentions_room: boolean | null;
+      }>(
+        db,
+        sql`SELECT r.is_private, rm.role, m.author_id, m.created_at, m.deleted_at, m.body, to_json(m.mentions) AS mentions, m.mentions_room
+            FROM rooms r
+            LEFT JOIN room_members rm ON rm.room_id = r.id AND rm.user_id = ${actorId}::uuid
+            LEFT JOIN messages m ON m.id = ${messageId}::bigint AND m.room_id = r.id
+            WHERE r.id = ${roomId}::uuid
+            FOR UPDATE OF r`,
+      );
+      if (!row) return undefined;
+      return {
+        isPrivate: row.is_private,
+        role: row.role,
+        message:
+          row.author_id === null
+            ? null
+            : {
+                authorId: row.author_id,
+                createdAt: new Date(row.created_at!),
+                deleted: row.deleted_at !== null,
+                body: row.body!,
+                mentions: row.mentions ?? [],
+                mentionsRoom: Boolean(row.mentions_room),
+              },
+      };
+    },
+
+    /** The new body, with mentions re-resolved among current members (@room only if allowed). */
+    async edit(input: { roomId: string; messageId: string; body: string; names: string[]; room: boolean }): Promise<{ mentions: string[]; mentionsRoom: boolean; editedAt: string }> {
+      const [row] = await rowsOf<{ mentions: string[]; mentions_room: boolean; edited_at: Date | string }>(
+        db,
+        sql`UPDATE messages SET body = ${input.body}, edited_at = now(), mentions_room = ${input.room},
+              mentions = ARRAY(
+                SELECT u.id FROM users u JOIN room_members mm ON mm.user_id = u.id AND mm.room_id = ${input.roomId}::uuid
+                WHERE lower(u.username) = ANY(${`{${input.names.join(',')}}`}::text[])
+                ORDER BY array_position(${`{${input.names.join(',')}}`}::text[], lower(u.username)))
+            WHERE id = ${input.messageId}::bigint
+            RETURNING to_json(mentions) AS mentions, mentions_room, edited_at`,
+      );
+      return { mentions: row!.mentions, mentionsRoom: row!.mentions_room, editedAt: toIso(row!.edited_at) };
+    },
+
+    /** Makes the message a tombstone and drops its reactions; returns deletedAt. */
+    async tombstone(messageId: string, actorId: string): Promise<string> {
+      const [row] = await rowsOf<{ deleted_at: Date | string }>(
+        db,
+        sql`WITH gone AS (DELETE FROM message_reactions WHERE message_id = ${messageId}::bigint)
+            UPDATE messages SET body = '', deleted_at = now(), deleted_by = ${actorId}::uuid, mentions = '{}', mentions_room = false,
+              reply_to_id = NULL, reply_excerpt = ''
+            WHERE id = ${messageId}::bigint
+            RETURNING deleted_at`,
+      );
+      return toIso(row!.deleted_at);
+    },
+
+    /**
+     * Adds (user, emoji) unless it is there already or the message holds REACTIONS_PER_MESSAGE other
+     * emoji. `count` is the emoji's count after the call.
+     */
+    async addReaction(messageId: string, emoji: string, userId: string): Promise<{ status: 'added' | 'repeat' | 'full'; count: number }> {
+      const [row] = await rowsOf<{ inserted: number; mine: boolean; count: number; distinct: number }>(
+        db,
+        sql`WITH cur AS (SELECT emoji, user_id FROM message_reactions WHERE message_id = ${messageId}::bigint),
+            ins AS (
+              INSERT INTO message_reactions (message_id, emoji, user_id, created_at)
+              SELECT ${messageId}::bigint, ${emoji}, ${userId}::uuid, clock_timestamp()
+              WHERE EXISTS (SELECT 1 FROM cur WHERE emoji = ${emoji})
+                 OR (SELECT count(DISTINCT emoji) FROM cur) < ${LIMITS.REACTIONS_PER_MESSAGE}::int
+              ON CONFLICT DO NOTHING
+              RETURNING 1
+            )
+            SELECT (SELECT count(*)::int FROM ins) AS inserted,
+              EXISTS (SELECT 1 FROM cur WHERE emoji = ${emoji} AND user_id = ${userId}::uuid) AS mine,
+              (SELECT count(*)::int FROM cur WHERE emoji = ${emoji}) AS count`,
+      );
+      const count = Number(row!.count);
+      if (row!.inserted > 0) return { status: 'added', count: count + 1 };
+      return { status: row!.mine ? 'repeat' : 'full', count };
+    },
+
+    /** Removes (user, emoji); `removed` false when it was not there. */
+    async removeReaction(messageId: string, emoji: string, userId: string): Promise<{ removed: boolean; count: number }> {
+      const [row] = await rowsOf<{ removed: number; count: number }>(
+        db,
+        sql`WITH del AS (
+              DELETE FROM message_reactions WHERE message_id = ${messageId}::bigint AND emoji = ${emoji} AND user_id = ${userId}::uuid
+              RETURNING 1
+            )
+            SELECT (SELECT count(*)::int FROM del) AS removed,
+              (SELECT count(*)::int FROM message_reactions WHERE message_id = ${messageId}::bigint AND emoji = ${emoji}) AS count`,
+      );
+      const removed = row!.removed > 0;
+      return { removed, count: Number(row!.count) - (removed ? 1 : 0) };
+    },
+
+    /** Takes the room's next seq and stores the event with it (the room row is locked already). */
+    async append(actorId: string, frame: Unsequenced): Promise<EventFrame> {
+      const payload = JSON.stringify(frame);
+      const [row] = await rowsOf<{ seq: number | string }>(
+        db,
+        sql`WITH s AS (UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ${frame.roomId}::uuid RETURNING last_seq)
+            INSERT INTO room_events (room_id, seq, kind, message_id, actor_id, payload)
+            SELECT ${frame.roomId}::uuid, s.last_seq, ${frame.type}, ${frame.messageId}::bigint, ${actorId}::uuid,
+              ${payload}::jsonb || jsonb_build_object('seq', s.last_seq)
+            FROM s
+            RETURNING seq`,
+      );
+      return { ...frame, seq: Number(row!.seq) } as EventFrame;
+    },
+
+    /**
+     * The log after `after`, ascending: messages as they are now and the stored events, exactly as
+     * they were broadcast. With `readerId`, nothing unless the reader is a member.
+     */
+    async eventsAfter(input: { roomId: string; after: number; limit: number; readerId?: string }): Promise<{ events: LogFrame[]; hasMore: boolean }> {
+      const member = input.readerId
+        ? sql` AND EXISTS (SELECT 1 FROM room_members rm WHERE rm.room_id = ${input.roomId}::uuid AND rm.user_id = ${input.readerId}::uuid)`
+        : sql``;
+      const take = input.limit + 1;
+      const [messages, stored] = await Promise.all([
+        readMessages(db, sql`WHERE m.room_id = ${input.roomId}::uuid AND m.seq > ${input.after}::bigint${member} ORDER BY m.seq LIMIT ${take}::int`),
+        rowsOf<{ payload: LogFrame | string }>(
+          db,
+          sql`SELECT e.payload FROM room_events e WHERE e.room_id = ${input.roomId}::uuid AND e.seq > ${input.after}::bigint${member}
+              ORDER BY e.seq LIMIT ${take}::int`,
+        ),
+      ]);
+      const merged: { seq: number; frame: LogFrame }[] = [
+        ...messages.map((message) => ({ seq: message.seq, frame: { type: 'message' as const, message } })),
+        ...stored.map((r) => {
+          const frame = (typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload) as EventFrame;
+          return { seq: frame.seq, frame };
+        }),
+      ].sort((a, b) => a.seq - b.seq);
+      // Each side brought up to limit+1 rows, so the first `limit` merged are the log's next ones.
+      return { events: merged.slice(0, input.limit).map((e) => e.frame), hasMore: merged.length > input.limit };
+    },
+
+    /** The room's newest log position (0 for none or no such room). */
+    async lastSeq(roomId: string): Promise<number> {
+      const [row] = await rowsOf<{ last_seq: number | string }>(db, sql`SELECT last_seq FROM rooms WHERE id = ${roomId}::uuid`);
+      return row ? Number(row.last_seq) : 0;
+    },
+  };
+}
+
+export type RoomLogRepository = ReturnType<typeof createRoomLogRepository>;
