@@ -5,6 +5,7 @@ import {
   axeViolations,
   createRoom,
   launchBrowser,
+  login,
   newContext,
   register,
   screenshot,
@@ -215,10 +216,7 @@ describe.skipIf(reason !== null)('the room log in the browser', () => {
     const dark = await newContext(browser, server.url, { dark: true });
     const page = await dark.newPage();
     try {
-      await page.goto('/login');
-      await page.getByLabel('Username or email').fill(bobName);
-      await page.getByLabel('Password').fill('correct horse battery');
-      await page.getByRole('button', { name: 'Log in' }).click();
+      await login(page, bobName);
       await page.goto(`/rooms/${roomId}`);
       const r = row(page, 'answering that');
       await r.waitFor();
@@ -238,10 +236,7 @@ describe.skipIf(reason !== null)('the room log in the browser', () => {
     await ctx.routeWebSocket(/\/ws$/, (ws) => void ws.close());
     const page = await ctx.newPage();
     try {
-      await page.goto('/login');
-      await page.getByLabel('Username or email').fill(bobName);
-      await page.getByLabel('Password').fill('correct horse battery');
-      await page.getByRole('button', { name: 'Log in' }).click();
+      await login(page, bobName);
       await page.goto(`/rooms/${roomId}`);
       await page.getByTestId('connection-banner').filter({ hasText: 'Live updates limited' }).waitFor({ timeout: 45_000 });
       await sendChat(alice, 'fallback target');

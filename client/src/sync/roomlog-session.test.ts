@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { LogEvent } from '../lib/wire';
-import { R1, T0, bob, me, msg, setupSessionTests } from './test-harness';
+import { R1, T0, bob, me, msg, setupSessionTests, failSocketUntilFallback } from './test-harness';
 
 /**
  * The room log through a sync session: edits, deletions and reactions resume with `sinceSeq`
@@ -81,12 +81,7 @@ describe('room log in the HTTP fallback', () => {
       }
       return new Response(JSON.stringify({ messages: [], hasMore: false }), { status: 200 });
     });
-    for (let i = 0; i < 3; i++) {
-      last().drop();
-      await vi.advanceTimersByTimeAsync(0);
-      if (i < 2) await vi.advanceTimersByTimeAsync(60_000);
-    }
-    await vi.waitFor(() => expect(useStore.getState().connection.transport).toBe('http'));
+    await failSocketUntilFallback(useStore, last);
     await vi.waitFor(() => expect(useStore.getState().timelines[R1]!.appliedSeq).toBe(8));
     expect(asked[0]).toContain(`/api/rooms/${R1}/events?after=5`);
     const t = useStore.getState().timelines[R1]!;
