@@ -112,6 +112,13 @@ describe.skipIf(reason !== null)('the room log in the browser', () => {
     expect(await chipAlice.getAttribute('aria-pressed')).toBe('true');
     await chipAlice.click();
     await expect.poll(() => chipBob.textContent()).toContain('1');
+    // A reload shows the same state, from the server.
+    await bob.reload();
+    const reloaded = row(bob, 'hello world');
+    await reloaded.getByTestId('edited').waitFor();
+    const chip = reloaded.locator('[data-testid="reaction"][data-emoji="🎉"]');
+    await expect.poll(() => chip.getAttribute('aria-pressed')).toBe('true');
+    expect(await chip.textContent()).toContain('1');
   });
 
   it('replies from the actions menu by keyboard, and the quote shows above the reply', async () => {
@@ -228,6 +235,23 @@ describe.skipIf(reason !== null)('the room log in the browser', () => {
       await screenshot(page, 'roomlog-picker-dark');
     } finally {
       await dark.close();
+    }
+  });
+
+  it('opens the actions menu with a long press on a touch screen', async () => {
+    const ctx = await newContext(browser, server.url, { mobile: true });
+    const phone = await ctx.newPage();
+    try {
+      await login(phone, bobName);
+      await phone.goto(`/rooms/${roomId}`);
+      const r = row(phone, 'look');
+      await r.waitFor();
+      await r.dispatchEvent('touchstart');
+      await phone.getByRole('menu', { name: 'Message actions' }).waitFor();
+      await phone.getByRole('menuitem', { name: 'Reply' }).waitFor();
+      await screenshot(phone, 'roomlog-phone-menu');
+    } finally {
+      await ctx.close();
     }
   });
 
