@@ -177,6 +177,14 @@ describe.skipIf(reason !== null)('the room log in the browser', () => {
     await bob.getByRole('menuitem', { name: 'Reply' }).waitFor();
     expect(await bob.getByRole('menuitem', { name: 'Delete' }).count()).toBe(0);
     await bob.keyboard.press('Escape');
+    // Alice owns the room: she may delete Bob's message (but not edit it).
+    await sendChat(bob, 'spam from bob');
+    const his = row(alice, 'spam from bob');
+    await his.getByTestId('message-actions').click();
+    await alice.getByRole('menuitem', { name: 'Delete' }).click();
+    expect(await alice.getByRole('menuitem', { name: 'Edit' }).count()).toBe(0);
+    await alice.getByRole('dialog', { name: 'Delete message?' }).getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(() => row(bob, 'spam from bob').count()).toBe(0);
   });
 
   it('autocompletes @mentions, highlights them, and badges the sidebar and tab title of the other user', async () => {
