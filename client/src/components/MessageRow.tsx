@@ -1,5 +1,6 @@
-import { lazy, memo, Suspense, useRef, useState, type HTMLAttributes, type ReactNode } from 'react';
+import { lazy, memo, Suspense, useEffect, useRef, useState, type HTMLAttributes, type ReactNode } from 'react';
 import { isDeleted, mentions } from '../lib/log-apply';
+import { messagePermissions } from '../lib/message-permissions';
 import type { Message } from '../lib/wire';
 import { formatDay, formatFull, formatTime } from '../lib/format';
 import { useSync } from '../sync/SyncProvider';
@@ -82,10 +83,13 @@ function SentMessage({ message: m, head, meId }: { message: Message; head: boole
   const pressTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const mine = m.author.id === meId;
   const gone = isDeleted(m);
+  const { canEdit, canDelete } = messagePermissions(m, meId, role);
   const cancelPress = () => {
     if (pressTimer.current) clearTimeout(pressTimer.current);
     pressTimer.current = null;
   };
+  // A row scrolled out of the virtualized list unmounts: no press fires after that.
+  useEffect(() => cancelPress, []);
   let body: ReactNode;
   if (gone) {
     body = (
@@ -123,7 +127,7 @@ function SentMessage({ message: m, head, meId }: { message: Message; head: boole
       below={gone ? null : <Reactions message={m} meId={meId} />}
       overlay={
         gone || editing ? null : (
-          <MessageActions message={m} canEdit={mine} canDelete={mine || role === 'owner' || role === 'moderator'} longPress={longPress} />
+          <MessageActions message={m} canEdit={canEdit} canDelete={canDelete} longPress={longPress} />
         )
       }
       touch={{

@@ -15,7 +15,7 @@ import type { LogActions, Store, Timeline } from './types';
 
 type SetStore = (patch: Partial<Store>) => void;
 
-/** What an event does to a message, and whether it was unread and mentioned us before/after. */
+/** What an event does to one message (pure, idempotent: lib/log-apply.ts). */
 type Transition = (m: Message) => Message;
 
 export function createLogActions(set: SetStore, get: () => Store): LogActions {
