@@ -54,6 +54,23 @@ describe.skipIf(reason !== null)('the room log in the browser', () => {
       [id, body, replyToId] as const,
     );
 
+  /** Bob in another browser context (a second device), in the room; the context is closed after `fn`. */
+  async function asBobElsewhere(
+    opts: { mobile?: boolean; dark?: boolean; blockSockets?: boolean },
+    fn: (page: Page) => Promise<void>,
+  ): Promise<void> {
+    const ctx = await newContext(browser, server.url, opts);
+    if (opts.blockSockets) await ctx.routeWebSocket(/\/ws$/, (ws) => void ws.close());
+    try {
+      const page = await ctx.newPage();
+      await login(page, bobName);
+      await page.goto(`/rooms/${roomId}`);
+      await fn(page);
+    } finally {
+      await ctx.close();
+    }
+  }
+
   beforeAll(async () => {
     server = await startServer({ SEND_RATE_PER_SEC: '1000', SEND_BURST: '1000' });
     browser = await launchBrowser();
@@ -228,11 +245,7 @@ describe.skipIf(reason !== null)('the room log in the browser', () => {
     await expect(axeViolations(alice)).resolves.toEqual([]);
     await screenshot(alice, 'roomlog-picker-light');
     await alice.keyboard.press('Escape');
-    const dark = await newContext(browser, server.url, { dark: true });
-    const page = await dark.newPage();
-    try {
-      await login(page, bobName);
-      await page.goto(`/rooms/${roomId}`);
+    await asBobElsewhere({ dark: true }, async (page) => {
       const r = row(page, 'answering that');
       await r.waitFor();
       await r.hover();
@@ -241,35 +254,22 @@ describe.skipIf(reason !== null)('the room log in the browser', () => {
       await page.getByTestId('emoji-picker').waitFor();
       await expect(axeViolations(page)).resolves.toEqual([]);
       await screenshot(page, 'roomlog-picker-dark');
-    } finally {
-      await dark.close();
-    }
+    });
   });
 
   it('opens the actions menu with a long press on a touch screen', async () => {
-    const ctx = await newContext(browser, server.url, { mobile: true });
-    const phone = await ctx.newPage();
-    try {
-      await login(phone, bobName);
-      await phone.goto(`/rooms/${roomId}`);
+    await asBobElsewhere({ mobile: true }, async (phone) => {
       const r = row(phone, 'look');
       await r.waitFor();
       await r.dispatchEvent('touchstart');
       await phone.getByRole('menu', { name: 'Message actions' }).waitFor();
       await phone.getByRole('menuitem', { name: 'Reply' }).waitFor();
       await screenshot(phone, 'roomlog-phone-menu');
-    } finally {
-      await ctx.close();
-    }
+    });
   });
 
   it('in the HTTP fallback, edits and reactions of others still arrive (events?after=)', async () => {
-    const ctx = await newContext(browser, server.url);
-    await ctx.routeWebSocket(/\/ws$/, (ws) => void ws.close());
-    const page = await ctx.newPage();
-    try {
-      await login(page, bobName);
-      await page.goto(`/rooms/${roomId}`);
+    await asBobElsewhere({ blockSockets: true }, async (page) => {
       await page.getByTestId('connection-banner').filter({ hasText: 'Live updates limited' }).waitFor({ timeout: 45_000 });
       await sendChat(alice, 'fallback target');
       await row(page, 'fallback target').waitFor({ timeout: 15_000 });
@@ -286,8 +286,6 @@ describe.skipIf(reason !== null)('the room log in the browser', () => {
       await chip.waitFor({ timeout: 15_000 });
       await row(page, 'fallback target, edited').getByTestId('edited').waitFor();
       await screenshot(page, 'roomlog-fallback');
-    } finally {
-      await ctx.close();
-    }
+    });
   });
 });
