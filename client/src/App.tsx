@@ -6,14 +6,17 @@ import { Toasts } from './components/Toasts';
 import { api, isApiError } from './lib/api';
 import { navigate, parseRoute, usePathname } from './lib/router';
 import type { User } from './lib/wire';
-import { AuthPage } from './pages/AuthPage';
 import { HomePage } from './pages/HomePage';
-import { JoinPage } from './pages/JoinPage';
 import { NotFoundPanel, RoomPage } from './pages/RoomPage';
 import { useStore } from './store';
+import { badgeCount } from './lib/format';
 import { SyncProvider } from './sync/SyncProvider';
 
 const DiscoverPage = lazy(() => import('./pages/DiscoverPage'));
+/** An invite link's landing page: rare, so in its own chunk (it shares use-join-by-invite with Discover). */
+const JoinPage = lazy(() => import('./pages/JoinPage').then((m) => ({ default: m.JoinPage })));
+/** Signed-in visits (most of them) never load the login and register forms. */
+const AuthPage = lazy(() => import('./pages/AuthPage').then((m) => ({ default: m.AuthPage })));
 
 // Signing in mounts the SyncProvider (below). When the session ends the store resets and the
 // login form shows at the same address, so logging in again returns there.
@@ -26,18 +29,23 @@ function nextFromQuery(): string {
   return next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
 }
 
-/** "(3) Lobby · RtChat": the unread total and the open room in the tab title. */
+/**
+ * "(2) Lobby · RtChat": the mentions of the reader in all rooms counted in the tab title, the open
+ * room after them; "• Lobby · RtChat" when there are unread messages but no mentions.
+ */
 function useDocumentTitle(routeName: string, roomId: string | null): void {
-  const unread = useStore((s) => {
+  const mentions = useStore((s) => {
     let n = 0;
-    for (const r of Object.values(s.rooms)) n += r.unreadCount;
+    for (const r of Object.values(s.rooms)) n += r.mentionCount;
     return n;
   });
+  const anyUnread = useStore((s) => Object.values(s.rooms).some((r) => r.unreadCount > 0));
   const roomName = useStore((s) => (roomId ? s.rooms[roomId]?.name : undefined));
   useEffect(() => {
     const page = roomName ?? (routeName === 'discover' ? 'Discover rooms' : null);
-    document.title = `${unread > 0 ? `(${unread}) ` : ''}${page ? `${page} · ` : ''}RtChat`;
-  }, [unread, roomName, routeName]);
+    const mark = mentions > 0 ? `(${badgeCount(mentions)}) ` : anyUnread ? '• ' : '';
+    document.title = `${mark}${page ? `${page} · ` : ''}RtChat`;
+  }, [mentions, anyUnread, roomName, routeName]);
 }
 
 export function App() {
@@ -87,14 +95,16 @@ export function App() {
   if (authStatus === 'anonymous' || !user) {
     return (
       <>
-        <AuthPage
-          key={route.name === 'register' ? 'register' : 'login'}
-          mode={route.name === 'register' ? 'register' : 'login'}
-          onAuthenticated={(user) => {
-            signedIn(user);
-            if (route.name === 'login' || route.name === 'register') navigate(nextFromQuery(), { replace: true });
-          }}
-        />
+        <Suspense fallback={null}>
+          <AuthPage
+            key={route.name === 'register' ? 'register' : 'login'}
+            mode={route.name === 'register' ? 'register' : 'login'}
+            onAuthenticated={(user) => {
+              signedIn(user);
+              if (route.name === 'login' || route.name === 'register') navigate(nextFromQuery(), { replace: true });
+            }}
+          />
+        </Suspense>
         <Toasts />
       </>
     );
@@ -116,7 +126,11 @@ export function App() {
       );
       break;
     case 'join':
-      content = <JoinPage key={route.inviteCode} inviteCode={route.inviteCode} />;
+      content = (
+        <Suspense fallback={null}>
+          <JoinPage key={route.inviteCode} inviteCode={route.inviteCode} />
+        </Suspense>
+      );
       break;
     case 'notFound':
       content = <NotFoundPanel what="page" />;

@@ -1,7 +1,14 @@
-import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
-import { useSync } from '../sync/SyncProvider';
+import { lazy, Suspense, useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { isDeleted } from '../lib/log-apply';
+import { mentionAt } from '../lib/mention-complete';
 import { MAX_MESSAGE_LENGTH } from '../lib/wire';
-import { SendIcon } from './Icons';
+import { useStore } from '../store';
+import { useSync } from '../sync/SyncProvider';
+import { CloseIcon, ReplyIcon, SendIcon } from './Icons';
+import type { ComposerAria } from './MentionAutocomplete';
+
+/** Loaded when an `@` is first typed: not part of the initial bundle. */
+const MentionAutocomplete = lazy(() => import('./MentionAutocomplete'));
 
 /** Typing notices go out at most this often while the user keeps typing. */
 export const TYPING_THROTTLE_MS = 3_000;
@@ -23,6 +30,20 @@ export function Composer({ roomId, roomName, onSent }: { roomId: string; roomNam
   const [text, setText] = useState(() => drafts.get(roomId) ?? '');
   const ref = useRef<HTMLTextAreaElement>(null);
   const typingSentAt = useRef(0);
+  const [caret, setCaret] = useState(0);
+  const [aria, setAria] = useState<ComposerAria | null>(null);
+  const autocompleteKeys = useRef<((e: KeyboardEvent<HTMLTextAreaElement>) => boolean) | null>(null);
+  const reply = useStore((s) => s.replyDrafts[roomId]);
+  const setReplyDraft = useStore((s) => s.setReplyDraft);
+  const me = useStore((s) => s.user);
+
+  // The @-autocomplete opens while the caret is in an `@name`.
+  const query = mentionAt(text, caret);
+  const completed = (next: string, at: number) => {
+    change(next);
+    setCaret(at);
+    requestAnimationFrame(() => ref.current?.setSelectionRange(at, at));
+  };
   const idleTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
 
   const stopTyping = () => {
@@ -78,7 +99,8 @@ export function Composer({ roomId, roomName, onSent }: { roomId: string; roomNam
   const submit = (e?: FormEvent) => {
     e?.preventDefault();
     if (!trimmed || tooLong) return;
-    sync.sendMessage(roomId, trimmed);
+    sync.sendMessage(roomId, trimmed, reply?.id);
+    setReplyDraft(roomId, null);
     stopTyping();
     setText('');
     drafts.delete(roomId);
@@ -86,7 +108,31 @@ export function Composer({ roomId, roomName, onSent }: { roomId: string; roomNam
     ref.current?.focus();
   };
 
+  /** Up in an empty composer edits the writer's last message in this room. */
+  const editLast = (): boolean => {
+    const s = useStore.getState();
+    const list = s.timelines[roomId]?.messages ?? [];
+    for (let i = list.length - 1; i >= 0; i--) {
+      const m = list[i]!;
+      if (m.author.id === me?.id && !isDeleted(m)) {
+        s.setEditing({ roomId, messageId: m.id });
+        return true;
+      }
+    }
+    return false;
+  };
+
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (autocompleteKeys.current?.(e)) return;
+    if (e.key === 'ArrowUp' && text === '' && editLast()) {
+      e.preventDefault();
+      return;
+    }
+    if (e.key === 'Escape' && reply) {
+      e.preventDefault();
+      setReplyDraft(roomId, null);
+      return;
+    }
     if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
       e.preventDefault();
       submit();
@@ -94,7 +140,31 @@ export function Composer({ roomId, roomName, onSent }: { roomId: string; roomNam
   };
 
   return (
-    <form onSubmit={submit} className="px-3 pb-[max(0.75rem,env(safe-area-inset-bottom))] sm:px-4" data-testid="composer">
+    <form onSubmit={submit} className="relative px-3 pb-[max(0.75rem,env(safe-area-inset-bottom))] sm:px-4" data-testid="composer">
+      {query && (
+        <Suspense fallback={null}>
+          <MentionAutocomplete
+            roomId={roomId}
+            text={text}
+            caret={caret}
+            query={query}
+            onComplete={completed}
+            keyRef={autocompleteKeys}
+            onAria={setAria}
+          />
+        </Suspense>
+      )}
+      {reply && (
+        <div className="mb-1 flex items-center gap-2 rounded-lg bg-zinc-100 px-3 py-1 text-xs text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300" data-testid="reply-bar">
+          <ReplyIcon width={14} height={14} />
+          <span className="min-w-0 flex-1 truncate">
+            Replying to <span className="font-semibold">{reply.author.username}</span>: {reply.body}
+          </span>
+          <button type="button" className="icon-btn h-6 w-6" aria-label="Cancel reply" onClick={() => setReplyDraft(roomId, null)}>
+            <CloseIcon width={14} height={14} />
+          </button>
+        </div>
+      )}
       <div className="flex items-end gap-2 rounded-2xl border border-zinc-300 bg-white p-1.5 pl-3 focus-within:border-indigo-500 focus-within:ring-2 focus-within:ring-indigo-500/30 dark:border-zinc-700 dark:bg-zinc-900">
         <label htmlFor="composer-input" className="sr-only">
           Message {roomName}
@@ -104,8 +174,15 @@ export function Composer({ roomId, roomName, onSent }: { roomId: string; roomNam
           ref={ref}
           rows={1}
           value={text}
-          onChange={(e) => change(e.target.value)}
+          onChange={(e) => {
+            change(e.target.value);
+            setCaret(e.target.selectionStart);
+          }}
+          onSelect={(e) => setCaret(e.currentTarget.selectionStart)}
           onKeyDown={onKeyDown}
+          aria-autocomplete="list"
+          aria-controls={aria?.controls}
+          aria-activedescendant={aria?.activeId}
           onBlur={stopTyping}
           placeholder={`Message ${roomName}`}
           className="max-h-[200px] min-h-9 flex-1 resize-none bg-transparent py-1.5 text-base leading-6 outline-none placeholder:text-zinc-500 sm:text-sm dark:placeholder:text-zinc-400"
@@ -133,7 +210,7 @@ export function Composer({ roomId, roomName, onSent }: { roomId: string; roomNam
         </button>
       </div>
       <p id="composer-hint" className="sr-only">
-        Enter sends, Shift+Enter adds a new line.
+        Enter sends, Shift+Enter adds a new line, Up edits your last message, @ mentions someone.
       </p>
     </form>
   );

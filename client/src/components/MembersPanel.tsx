@@ -1,6 +1,5 @@
-import { useEffect, useMemo, useState } from 'react';
-import { api } from '../lib/api';
-import type { Member } from '../lib/wire';
+import { useEffect, useMemo } from 'react';
+import { useRoomMembers } from '../hooks/use-room-members';
 import { useStore } from '../store';
 import { Avatar } from './Avatar';
 import { CloseIcon, CrownIcon } from './Icons';
@@ -8,35 +7,12 @@ import { CloseIcon, CrownIcon } from './Icons';
 const NONE: string[] = [];
 
 export function MembersPanel({ roomId, onClose, overlay = false }: { roomId: string; onClose: () => void; overlay?: boolean }) {
-  const members = useStore((s) => s.members[roomId]);
+  const { members, error } = useRoomMembers(roomId, true, true);
   const online = useStore((s) => s.online[roomId] ?? NONE);
-  const setMembers = useStore((s) => s.setMembers);
   const setToastOutlet = useStore((s) => s.setToastOutlet);
   // Presence only comes over a live socket: while it is down (reconnecting, offline, HTTP
   // fallback) what we hold is the last known state, shown as such until `subscribed` refreshes it.
   const stale = useStore((s) => s.connection.state !== 'open');
-  const [error, setError] = useState(false);
-
-  useEffect(() => {
-    let cancelled = false;
-    setError(false);
-    (async () => {
-      const all: Member[] = [];
-      let cursor: string | null = null;
-      for (let page = 0; page < 20; page++) {
-        const res = await api.members(roomId, cursor);
-        all.push(...res.members);
-        cursor = res.nextCursor;
-        if (!cursor) break;
-      }
-      if (!cancelled) setMembers(roomId, all);
-    })().catch(() => {
-      if (!cancelled) setError(true);
-    });
-    return () => {
-      cancelled = true;
-    };
-  }, [roomId, setMembers]);
 
   const sorted = useMemo(() => {
     const on = new Set(online);

@@ -12,6 +12,8 @@ const EMPTY_PENDING: OutboxItem[] = [];
 const LOAD_OLDER_MARGIN = 800;
 /** How close to the bottom counts as "reading the latest" (px). */
 const AT_END_PX = 80;
+/** A message jumped to stays highlighted this long. */
+const HIGHLIGHT_MS = 4_000;
 
 function useDocumentVisible(): boolean {
   const [visible, setVisible] = useState(() => document.visibilityState === 'visible');
@@ -41,16 +43,19 @@ export function MessageList({
   const sync = useSync();
   const visible = useDocumentVisible();
 
-  const messages = timeline?.messages;
-  const hasMore = timeline?.hasMore ?? false;
+  // A window of older history (a reply's original far back) replaces the latest messages on
+  // screen until the reader comes back to the latest.
+  const win = timeline?.window ?? null;
+  const messages = win ? win.messages : timeline?.messages;
+  const hasMore = (win ? win.hasOlder : timeline?.hasMore) ?? false;
   const pending = useMemo(() => {
     const mine = outbox.filter((i) => i.roomId === roomId);
-    return mine.length ? mine : EMPTY_PENDING;
-  }, [outbox, roomId]);
+    return mine.length && !win ? mine : EMPTY_PENDING;
+  }, [outbox, roomId, win]);
 
   const rows = useMemo(
-    () => buildRows({ messages: messages ?? [], pending, me, hasMore, unreadAfterSeq }),
-    [messages, pending, me, hasMore, unreadAfterSeq],
+    () => buildRows({ messages: messages ?? [], pending, me, hasMore, unreadAfterSeq: win ? null : unreadAfterSeq }),
+    [messages, pending, me, hasMore, unreadAfterSeq, win],
   );
 
   const scrollRef = useRef<HTMLDivElement>(null);
@@ -109,8 +114,33 @@ export function MessageList({
     const el = scrollRef.current;
     if (!el) return;
     checkAtEnd();
-    if (el.scrollTop < LOAD_OLDER_MARGIN && startedRef.current) void sync.loadOlder(roomId);
-  }, [roomId, checkAtEnd, sync]);
+    const nearTop = el.scrollTop < LOAD_OLDER_MARGIN;
+    if (win) {
+      if (nearTop) void sync.loadWindow(roomId, 'older');
+      else if (el.scrollHeight - el.scrollTop - el.clientHeight < LOAD_OLDER_MARGIN) void sync.loadWindow(roomId, 'newer');
+    } else if (nearTop && startedRef.current) void sync.loadOlder(roomId);
+  }, [roomId, checkAtEnd, sync, win]);
+
+  // A jump (reply quote): scroll the message into the middle, highlighted for a moment.
+  const highlight = useStore((s) => (s.highlight?.roomId === roomId ? s.highlight : null));
+  const highlightIndex = useMemo(
+    () => (highlight ? rows.findIndex((r) => r.kind === 'message' && r.message.seq === highlight.seq) : -1),
+    [highlight, rows],
+  );
+  // Once per jump (nonce), as soon as its row exists.
+  useEffect(() => {
+    if (highlightIndex < 0) return;
+    virtualizer.scrollToIndex(highlightIndex, { align: 'center' });
+    const t = setTimeout(() => useStore.getState().clearHighlight(), HIGHLIGHT_MS);
+    return () => clearTimeout(t);
+  }, [highlight?.nonce, highlightIndex, virtualizer]);
+
+  const backToLatest = useCallback(() => {
+    if (win) {
+      useStore.getState().closeWindow(roomId);
+      requestAnimationFrame(() => virtualizer.scrollToEnd());
+    } else virtualizer.scrollToEnd({ behavior: 'smooth' });
+  }, [win, roomId, virtualizer]);
 
   // Short histories never scroll: keep loading until the viewport is full or nothing is left.
   useEffect(() => {
@@ -120,7 +150,7 @@ export function MessageList({
   }, [timeline?.loaded, timeline?.loadingOlder, hasMore, roomId, rows.length, sync]);
 
   // Reading the latest in a visible tab: no unread counting, and the read cursor follows.
-  const reading = atEnd && visible && !!timeline?.loaded;
+  const reading = atEnd && visible && !!timeline?.loaded && !win;
   useEffect(() => {
     setReadingRoom(reading ? roomId : null);
     return () => setReadingRoom(null);
@@ -166,15 +196,15 @@ export function MessageList({
           </div>
         )}
       </div>
-      {!atEnd && timeline?.loaded && (
+      {(!atEnd || win) && timeline?.loaded && (
         <button
           type="button"
-          onClick={() => virtualizer.scrollToEnd({ behavior: 'smooth' })}
+          onClick={backToLatest}
           className="absolute right-4 bottom-3 inline-flex items-center gap-1.5 rounded-full bg-indigo-600 px-3.5 py-2 text-sm font-medium text-white shadow-lg hover:bg-indigo-700"
           data-testid="jump-to-latest"
         >
           <ArrowDownIcon width={16} height={16} />
-          {newCount > 0 ? `${newCount} new message${newCount === 1 ? '' : 's'}` : 'Jump to latest'}
+          {newCount > 0 && !win ? `${newCount} new message${newCount === 1 ? '' : 's'}` : 'Jump to latest'}
         </button>
       )}
     </div>

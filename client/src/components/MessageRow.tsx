@@ -1,11 +1,19 @@
-import { memo } from 'react';
+import { lazy, memo, Suspense, useEffect, useRef, useState, type HTMLAttributes, type ReactNode } from 'react';
+import { isDeleted, mentions } from '../lib/log-apply';
+import { messagePermissions } from '../lib/message-permissions';
+import type { Message } from '../lib/wire';
 import { formatDay, formatFull, formatTime } from '../lib/format';
 import { useSync } from '../sync/SyncProvider';
 import type { Row } from '../lib/rows';
 import { useStore } from '../store';
 import { Avatar } from './Avatar';
 import { AlertIcon, ClockIcon } from './Icons';
+import { LONG_PRESS_MS, MessageActions } from './MessageActions';
 import { MessageBody } from './MessageBody';
+import { EditedMarker, Reactions, ReplyQuote } from './MessageParts';
+
+/** Loaded on the first edit: not part of the initial bundle. */
+const InlineEditor = lazy(() => import('./InlineEditor'));
 
 export const MessageRow = memo(function MessageRow({ row, meId }: { row: Row; meId?: string }) {
   switch (row.kind) {
@@ -37,20 +45,8 @@ export const MessageRow = memo(function MessageRow({ row, meId }: { row: Row; me
           <span className="h-px flex-1 bg-red-400 dark:bg-red-500" />
         </div>
       );
-    case 'message': {
-      const m = row.message;
-      return (
-        <Bubble
-          head={row.head}
-          author={m.author}
-          mine={m.author.id === meId}
-          iso={m.createdAt}
-          body={m.body}
-          seq={m.seq}
-          status="sent"
-        />
-      );
-    }
+    case 'message':
+      return <SentMessage message={row.message} head={row.head} meId={meId} />;
     case 'pending':
       return (
         <Bubble
@@ -76,6 +72,76 @@ function PendingNote() {
   );
 }
 
+/** A message of the log: reply quote, body (or tombstone or editor), reactions and actions. */
+function SentMessage({ message: m, head, meId }: { message: Message; head: boolean; meId?: string }) {
+  const me = useStore((s) => s.user);
+  const role = useStore((s) => s.rooms[m.roomId]?.role);
+  const editing = useStore((s) => s.editing?.messageId === m.id);
+  const highlighted = useStore((s) => s.highlight?.roomId === m.roomId && s.highlight.seq === m.seq);
+  const setEditing = useStore((s) => s.setEditing);
+  const [longPress, setLongPress] = useState(0);
+  const pressTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const mine = m.author.id === meId;
+  const gone = isDeleted(m);
+  const { canEdit, canDelete } = messagePermissions(m, meId, role);
+  const cancelPress = () => {
+    if (pressTimer.current) clearTimeout(pressTimer.current);
+    pressTimer.current = null;
+  };
+  // A row scrolled out of the virtualized list unmounts: no press fires after that.
+  useEffect(() => cancelPress, []);
+  let body: ReactNode;
+  if (gone) {
+    body = (
+      <p className="text-sm text-zinc-500 italic dark:text-zinc-400" data-testid="message-deleted">
+        message deleted
+      </p>
+    );
+  } else if (editing) {
+    body = (
+      <Suspense fallback={<p className="text-sm">{m.body}</p>}>
+        <InlineEditor message={m} onDone={() => setEditing(null)} />
+      </Suspense>
+    );
+  } else {
+    body = (
+      <div className="flex flex-wrap items-baseline">
+        <MessageBody text={m.body} me={me?.username} />
+        {m.editedAt && <EditedMarker at={m.editedAt} />}
+      </div>
+    );
+  }
+  return (
+    <Bubble
+      head={head}
+      author={m.author}
+      mine={mine}
+      iso={m.createdAt}
+      body={m.body}
+      seq={m.seq}
+      status="sent"
+      highlighted={highlighted}
+      mentionsMe={!gone && !mine && mentions(m, meId)}
+      above={!gone && m.replyTo ? <ReplyQuote roomId={m.roomId} reply={m.replyTo} /> : null}
+      content={body}
+      below={gone ? null : <Reactions message={m} meId={meId} />}
+      overlay={
+        gone || editing ? null : (
+          <MessageActions message={m} canEdit={canEdit} canDelete={canDelete} longPress={longPress} />
+        )
+      }
+      touch={{
+        onTouchStart: () => {
+          cancelPress();
+          pressTimer.current = setTimeout(() => setLongPress((n) => n + 1), LONG_PRESS_MS);
+        },
+        onTouchEnd: cancelPress,
+        onTouchMove: cancelPress,
+      }}
+    />
+  );
+}
+
 function Bubble(props: {
   head: boolean;
   author: { id: string; username: string; avatarUrl: string | null };
@@ -86,17 +152,35 @@ function Bubble(props: {
   seq?: number;
   error?: string;
   clientMsgId?: string;
+  highlighted?: boolean;
+  mentionsMe?: boolean;
+  /** Above the body (a reply quote). */
+  above?: ReactNode;
+  /** Instead of the plain body (tombstone, editor, body with marker). */
+  content?: ReactNode;
+  below?: ReactNode;
+  /** Floating over the row (the actions toolbar). */
+  overlay?: ReactNode;
+  touch?: Pick<HTMLAttributes<HTMLDivElement>, 'onTouchStart' | 'onTouchEnd' | 'onTouchMove'>;
 }) {
   const { head, author, iso, body, status } = props;
   const sync = useSync();
+  const tint = props.highlighted
+    ? 'bg-amber-100 dark:bg-amber-400/15'
+    : props.mentionsMe
+      ? 'bg-amber-50/70 hover:bg-amber-50 dark:bg-amber-400/5 dark:hover:bg-amber-400/10'
+      : 'hover:bg-zinc-50 dark:hover:bg-zinc-900/60';
   return (
     <div
-      className={`group relative flex gap-3 px-4 hover:bg-zinc-50 dark:hover:bg-zinc-900/60 ${head ? 'pt-3 pb-0.5' : 'py-0.5'}`}
+      className={`group relative flex gap-3 px-4 transition-colors ${tint} ${head ? 'pt-3 pb-0.5' : 'py-0.5'}`}
       data-testid="message"
       data-status={status}
       data-seq={props.seq}
       data-author={author.username}
+      data-highlighted={props.highlighted || undefined}
+      {...props.touch}
     >
+      {props.overlay}
       <div className="relative w-9 shrink-0">
         {head ? (
           <Avatar user={author} />
@@ -121,7 +205,9 @@ function Bubble(props: {
           </div>
         )}
         {!head && <span className="sr-only">{author.username}: </span>}
-        <MessageBody text={body} />
+        {props.above}
+        {props.content ?? <MessageBody text={body} />}
+        {props.below}
         {status === 'pending' && <PendingNote />}
         {status === 'failed' && props.clientMsgId && (
           <p className="mt-1 flex flex-wrap items-center gap-x-3 gap-y-1 text-xs text-red-700 dark:text-red-400" role="alert">

@@ -1,5 +1,5 @@
 import { lazy, memo, Suspense, useMemo, useState } from 'react';
-import { formatShort } from '../lib/format';
+import { badgeCount, formatShort } from '../lib/format';
 import { useSync } from '../sync/SyncProvider';
 import { navigate, roomPath } from '../lib/router';
 import type { JoinedRoom } from '../lib/wire';
@@ -18,7 +18,9 @@ function activity(r: JoinedRoom): string {
 const RoomItem = memo(function RoomItem({ room, active, meId }: { room: JoinedRoom; active: boolean; meId?: string }) {
   const last = room.lastMessage;
   const unread = room.unreadCount;
-  const preview = last ? `${last.author.id === meId ? 'You' : last.author.username}: ${last.body}` : room.description || 'No messages yet';
+  const preview = last
+    ? `${last.author.id === meId ? 'You' : last.author.username}: ${last.deletedAt ? 'message deleted' : last.body}`
+    : room.description || 'No messages yet';
   return (
     <li>
       <Link
@@ -55,12 +57,21 @@ const RoomItem = memo(function RoomItem({ room, active, meId }: { room: JoinedRo
             >
               {preview}
             </span>
+            {room.mentionCount > 0 && (
+              <span
+                className="inline-flex min-w-5 shrink-0 items-center justify-center rounded-full bg-amber-500 px-1.5 text-xs leading-5 font-bold text-zinc-950"
+                data-testid="mention-badge"
+              >
+                @{badgeCount(room.mentionCount)}
+                <span className="sr-only"> {room.mentionCount === 1 ? 'mention' : 'mentions'}</span>
+              </span>
+            )}
             {unread > 0 && (
               <span
                 className="inline-flex min-w-5 shrink-0 items-center justify-center rounded-full bg-indigo-600 px-1.5 text-xs leading-5 font-semibold text-white"
                 data-testid="unread-badge"
               >
-                {unread > 99 ? '99+' : unread}
+                {badgeCount(unread)}
                 <span className="sr-only"> unread</span>
               </span>
             )}

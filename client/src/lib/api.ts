@@ -1,5 +1,8 @@
+import { withV2Fields } from './message-compat';
 import type {
+  AroundResponse,
   AuthResponse,
+  EventsResponse,
   ErrorBody,
   JoinedRoomsResponse,
   MembersResponse,
@@ -119,16 +122,44 @@ export const api = {
     if (cursor) params.set('cursor', cursor);
     return request<MembersResponse>(`/api/rooms/${enc(roomId)}/members?${params}`);
   },
-  messages: (roomId: string, page: { before?: number; after?: number; limit?: number } = {}) => {
+  messages: async (roomId: string, page: { before?: number; after?: number; limit?: number } = {}) => {
     const params = new URLSearchParams({ limit: String(page.limit ?? 50) });
     if (page.before !== undefined) params.set('before', String(page.before));
     if (page.after !== undefined) params.set('after', String(page.after));
-    return request<MessagesResponse>(`/api/rooms/${enc(roomId)}/messages?${params}`);
+    const res = await request<MessagesResponse>(`/api/rooms/${enc(roomId)}/messages?${params}`);
+    return { ...res, messages: res.messages.map(withV2Fields) };
   },
-  send: (roomId: string, clientMsgId: string, body: string) =>
-    request<MessageResponse>(`/api/rooms/${enc(roomId)}/messages`, {
+  /** The page centred on `seq` (a reply's original far back in history). */
+  around: async (roomId: string, seq: number, limit = 50) => {
+    const params = new URLSearchParams({ around: String(seq), limit: String(limit) });
+    const res = await request<AroundResponse>(`/api/rooms/${enc(roomId)}/messages?${params}`);
+    return { ...res, messages: res.messages.map(withV2Fields) };
+  },
+  /** The room log after `after`: exactly the frames a subscriber got (the HTTP fallback's poll). */
+  events: async (roomId: string, after: number, limit = 100) => {
+    const res = await request<EventsResponse>(`/api/rooms/${enc(roomId)}/events?after=${after}&limit=${limit}`);
+    const events = res.events.map((e) => (e.type === 'message' ? { ...e, message: withV2Fields(e.message) } : e));
+    return { ...res, events };
+  },
+  send: async (roomId: string, clientMsgId: string, body: string, replyToId?: string) => {
+    const res = await request<MessageResponse>(`/api/rooms/${enc(roomId)}/messages`, {
       method: 'POST',
-      body: { clientMsgId, body },
+      body: replyToId ? { clientMsgId, body, replyToId } : { clientMsgId, body },
+    });
+    return { message: withV2Fields(res.message) };
+  },
+  edit: async (roomId: string, messageId: string, body: string) => {
+    const res = await request<MessageResponse>(`/api/rooms/${enc(roomId)}/messages/${enc(messageId)}`, {
+      method: 'PATCH',
+      body: { body },
+    });
+    return { message: withV2Fields(res.message) };
+  },
+  deleteMessage: (roomId: string, messageId: string) =>
+    request<void>(`/api/rooms/${enc(roomId)}/messages/${enc(messageId)}`, { method: 'DELETE' }),
+  react: (roomId: string, messageId: string, emoji: string, add: boolean) =>
+    request<void>(`/api/rooms/${enc(roomId)}/messages/${enc(messageId)}/reactions/${enc(emoji)}`, {
+      method: add ? 'PUT' : 'DELETE',
     }),
   read: (roomId: string, seq: number) =>
     request<void>(`/api/rooms/${enc(roomId)}/read`, { method: 'POST', body: { seq } }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDay, plural, typingLine } from './format';
+import { badgeCount, formatDay, plural, typingLine } from './format';
 
 describe('typingLine', () => {
   it('names one or two people and summarises more', () => {
@@ -23,5 +23,13 @@ describe('plural', () => {
   it('picks the form', () => {
     expect(plural(1, 'member')).toBe('1 member');
     expect(plural(3, 'member')).toBe('3 members');
+  });
+});
+
+describe('badgeCount', () => {
+  it('shows 99+ past the cap', () => {
+    expect(badgeCount(7)).toBe('7');
+    expect(badgeCount(99)).toBe('99');
+    expect(badgeCount(100)).toBe('99+');
   });
 });

@@ -49,3 +49,9 @@ export function typingLine(names: readonly string[]): string {
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
+
+/** Badge counts stop at the server's cap: "99+" past 99. */
+export const BADGE_CAP = 99;
+export function badgeCount(n: number): string {
+  return n > BADGE_CAP ? `${BADGE_CAP}+` : String(n);
+}

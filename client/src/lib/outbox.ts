@@ -13,6 +13,8 @@ export interface OutboxItem {
   status: OutboxStatus;
   /** Why the server refused it (failed items only). */
   error?: string;
+  /** The message it replies to (same room). */
+  replyToId?: string;
 }
 
 export interface StorageLike {
@@ -35,7 +37,8 @@ function isItem(v: unknown): v is OutboxItem {
     typeof o.roomId === 'string' &&
     typeof o.body === 'string' &&
     typeof o.createdAt === 'string' &&
-    (o.status === 'pending' || o.status === 'failed')
+    (o.status === 'pending' || o.status === 'failed') &&
+    (o.replyToId === undefined || typeof o.replyToId === 'string')
   );
 }
 

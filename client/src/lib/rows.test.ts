@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { PLAIN_V2, USER_V2 } from './test-fixtures';
 import { buildRows } from './rows';
 import type { Message, User } from './wire';
-import { newMessageState } from '../../../src/protocol-constants';
 
-const alice: User = { id: 'a', username: 'alice', displayName: null, avatarUrl: null, isGuest: false, createdAt: '2026-01-01T00:00:00.000Z' };
-const bob: User = { id: 'b', username: 'bob', displayName: null, avatarUrl: null, isGuest: false, createdAt: '2026-01-01T00:00:00.000Z' };
+const alice: User = { id: 'a', username: 'alice', ...USER_V2, avatarUrl: null, createdAt: '2026-01-01T00:00:00.000Z' };
+const bob: User = { id: 'b', username: 'bob', ...USER_V2, avatarUrl: null, createdAt: '2026-01-01T00:00:00.000Z' };
 const at = (day: number, minute: number) => new Date(2026, 0, day, 12, minute).toISOString();
 const msg = (seq: number, author: User, createdAt: string): Message => ({
+  ...PLAIN_V2,
   id: String(seq),
   roomId: 'r',
   seq,
@@ -14,7 +15,6 @@ const msg = (seq: number, author: User, createdAt: string): Message => ({
   author,
   body: 'x',
   createdAt,
-  ...newMessageState(),
 });
 
 describe('buildRows', () => {

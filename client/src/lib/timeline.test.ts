@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
+import { PLAIN_V2, USER_V2 } from './test-fixtures';
 import { lastSeqOf, mergeMessages } from './timeline';
 import type { Message } from './wire';
-import { newMessageState } from '../../../src/protocol-constants';
 
 const msg = (seq: number, body = `m${seq}`): Message => ({
+  ...PLAIN_V2,
   id: String(seq),
   roomId: 'r',
   seq,
   clientMsgId: `c${seq}`,
-  author: { id: 'u', username: 'alice', displayName: null, avatarUrl: null, isGuest: false, createdAt: '2026-01-01T00:00:00.000Z' },
+  author: { id: 'u', username: 'alice', ...USER_V2, avatarUrl: null, createdAt: '2026-01-01T00:00:00.000Z' },
   body,
   createdAt: '2026-01-01T00:00:00.000Z',
-  ...newMessageState(),
 });
 const seqs = (list: Message[]) => list.map((m) => m.seq);
 

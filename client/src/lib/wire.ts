@@ -1,22 +1,33 @@
 // The wire types come from the server's protocol definitions: one source of truth. Type-only, so
 // nothing of the server (or TypeBox) ends up in the bundle.
+import type { MessagesResponse } from '../../../src/protocol';
+
 export type {
   AckFrame,
   AuthResponse,
   ClientFrame,
+  DeleteFrame,
+  EditFrame,
   ErrorBody,
   ErrorFrame,
+  EventsResponse,
   JoinedRoom,
   JoinedRoomsResponse,
   ListedRoom,
   Member,
   MemberFrame,
   MembersResponse,
+  MentionFrame,
   Message,
+  MessageFrame,
   MessageResponse,
   MessagesResponse,
   PresenceFrame,
+  Reaction,
+  ReactionFrame,
   ReadyFrame,
+  ReplyTo,
+  Role,
   Room,
   RoomListResponse,
   RoomResponse,
@@ -25,6 +36,10 @@ export type {
   TypingEventFrame,
   User,
 } from '../../../src/protocol';
+/** An event of a room's log: exactly what a subscriber got (also `GET …/events?after=`). */
+export type { LogFrame as LogEvent } from '../../../src/protocol';
+/** `messages?around=`: the page centred on a seq, with more known both ways. */
+export type AroundResponse = Required<Pick<MessagesResponse, 'messages' | 'hasOlder' | 'hasNewer'>>;
 
 import { CLOSE, LIMITS, TYPING_TTL_MS, USERNAME_PATTERN as USERNAME_SOURCE } from '../../../src/protocol-constants';
 

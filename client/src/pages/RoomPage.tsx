@@ -3,7 +3,6 @@ import { Composer } from '../components/Composer';
 import { Dialog } from '../components/Dialog';
 import { BackIcon, HashIcon, LinkIcon, LockIcon, LogOutIcon, UsersIcon } from '../components/Icons';
 import { Link } from '../components/Link';
-import { MembersPanel } from '../components/MembersPanel';
 import { MessageList } from '../components/MessageList';
 import { TypingIndicator } from '../components/TypingIndicator';
 import { api, isApiError } from '../lib/api';
@@ -11,10 +10,13 @@ import { plural } from '../lib/format';
 import { useSync } from '../sync/SyncProvider';
 import { navigate } from '../lib/router';
 import { useJoinRoom } from '../hooks/use-join-room';
+import { useRoomMembers } from '../hooks/use-room-members';
 import type { JoinedRoom, Room } from '../lib/wire';
 import { useStore } from '../store';
 
 const InviteDialog = lazy(() => import('../components/InviteDialog'));
+/** Out of the initial bundle: phones open it on demand, desktops a moment after the room. */
+const MembersPanel = lazy(() => import('../components/MembersPanel').then((m) => ({ default: m.MembersPanel })));
 
 type Status =
   | { kind: 'loading' }
@@ -84,6 +86,8 @@ function RoomView({ room }: { room: JoinedRoom }) {
   const [sentSignal, setSentSignal] = useState(0);
   // The divider for "new messages" stays where the read cursor was when the room was opened.
   const unreadAfterRef = useRef<number | null>(room.unreadCount > 0 ? room.lastReadSeq : null);
+  // Names for the reaction tooltips and the @-autocomplete.
+  useRoomMembers(room.id, true);
 
   return (
     <div className="flex h-full min-h-0">
@@ -139,11 +143,13 @@ function RoomView({ room }: { room: JoinedRoom }) {
           }}
         >
           <div className="h-full w-72 max-w-[85%] lg:w-full lg:max-w-none">
-            <MembersPanel
-              roomId={room.id}
-              onClose={() => setShowMembers(false)}
-              overlay={!(window.matchMedia?.('(min-width: 1024px)').matches ?? true)}
-            />
+            <Suspense fallback={<MembersPanelShell />}>
+              <MembersPanel
+                roomId={room.id}
+                onClose={() => setShowMembers(false)}
+                overlay={!(window.matchMedia?.('(min-width: 1024px)').matches ?? true)}
+              />
+            </Suspense>
           </div>
         </div>
       )}
@@ -154,6 +160,18 @@ function RoomView({ room }: { room: JoinedRoom }) {
       )}
       {confirmLeave && <LeaveDialog room={room} onClose={() => setConfirmLeave(false)} />}
     </div>
+  );
+}
+
+/** The panel's frame while its code loads: the layout does not jump, and the panel is there at once. */
+function MembersPanelShell() {
+  return (
+    <aside
+      aria-label="Members"
+      aria-busy="true"
+      className="h-full w-full border-l border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-950"
+      data-testid="members-panel"
+    />
   );
 }
 

@@ -1,3 +1,4 @@
+import { isDeleted, mentions } from '../lib/log-apply';
 import { removeItems } from '../lib/outbox';
 import { mergeMessages } from '../lib/timeline';
 import type { JoinedRoom, Message } from '../lib/wire';
@@ -45,22 +46,26 @@ function without<T>(record: Record<string, T>, key: string): Record<string, T> {
 
 /** The sidebar summary of a room after `incoming` arrived: last seq, preview, unread, cursor. */
 function summarize(room: JoinedRoom, incoming: readonly Message[], me: string | undefined, reading: boolean): JoinedRoom {
-  let { lastSeq, unreadCount, lastMessage, lastReadSeq } = room;
+  let { lastSeq, unreadCount, mentionCount, lastMessage, lastReadSeq } = room;
   for (const m of incoming) {
     const mine = m.author.id === me;
     if (m.seq > lastSeq) {
       lastSeq = m.seq;
-      if (!mine && m.seq > lastReadSeq && !reading) unreadCount += 1;
+      if (!mine && m.seq > lastReadSeq && !reading && !isDeleted(m)) {
+        unreadCount += 1;
+        if (mentions(m, me)) mentionCount += 1;
+      }
     }
     if (m.seq >= lastSeq && (!lastMessage || m.seq >= lastMessage.seq)) lastMessage = m;
     if (mine && m.seq > lastReadSeq) {
       // Writing in a room means having read it up to there.
       lastReadSeq = m.seq;
       unreadCount = 0;
+      mentionCount = 0;
     }
   }
-  if (reading) unreadCount = 0;
-  return { ...room, lastSeq, unreadCount, lastMessage, lastReadSeq };
+  if (reading) unreadCount = mentionCount = 0;
+  return { ...room, lastSeq, unreadCount, mentionCount, lastMessage, lastReadSeq };
 }
 
 type SetStore = (patch: Partial<Store>) => void;
@@ -72,6 +77,7 @@ export function createCrossSliceActions(set: SetStore, get: () => Store): CrossS
     const me = s.user?.id;
     let timeline = s.timelines[roomId] ?? EMPTY_TIMELINE;
     let messages = mergeMessages(timeline.messages, incoming);
+    const appliedSeq = Math.max(timeline.appliedSeq, ...incoming.map((m) => m.seq));
     if (messages.length > MAX_IN_BACKGROUND && s.activeRoomId !== roomId) {
       messages = messages.slice(-KEEP_IN_BACKGROUND);
       timeline = { ...timeline, hasMore: true };
@@ -89,7 +95,9 @@ export function createCrossSliceActions(set: SetStore, get: () => Store): CrossS
 
     set({
       timelines:
-        s.timelines[roomId] && messages === timeline.messages ? s.timelines : { ...s.timelines, [roomId]: { ...timeline, messages } },
+        s.timelines[roomId] && messages === timeline.messages && appliedSeq === timeline.appliedSeq
+          ? s.timelines
+          : { ...s.timelines, [roomId]: { ...timeline, messages, appliedSeq } },
       rooms,
       outbox: removeItems(s.outbox, mine),
       typing,
@@ -114,6 +122,7 @@ export function createCrossSliceActions(set: SetStore, get: () => Store): CrossS
         timelines: {
           ...get().timelines,
           [roomId]: {
+            ...timeline,
             messages: mergeMessages(kept, page),
             loaded: true,
             hasMore: keepsOlder ? timeline.hasMore : hasMore,
@@ -127,16 +136,20 @@ export function createCrossSliceActions(set: SetStore, get: () => Store): CrossS
       const s = get();
       const room = s.rooms[roomId];
       if (!room) return;
-      if (seq <= room.lastReadSeq && room.unreadCount === 0) return;
+      if (seq <= room.lastReadSeq && room.unreadCount === 0 && room.mentionCount === 0) return;
       const lastReadSeq = Math.max(room.lastReadSeq, seq);
-      // Unread messages after the cursor that we hold (by others); 0 once the cursor reaches the end.
+      // Unread messages after the cursor that we hold (by others, not deleted), and those of them
+      // that mention us; both 0 once the cursor reaches the end.
       let unreadCount = 0;
+      let mentionCount = 0;
       if (lastReadSeq < room.lastSeq) {
         const me = s.user?.id;
         const msgs = s.timelines[roomId]?.messages ?? [];
-        unreadCount = msgs.filter((m) => m.seq > lastReadSeq && m.author.id !== me).length;
+        const unread = msgs.filter((m) => m.seq > lastReadSeq && m.author.id !== me && !isDeleted(m));
+        unreadCount = unread.length;
+        mentionCount = unread.filter((m) => mentions(m, me)).length;
       }
-      set({ rooms: { ...s.rooms, [roomId]: { ...room, lastReadSeq, unreadCount } } });
+      set({ rooms: { ...s.rooms, [roomId]: { ...room, lastReadSeq, unreadCount, mentionCount } } });
     },
     removeRoom: (roomId) => {
       const s = get();

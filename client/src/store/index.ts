@@ -1,5 +1,6 @@
 import { create } from 'zustand';
 import { createCrossSliceActions } from './actions';
+import { createLogActions } from './log-actions';
 import { createMessagesSlice } from './messages-slice';
 import { createOutboxSlice } from './outbox-slice';
 import { createPresenceSlice } from './presence-slice';
@@ -20,6 +21,7 @@ export function createAppStore() {
     ...createPresenceSlice(set, get),
     ...createUiSlice(set, get),
     ...createCrossSliceActions(set, get),
+    ...createLogActions(set, get),
   }));
 }
 export type AppStore = ReturnType<typeof createAppStore>;

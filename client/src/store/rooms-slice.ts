@@ -20,7 +20,14 @@ export const createRoomsSlice: SliceCreator<RoomsSlice, RoomsState> = (set, get)
     const existing = get().rooms[room.id];
     const joined: JoinedRoom = existing
       ? { ...existing, ...room, lastSeq: Math.max(existing.lastSeq, room.lastSeq) }
-      : { ...room, role: 'member', lastReadSeq: room.lastSeq, unreadCount: 0, mentionCount: 0, lastMessage: null };
+      : {
+          ...room,
+          lastReadSeq: room.lastSeq,
+          unreadCount: 0,
+          mentionCount: 0,
+          lastMessage: null,
+          role: room.ownerId === get().user?.id ? 'owner' : 'member',
+        };
     set((s) => ({
       rooms: { ...s.rooms, [room.id]: joined },
       inviteCodes: inviteCode ? { ...s.inviteCodes, [room.id]: inviteCode } : s.inviteCodes,

@@ -1,13 +1,14 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { PLAIN_V2, USER_V2, joinedRoom } from '../lib/test-fixtures';
 import type { JoinedRoom, Message, User } from '../lib/wire';
 import { createAppStore } from './index';
-import { newMessageState } from '../../../src/protocol-constants';
 
 const T0 = '2026-01-01T00:00:00.000Z';
-const alice: User = { id: 'u-alice', username: 'alice', displayName: null, avatarUrl: null, isGuest: false, createdAt: T0 };
-const bob: User = { id: 'u-bob', username: 'bob', displayName: null, avatarUrl: null, isGuest: false, createdAt: T0 };
+const alice: User = { id: 'u-alice', username: 'alice', ...USER_V2, avatarUrl: null, createdAt: T0 };
+const bob: User = { id: 'u-bob', username: 'bob', ...USER_V2, avatarUrl: null, createdAt: T0 };
 
 const msg = (seq: number, author: User = bob, roomId = 'r1', clientMsgId = `c${seq}`): Message => ({
+  ...PLAIN_V2,
   id: String(seq),
   roomId,
   seq,
@@ -15,27 +16,9 @@ const msg = (seq: number, author: User = bob, roomId = 'r1', clientMsgId = `c${s
   author,
   body: `message ${seq}`,
   createdAt: new Date(Date.parse(T0) + seq * 1000).toISOString(),
-  ...newMessageState(),
 });
 
-const room = (id: string, patch: Partial<JoinedRoom> = {}): JoinedRoom => ({
-  id,
-  name: `Room ${id}`,
-  description: '',
-  isPrivate: false,
-  ownerId: alice.id,
-  memberCount: 2,
-  lastSeq: 0,
-  createdAt: T0,
-  lastReadSeq: 0,
-  unreadCount: 0,
-  lastMessage: null,
-  ...patch,
-  imageUrl: null,
-  slowModeSec: 0,
-  role: 'member',
-  mentionCount: 0,
-});
+const room = (id: string, patch: Partial<JoinedRoom> = {}): JoinedRoom => joinedRoom(id, alice.id, patch);
 
 let store: ReturnType<typeof createAppStore>;
 

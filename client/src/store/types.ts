@@ -1,3 +1,4 @@
+import type { DeleteChange, EditChange, ReactionChange } from '../lib/log-apply';
 import type { OutboxItem } from '../lib/outbox';
 import type { Theme } from '../lib/theme';
 import type { JoinedRoom, Member, Message, Room, User } from '../lib/wire';
@@ -51,6 +52,20 @@ export interface Timeline {
   /** Older pages exist before the first held message. */
   hasMore: boolean;
   loadingOlder: boolean;
+  /**
+   * The room log position applied to this timeline: the highest seq of a message or event taken
+   * in. A log event at or below it was already applied and is ignored (dedupe by seq).
+   */
+  appliedSeq: number;
+  /** A stretch of history away from the latest (a reply's original far back), or null. */
+  window: TimelineWindow | null;
+}
+/** Messages around a seq, contiguous among themselves, not joined to the latest ones. */
+export interface TimelineWindow {
+  messages: Message[];
+  hasOlder: boolean;
+  hasNewer: boolean;
+  loading: boolean;
 }
 export interface MessagesState {
   timelines: Record<string, Timeline>;
@@ -58,6 +73,13 @@ export interface MessagesState {
 export interface MessagesSlice extends MessagesState {
   prependPage(roomId: string, messages: Message[], hasMore: boolean): void;
   setLoadingOlder(roomId: string, loading: boolean): void;
+  /** Shows a window of history (`?around=`) instead of the latest messages. */
+  openWindow(roomId: string, messages: Message[], hasOlder: boolean, hasNewer: boolean): void;
+  /** A page before or after the window. */
+  extendWindow(roomId: string, messages: Message[], side: 'older' | 'newer', hasMore: boolean): void;
+  setWindowLoading(roomId: string, loading: boolean): void;
+  /** Back to the latest messages. */
+  closeWindow(roomId: string): void;
 }
 
 // ---- outbox ---------------------------------------------------------------------------------
@@ -116,6 +138,12 @@ export interface Toast {
 export interface UiUserState {
   /** The room whose latest messages are on screen in a visible tab (no unread counting there). */
   readingRoomId: string | null;
+  /** The message to scroll to and highlight (a reply's original); `nonce` repeats a jump. */
+  highlight: { roomId: string; seq: number; nonce: number } | null;
+  /** The message the composer of a room replies to. */
+  replyDrafts: Record<string, Message>;
+  /** The message being edited in place, if any. */
+  editing: { roomId: string; messageId: string } | null;
 }
 /** The part that belongs to the tab and survives a logout. */
 export interface UiTabState {
@@ -141,6 +169,10 @@ export interface UiSlice extends UiUserState, UiTabState {
   setActiveRoom(roomId: string | null): void;
   announce(text: string): void;
   setToastOutlet(el: HTMLElement | null): void;
+  setHighlight(roomId: string, seq: number): void;
+  clearHighlight(): void;
+  setReplyDraft(roomId: string, message: Message | null): void;
+  setEditing(editing: { roomId: string; messageId: string } | null): void;
 }
 
 // ---- transitions across slices (store/actions.ts) -------------------------------------------
@@ -160,7 +192,25 @@ export interface CrossSliceActions {
   resetUserState(): void;
 }
 
-export type Store = SessionSlice & RoomsSlice & MessagesSlice & OutboxSlice & PresenceSlice & UiSlice & CrossSliceActions;
+// ---- the room log's events (store/log-actions.ts) -------------------------------------------
+/** `seq` is the event's log position; a change this tab made itself (an HTTP answer) has none. */
+type Logged<T> = T & { seq?: number };
+export interface LogActions {
+  applyEdit(roomId: string, change: Logged<EditChange>): void;
+  applyDelete(roomId: string, change: Logged<DeleteChange>): void;
+  applyReaction(roomId: string, change: Logged<ReactionChange>): void;
+  /** A `mention` frame: a message mentioning us in a room this connection does not follow. */
+  receiveMention(roomId: string, seq: number): void;
+}
+
+export type Store = SessionSlice &
+  RoomsSlice &
+  MessagesSlice &
+  OutboxSlice &
+  PresenceSlice &
+  UiSlice &
+  CrossSliceActions &
+  LogActions;
 
 /**
  * How a slice is made: `set` takes only the slice's own fields (a slice never writes another

@@ -1,6 +1,6 @@
 import type { ConnectionInfo, SliceCreator, UiSlice, UiTabState, UiUserState } from './types';
 
-export const initialUiUserState: UiUserState = { readingRoomId: null };
+export const initialUiUserState: UiUserState = { readingRoomId: null, highlight: null, replyDrafts: {}, editing: null };
 
 export const initialConnection: ConnectionInfo = {
   state: 'idle',
@@ -38,4 +38,14 @@ export const createUiSlice: SliceCreator<UiSlice, UiUserState & UiTabState> = (s
   setActiveRoom: (roomId) => set({ activeRoomId: roomId }),
   announce: (text) => set((s) => ({ announcement: { id: (s.announcement?.id ?? 0) + 1, text } })),
   setToastOutlet: (toastOutlet) => set({ toastOutlet }),
+  setHighlight: (roomId, seq) => set((s) => ({ highlight: { roomId, seq, nonce: (s.highlight?.nonce ?? 0) + 1 } })),
+  clearHighlight: () => set({ highlight: null }),
+  setReplyDraft: (roomId, message) =>
+    set((s) => {
+      const replyDrafts = { ...s.replyDrafts };
+      if (message) replyDrafts[roomId] = message;
+      else delete replyDrafts[roomId];
+      return { replyDrafts };
+    }),
+  setEditing: (editing) => set({ editing }),
 });

@@ -78,11 +78,13 @@ export function createFrameHandlers(ctx: FrameContext): FrameHandlers {
       if (room) s.toast(`${frame.user.username} ${frame.action} ${room.name}`);
     },
     read: (frame) => ctx.reads.confirmed(frame.roomId, frame.seq),
-    // Room log events and mentions (issue 10): applied by the web app's side (branch h6-roomlog-ui).
-    edit: () => undefined,
-    delete: () => undefined,
-    reaction: () => undefined,
-    mention: () => undefined,
+    // The room log's other events: one store action each, deduplicated there by seq.
+    edit: ({ roomId, seq, messageId, body, mentions, mentionsRoom, editedAt }) =>
+      get().applyEdit(roomId, { seq, messageId, body, mentions, mentionsRoom, editedAt }),
+    delete: ({ roomId, seq, messageId, deletedAt }) => get().applyDelete(roomId, { seq, messageId, deletedAt }),
+    reaction: ({ roomId, seq, messageId, emoji, userId: who, added }) =>
+      get().applyReaction(roomId, { seq, messageId, emoji, userId: who, added }),
+    mention: ({ roomId, seq }) => get().receiveMention(roomId, seq),
     // The socket answers pings itself; a pong only proves the link lives.
     pong: () => {},
     error: (frame) => {

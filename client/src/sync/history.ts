@@ -56,4 +56,50 @@ export class History {
       this.loadingOlder.delete(roomId);
     }
   }
+
+  /** Shows the message of `seq` highlighted: where it is held already, else in a window around it. */
+  async jumpTo(roomId: string, seq: number): Promise<void> {
+    const { store } = this.deps;
+    const timeline = store.getState().timelines[roomId];
+    const held = (list: readonly { seq: number }[] | undefined) => !!list?.some((m) => m.seq === seq);
+    if (held(timeline?.messages)) {
+      store.getState().closeWindow(roomId);
+    } else if (!held(timeline?.window?.messages)) {
+      try {
+        const { messages, hasOlder, hasNewer } = await api.around(roomId, seq, PAGE_SIZE);
+        // The window joins the latest messages: nothing to detach, the timeline takes them.
+        const first = timeline?.messages[0];
+        const last = messages[messages.length - 1];
+        if (first && last && last.seq >= first.seq) store.getState().prependPage(roomId, messages, hasOlder);
+        else store.getState().openWindow(roomId, messages, hasOlder, hasNewer);
+      } catch {
+        store.getState().toast('Could not load that message.', 'error');
+        return;
+      }
+    }
+    store.getState().setHighlight(roomId, seq);
+    store.getState().announce('Showing the original message');
+  }
+
+  /** Pages the window of older history: before its first or after its last message. */
+  async loadWindow(roomId: string, side: 'older' | 'newer'): Promise<void> {
+    const { store } = this.deps;
+    const w = store.getState().timelines[roomId]?.window;
+    if (!w || w.loading || !(side === 'older' ? w.hasOlder : w.hasNewer)) return;
+    const edge = side === 'older' ? w.messages[0] : w.messages[w.messages.length - 1];
+    if (!edge) return;
+    store.getState().setWindowLoading(roomId, true);
+    try {
+      const page = side === 'older' ? { before: edge.seq, limit: PAGE_SIZE } : { after: edge.seq, limit: PAGE_SIZE };
+      const { messages, hasMore } = await api.messages(roomId, page);
+      const latest = store.getState().timelines[roomId]?.messages[0];
+      // Reaching the held latest messages: the window is no longer needed.
+      if (side === 'newer' && latest && messages.some((m) => m.seq >= latest.seq)) {
+        store.getState().prependPage(roomId, [...w.messages, ...messages], w.hasOlder);
+        store.getState().closeWindow(roomId);
+      } else store.getState().extendWindow(roomId, messages, side, hasMore);
+    } catch {
+      store.getState().setWindowLoading(roomId, false);
+    }
+  }
 }

@@ -1,25 +1,27 @@
 import { api, isApiError } from '../lib/api';
-import { lastSeqOf } from '../lib/timeline';
+import type { LogEvent } from '../lib/wire';
 import type { AppStore } from '../store';
-import { announceIncoming } from './frames';
 
 /**
  * The HTTP fallback: when the socket cannot connect at all (FALLBACK_AFTER_FAILURES in
- * connection.ts) while the server itself answers, messages go out with POST and come in by polling
- * `?after=` every POLL_INTERVAL_MS; the socket keeps trying meanwhile, and `stop()` ends the
+ * connection.ts) while the server itself answers, messages go out with POST and the room log comes
+ * in by polling `GET …/events?after=` (the applied log position) every POLL_INTERVAL_MS: each event
+ * is exactly the frame a subscriber gets, so it goes through the same frame handlers and edits,
+ * deletions and reactions arrive as they do on the socket; the socket keeps trying meanwhile, and `stop()` ends the
  * fallback as soon as it is back. At most one poll runs at a time.
  */
 
 export const POLL_INTERVAL_MS = 3_000;
 /** In fallback mode the sidebar (other rooms) refreshes every this many polls. */
 const ROOMS_REFRESH_EVERY = 4;
-/** Pages of `?after=` fetched per room and poll, at most. */
+/** Pages of `events?after=` fetched per room and poll, at most. */
 const MAX_PAGES_PER_POLL = 10;
 
 export interface FallbackDeps {
   store: AppStore;
-  userId: string;
   isSocketOpen(): boolean;
+  /** One event of a room's log, as the socket would have delivered it. */
+  applyEvent(event: LogEvent): void;
   refreshRooms(): Promise<void>;
   flushOutbox(): void;
   /** The probe said 401: the session is over. */
@@ -67,18 +69,17 @@ export class HttpFallback {
       const active = store.getState().activeRoomId;
       for (const [roomId, timeline] of Object.entries(store.getState().timelines)) {
         if (!timeline.loaded) continue;
-        const held = lastSeqOf(timeline.messages) ?? 0;
+        const applied = timeline.appliedSeq;
         const known = store.getState().rooms[roomId]?.lastSeq ?? 0;
-        if (roomId !== active && known <= held) continue;
-        let after = held;
+        if (roomId !== active && known <= applied) continue;
+        let after = applied;
         for (let page = 0; page < MAX_PAGES_PER_POLL; page++) {
-          const { messages, hasMore } = await api.messages(roomId, { after, limit: 100 });
-          const last = messages[messages.length - 1];
+          const { events, hasMore } = await api.events(roomId, after, 100);
+          const last = events[events.length - 1];
           if (!last) break;
-          store.getState().receiveMessages(roomId, messages);
-          announceIncoming(store, this.deps.userId, last);
+          for (const event of events) this.deps.applyEvent(event);
           if (!hasMore) break;
-          after = last.seq;
+          after = eventSeq(last);
         }
       }
       this.deps.flushOutbox();
@@ -88,4 +89,8 @@ export class HttpFallback {
       this.polling = false;
     }
   }
+}
+
+function eventSeq(e: LogEvent): number {
+  return e.type === 'message' ? e.message.seq : e.seq;
 }

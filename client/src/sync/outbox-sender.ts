@@ -57,13 +57,14 @@ export class OutboxSender {
     this.unavailableTries.clear();
   }
 
-  send(roomId: string, body: string): void {
+  send(roomId: string, body: string, replyToId?: string): void {
     const item: OutboxItem = {
       clientMsgId: newClientMsgId(),
       roomId,
       body,
       createdAt: new Date().toISOString(),
       status: 'pending',
+      ...(replyToId ? { replyToId } : {}),
     };
     this.deps.store.getState().enqueue(item);
     this.trySend(item);
@@ -119,7 +120,8 @@ export class OutboxSender {
     const { connection, store } = this.deps;
     if (connection.isOpen) {
       if (this.sentOn.get(item.clientMsgId) === connection.number) return;
-      if (connection.send({ type: 'send', roomId: item.roomId, clientMsgId: item.clientMsgId, body: item.body })) {
+      const reply = item.replyToId ? { replyToId: item.replyToId } : {};
+      if (connection.send({ type: 'send', roomId: item.roomId, clientMsgId: item.clientMsgId, body: item.body, ...reply })) {
         this.sentOn.set(item.clientMsgId, connection.number);
       }
       return;
@@ -133,7 +135,7 @@ export class OutboxSender {
     if (this.httpInFlight.has(item.clientMsgId)) return;
     this.httpInFlight.add(item.clientMsgId);
     try {
-      const { message } = await api.send(item.roomId, item.clientMsgId, item.body);
+      const { message } = await api.send(item.roomId, item.clientMsgId, item.body, item.replyToId);
       this.deps.store.getState().receiveMessages(message.roomId, [message]);
     } catch (err) {
       if (isApiError(err) && err.status >= 400 && err.status < 500 && err.status !== 408) {

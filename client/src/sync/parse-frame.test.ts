@@ -1,8 +1,18 @@
 import { describe, expect, it } from 'vitest';
+import { PLAIN_V2 } from '../lib/test-fixtures';
 import { parseServerFrame } from './parse-frame';
 
 const user = { id: 'u1', username: 'ann', avatarUrl: null, createdAt: '2026-01-01T00:00:00.000Z' };
-const message = { id: '1', roomId: 'r1', seq: 1, clientMsgId: 'c1', author: user, body: 'hi', createdAt: user.createdAt };
+const message = {
+  ...PLAIN_V2,
+  id: '1',
+  roomId: 'r1',
+  seq: 1,
+  clientMsgId: 'c1',
+  author: user,
+  body: 'hi',
+  createdAt: user.createdAt,
+};
 const parse = (v: unknown) => parseServerFrame(JSON.stringify(v));
 
 describe('parseServerFrame', () => {
@@ -20,6 +30,23 @@ describe('parseServerFrame', () => {
       { type: 'error', code: 'RATE_LIMITED', message: 'slow', ref: 'c1', retryAfterMs: 100 },
     ];
     for (const f of frames) expect(parse(f)).toEqual(f);
+  });
+
+  it('passes the room log events and the mention frame (version 2)', () => {
+    const frames = [
+      { type: 'edit', roomId: 'r1', seq: 4, messageId: '1', body: 'fixed', mentions: ['u1'], mentionsRoom: false, editedAt: user.createdAt },
+      { type: 'delete', roomId: 'r1', seq: 5, messageId: '1', deletedBy: 'u1', deletedAt: user.createdAt },
+      { type: 'reaction', roomId: 'r1', seq: 6, messageId: '1', emoji: '👍', userId: 'u1', added: true, count: 1 },
+      { type: 'mention', roomId: 'r1', messageId: '1', seq: 7 },
+    ];
+    for (const f of frames) expect(parse(f)).toEqual(f);
+    expect(parse({ type: 'edit', roomId: 'r1', seq: 4, messageId: '1', body: 'x', mentions: 'u1', editedAt: 'x' })).toBeNull();
+    expect(parse({ type: 'reaction', roomId: 'r1', seq: 6, messageId: '1', emoji: '👍', userId: 'u1', added: 'yes', count: 1 })).toBeNull();
+  });
+
+  it('fills the version-2 fields of a message from a protocol-1 server', () => {
+    const { editedAt: _e, deletedAt: _d, attachments: _a, replyTo: _r, mentions: _m, mentionsRoom: _mr, reactions: _x, ...v1 } = message;
+    expect(parse({ type: 'message', message: v1 })).toEqual({ type: 'message', message });
   });
 
   it('drops unknown types, wrong shapes and non-JSON', () => {

@@ -1,3 +1,4 @@
+import { withV2Fields } from '../lib/message-compat';
 import type { ServerFrame } from '../lib/wire';
 
 /**
@@ -17,7 +18,20 @@ const bool = (v: unknown): v is boolean => typeof v === 'boolean';
 const optional = (v: unknown, check: (x: unknown) => boolean) => v === undefined || check(v);
 const user = (v: unknown) => isObj(v) && str(v.id) && str(v.username);
 const message = (v: unknown) =>
-  isObj(v) && str(v.id) && str(v.roomId) && int(v.seq) && str(v.clientMsgId) && user(v.author) && str(v.body) && str(v.createdAt);
+  isObj(v) &&
+  str(v.id) &&
+  str(v.roomId) &&
+  int(v.seq) &&
+  str(v.clientMsgId) &&
+  user(v.author) &&
+  str(v.body) &&
+  str(v.createdAt) &&
+  optional(v.mentions, strings) &&
+  optional(v.reactions, (r) => Array.isArray(r) && r.every(reaction));
+const strings = (v: unknown) => Array.isArray(v) && v.every(str);
+const reaction = (v: unknown) => isObj(v) && str(v.emoji) && int(v.count) && strings(v.userIds);
+/** A log event's common fields. */
+const event = (o: Obj) => str(o.roomId) && int(o.seq) && str(o.messageId);
 
 /** One guard per server frame type: a new frame type does not compile until it has one. */
 const GUARDS: { [K in ServerFrame['type']]: Guard } = {
@@ -29,13 +43,12 @@ const GUARDS: { [K in ServerFrame['type']]: Guard } = {
   presence: (o) => str(o.roomId) && str(o.userId) && bool(o.online),
   member: (o) => str(o.roomId) && (o.action === 'joined' || o.action === 'left') && user(o.user),
   read: (o) => str(o.roomId) && int(o.seq),
-  // Room log events and mentions (issue 10): the web app applies them on branch h6-roomlog-ui.
-  edit: (o) => str(o.roomId) && int(o.seq) && str(o.messageId) && str(o.body),
-  delete: (o) => str(o.roomId) && int(o.seq) && str(o.messageId),
-  reaction: (o) => str(o.roomId) && int(o.seq) && str(o.messageId) && str(o.emoji) && bool(o.added) && int(o.count),
-  mention: (o) => str(o.roomId) && str(o.messageId) && int(o.seq),
   pong: () => true,
   error: (o) => str(o.code) && str(o.message) && optional(o.ref, str) && optional(o.retryAfterMs, int),
+  edit: (o) => event(o) && str(o.body) && strings(o.mentions) && bool(o.mentionsRoom) && str(o.editedAt),
+  delete: (o) => event(o) && str(o.deletedBy) && str(o.deletedAt),
+  reaction: (o) => event(o) && str(o.emoji) && str(o.userId) && bool(o.added) && int(o.count),
+  mention: (o) => event(o),
 };
 
 function isKnownType(type: unknown): type is ServerFrame['type'] {
@@ -65,5 +78,7 @@ export function parseServerFrame(data: unknown): ServerFrame | null {
     return null;
   }
   // The guard of its type has checked every field the app reads.
-  return parsed as ServerFrame;
+  const frame = parsed as ServerFrame;
+  if (frame.type === 'message' || frame.type === 'ack') return { ...frame, message: withV2Fields(frame.message) };
+  return frame;
 }

@@ -7,6 +7,7 @@ import { Connection } from './connection';
 import { createFrameHandlers, dispatchFrame, type FrameHandlers } from './frames';
 import { History } from './history';
 import { HttpFallback } from './http-fallback';
+import { MessageActions } from './message-actions';
 import { OutboxSender } from './outbox-sender';
 import { ReadCursor } from './read-cursor';
 import type { SocketLike } from './socket';
@@ -46,6 +47,8 @@ function defaultStorage(): StorageLike | undefined {
 
 export class SyncSession {
   readonly store: AppStore;
+  /** Edit, delete, react (over HTTP, see message-actions.ts). */
+  readonly messages: MessageActions;
   private readonly user: User;
   private readonly connection: Connection;
   private readonly outbox: OutboxSender;
@@ -59,6 +62,7 @@ export class SyncSession {
   constructor(private readonly opts: SyncOptions) {
     this.user = opts.user;
     const store = (this.store = opts.store ?? useStore);
+    this.messages = new MessageActions(store);
     const userId = opts.user.id;
     this.connection = new Connection({
       store,
@@ -72,8 +76,8 @@ export class SyncSession {
     this.reads = new ReadCursor({ store, connection: this.connection });
     this.fallback = new HttpFallback({
       store,
-      userId,
       isSocketOpen: () => this.connection.isOpen,
+      applyEvent: (event) => dispatchFrame(this.handlers, event),
       refreshRooms: () => this.history.refreshRooms(),
       flushOutbox: () => this.outbox.flush(),
       onSessionEnded: () => this.sessionEnded(),
@@ -124,8 +128,8 @@ export class SyncSession {
   }
 
   // ---- what the UI calls -------------------------------------------------------------------
-  sendMessage(roomId: string, body: string): void {
-    this.outbox.send(roomId, body);
+  sendMessage(roomId: string, body: string, replyToId?: string): void {
+    this.outbox.send(roomId, body, replyToId);
   }
   retryMessage(clientMsgId: string): void {
     this.outbox.retry(clientMsgId);
@@ -147,6 +151,13 @@ export class SyncSession {
   }
   loadOlder(roomId: string): Promise<void> {
     return this.history.loadOlder(roomId);
+  }
+  /** Shows the message of `seq` highlighted: in the held timeline, or in a window around it. */
+  jumpTo(roomId: string, seq: number): Promise<void> {
+    return this.history.jumpTo(roomId, seq);
+  }
+  loadWindow(roomId: string, side: 'older' | 'newer'): Promise<void> {
+    return this.history.loadWindow(roomId, side);
   }
   connectNow(): void {
     this.connection.connectNow();
@@ -170,9 +181,10 @@ export class SyncSession {
     const s = this.store.getState();
     const room = s.rooms[roomId];
     const timeline = s.timelines[roomId];
-    const held = lastSeqOf(timeline?.messages ?? []) ?? 0;
-    // A loaded timeline resumes from the last message it holds, so the gap fills in; a room only
-    // shown in the sidebar resumes from the last seq the server told us about.
+    const held = Math.max(lastSeqOf(timeline?.messages ?? []) ?? 0, timeline?.appliedSeq ?? 0);
+    // A loaded timeline resumes from the log position it applied, so every missed event (message,
+    // edit, deletion, reaction) is replayed; a room only shown in the sidebar resumes from the
+    // last seq the server told us about.
     const sinceSeq = timeline?.loaded ? held : Math.max(held, room?.lastSeq ?? 0);
     this.connection.send({ type: 'subscribe', roomId, sinceSeq });
   }

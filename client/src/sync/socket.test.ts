@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { USER_V2 } from '../lib/test-fixtures';
 import { ReconnectingSocket, type SocketLike, type SocketStatus } from './socket';
 import type { ServerFrame } from '../lib/wire';
 
@@ -30,7 +31,7 @@ class FakeSocket implements SocketLike {
     this.open();
     this.frame({
       type: 'ready',
-      user: { id: 'u1', username: 'alice', displayName: null, avatarUrl: null, isGuest: false, createdAt: '2026-01-01T00:00:00.000Z' },
+      user: { id: 'u1', username: 'alice', ...USER_V2, avatarUrl: null, createdAt: '2026-01-01T00:00:00.000Z' },
       protocol: 2,
       heartbeatMs: 25_000,
     });

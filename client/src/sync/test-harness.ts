@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, expect, vi } from 'vitest';
+import { MEMBER_V2, PLAIN_V2, USER_V2 } from '../lib/test-fixtures';
 import type { JoinedRoom, Message, ServerFrame, User } from '../lib/wire';
 import { createAppStore, type AppStore } from '../store';
-import { newMessageState } from '../../../src/protocol-constants';
 import { SyncSession } from './session';
 import type { SocketLike } from './socket';
 
@@ -12,8 +12,8 @@ import type { SocketLike } from './socket';
  */
 
 export const T0 = '2026-01-01T00:00:00.000Z';
-export const me: User = { id: 'u-me', username: 'me', displayName: null, avatarUrl: null, isGuest: false, createdAt: T0 };
-export const bob: User = { id: 'u-bob', username: 'bob', displayName: null, avatarUrl: null, isGuest: false, createdAt: T0 };
+export const me: User = { id: 'u-me', username: 'me', ...USER_V2, avatarUrl: null, createdAt: T0 };
+export const bob: User = { id: 'u-bob', username: 'bob', ...USER_V2, avatarUrl: null, createdAt: T0 };
 export const R1 = '11111111-1111-4111-8111-111111111111';
 export const R2 = '22222222-2222-4222-8222-222222222222';
 
@@ -26,15 +26,13 @@ export const room = (id: string, lastSeq: number): JoinedRoom => ({
   memberCount: 2,
   lastSeq,
   createdAt: T0,
-  imageUrl: null,
-  slowModeSec: 0,
-  role: 'member',
   lastReadSeq: lastSeq,
   unreadCount: 0,
-  mentionCount: 0,
   lastMessage: null,
+  ...MEMBER_V2,
 });
 export const msg = (roomId: string, seq: number, author: User = bob, clientMsgId = `c${seq}`): Message => ({
+  ...PLAIN_V2,
   id: String(seq),
   roomId,
   seq,
@@ -42,7 +40,6 @@ export const msg = (roomId: string, seq: number, author: User = bob, clientMsgId
   author,
   body: `m${seq}`,
   createdAt: T0,
-  ...newMessageState(),
 });
 
 export class FakeSocket implements SocketLike {
@@ -93,6 +90,16 @@ export interface SessionTestEnv {
   /** The session a test started last; stopped after each test. */
   session: SyncSession | null;
   start(): Promise<{ rt: SyncSession; useStore: AppStore; last: () => FakeSocket }>;
+}
+
+/** Drops the socket until the session falls back to HTTP (FALLBACK_AFTER_FAILURES in a row). */
+export async function failSocketUntilFallback(useStore: AppStore, last: () => FakeSocket): Promise<void> {
+  for (let i = 0; i < 3; i++) {
+    last().drop();
+    await vi.advanceTimersByTimeAsync(0);
+    if (i < 2) await vi.advanceTimersByTimeAsync(60_000);
+  }
+  await vi.waitFor(() => expect(useStore.getState().connection.transport).toBe('http'));
 }
 
 /** Registers the hooks; call once at the top of a test file. */

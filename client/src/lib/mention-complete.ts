@@ -1,0 +1,67 @@
+import { isWordChar } from './linkify';
+import type { Member, Role } from './wire';
+
+/**
+ * The composer's @-autocomplete, as pure functions: where the `@query` under the caret is, which
+ * members match it, and the text after picking one. The component (MentionSuggestions) only
+ * renders the listbox and moves `active`.
+ */
+
+export const MAX_SUGGESTIONS = 8;
+const NAME_MAX = 32;
+
+export interface MentionQuery {
+  /** Index of the `@`. */
+  start: number;
+  /** What was typed after it (may be empty). */
+  query: string;
+}
+
+/** The `@word` that ends at the caret, if the caret is in one. */
+export function mentionAt(text: string, caret: number): MentionQuery | null {
+  let i = caret;
+  while (i > 0 && caret - i <= NAME_MAX && isWordChar(text[i - 1])) i--;
+  if (i === 0 || text[i - 1] !== '@') return null;
+  const at = i - 1;
+  if (at > 0 && (isWordChar(text[at - 1]) || text[at - 1] === '@')) return null; // an e-mail address
+  return { start: at, query: text.slice(i, caret) };
+}
+
+export interface Suggestion {
+  /** What goes after the `@`. */
+  name: string;
+  label: string;
+}
+
+/**
+ * Members whose username starts with the query first, then those containing it, alphabetical
+ * within each; never the writer; `@room` for owners and moderators.
+ */
+export function suggest(members: readonly Member[], query: string, me: string | undefined, myRole: Role | undefined): Suggestion[] {
+  const q = query.toLowerCase();
+  const starts: Member[] = [];
+  const contains: Member[] = [];
+  for (const m of members) {
+    if (m.user.id === me) continue;
+    const name = m.user.username.toLowerCase();
+    if (name.startsWith(q)) starts.push(m);
+    else if (q && name.includes(q)) contains.push(m);
+  }
+  const byName = (a: Member, b: Member) => a.user.username.localeCompare(b.user.username);
+  const out: Suggestion[] = [...starts.sort(byName), ...contains.sort(byName)].map((m) => ({
+    name: m.user.username,
+    label: m.user.username,
+  }));
+  if ((myRole === 'owner' || myRole === 'moderator') && 'room'.startsWith(q)) {
+    out.unshift({ name: 'room', label: 'room (everyone here)' });
+  }
+  return out.slice(0, MAX_SUGGESTIONS);
+}
+
+/** The text with `@query` replaced by `@name ` and where the caret goes. */
+export function complete(text: string, at: MentionQuery, caret: number, name: string): { text: string; caret: number } {
+  const before = text.slice(0, at.start);
+  const after = text.slice(caret);
+  const insert = `@${name}${after.startsWith(' ') ? '' : ' '}`;
+  return { text: before + insert + after, caret: before.length + insert.length + (after.startsWith(' ') ? 1 : 0) };
+}
