@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import type { Message } from '../protocol.js';
 import { LIMITS } from '../protocol-constants.js';
-import { readMessages, type InsertedRow } from './message-reads.js';
+import { ATTACHMENT_JSON, readMessages, type InsertedRow } from './message-reads.js';
 
 export type { InsertedRow };
 
@@ -16,6 +16,11 @@ export interface NewMessage {
   mentionNames?: string[];
   /** The body says @room (it counts only from an owner or moderator). */
   mentionRoom?: boolean;
+  /**
+   * Uploads of the author that no message holds yet (else the message is not stored); claimed by
+   * the same statement. Distinct within a batch (the writer sees to it).
+   */
+  attachmentIds?: string[];
 }
 
 
@@ -41,6 +46,10 @@ export function createMessagesRepository(db: Executor) {
      * until commit make commit order equal seq order within a room.
      * A reply is stored only if its original is a message of the same room that is not deleted;
      * mentions are resolved to members here (`@room` only from an owner or moderator).
+     * Attachments: stored only if every id is an unclaimed attachment upload of the author; they
+     * are claimed (uploads.claimed_at, message_attachments) by this same statement, so a message
+     * and its files commit together. Two statements claiming one upload: the second meets the
+     * message_attachments primary key (a unique violation, retried, and then refused here).
      * Items missing from the result were duplicates, not allowed or bad replies; the caller sorts those out.
      * A concurrent insert of the same (author, clientMsgId) raises a unique violation: retry.
      * Rows come back ordered by room, then seq.
@@ -62,13 +71,14 @@ export function createMessagesRepository(db: Executor) {
           ...(m.replyToId !== undefined ? { p: m.replyToId } : {}),
           ...(m.mentionNames?.length ? { n: m.mentionNames } : {}),
           ...(m.mentionRoom ? { ar: true } : {}),
+          ...(m.attachmentIds?.length ? { at: m.attachmentIds } : {}),
         })),
       );
       const result = await db.execute(sql`
         WITH input AS (
           SELECT x.r AS room_id, x.a AS author_id, x.c AS client_msg_id, x.b AS body, x.o AS ord,
-            x.p AS reply_to, x.n AS names, coalesce(x.ar, false) AS at_room
-          FROM json_to_recordset(${input}::json) AS x(r uuid, a uuid, c text, b text, o int, p bigint, n text[], ar boolean)
+            x.p AS reply_to, x.n AS names, coalesce(x.ar, false) AS at_room, x.at AS att
+          FROM json_to_recordset(${input}::json) AS x(r uuid, a uuid, c text, b text, o int, p bigint, n text[], ar boolean, at uuid[])
         ),
         ok AS (
           SELECT i.*, rm.role AS author_role, rt.body AS reply_body FROM input i
@@ -77,6 +87,10 @@ export function createMessagesRepository(db: Executor) {
           WHERE NOT EXISTS (
             SELECT 1 FROM messages x WHERE x.author_id = i.author_id AND x.client_msg_id = i.client_msg_id
           ) AND (i.reply_to IS NULL OR rt.id IS NOT NULL)
+          AND (i.att IS NULL OR (
+            SELECT count(*) FROM uploads u
+            WHERE u.id = ANY(i.att) AND u.owner_id = i.author_id AND u.purpose = 'attachment' AND u.claimed_at IS NULL
+          ) = cardinality(i.att))
         ),
         counts AS (SELECT room_id, count(*) AS n FROM ok GROUP BY room_id),
         locked AS (
@@ -104,6 +118,17 @@ export function createMessagesRepository(db: Executor) {
           ORDER BY nb.room_id, nb.rn
           RETURNING id, room_id, seq, author_id, client_msg_id, created_at, mentions, mentions_room, reply_to_id, reply_excerpt
         ),
+        files AS (
+          SELECT ins.id AS message_id, f.upload_id, f.position::int AS position
+          FROM ins JOIN input i ON i.author_id = ins.author_id AND i.client_msg_id = ins.client_msg_id
+          CROSS JOIN LATERAL unnest(i.att) WITH ORDINALITY AS f(upload_id, position)
+        ),
+        attached AS (
+          INSERT INTO message_attachments (upload_id, message_id, position) SELECT upload_id, message_id, position FROM files
+        ),
+        claimed AS (
+          UPDATE uploads u SET claimed_at = now() FROM files WHERE u.id = files.upload_id
+        ),
         -- What you wrote yourself is read.
         own_read AS (
           UPDATE room_members rm SET last_read_seq = GREATEST(rm.last_read_seq, mine.seq)
@@ -113,10 +138,20 @@ export function createMessagesRepository(db: Executor) {
         SELECT ins.id, ins.room_id, ins.seq, ins.author_id, ins.client_msg_id, ins.created_at, to_json(ins.mentions) AS mentions,
           ins.mentions_room, ins.reply_to_id, ins.reply_excerpt, o.seq AS reply_seq,
           oa.id AS reply_author_id, oa.username AS reply_author_username, oa.avatar_url AS reply_author_avatar_url,
-          oa.created_at AS reply_author_created_at
+          oa.created_at AS reply_author_created_at,
+          (SELECT json_agg(${ATTACHMENT_JSON} ORDER BY f.position) FROM files f JOIN uploads u ON u.id = f.upload_id
+            WHERE f.message_id = ins.id) AS attachments
         FROM ins LEFT JOIN messages o ON o.id = ins.reply_to_id LEFT JOIN users oa ON oa.id = o.author_id
         ORDER BY ins.room_id, ins.seq`);
       return (result as unknown as { rows: InsertedRow[] }).rows;
+    },
+
+    /** How many of `ids` are attachment uploads of `authorId` that no message holds yet. */
+    async claimableCount(authorId: string, ids: string[]): Promise<number> {
+      const result = await db.execute(sql`
+        SELECT count(*)::int AS n FROM uploads u
+        WHERE u.id = ANY(${`{${ids.join(',')}}`}::uuid[]) AND u.owner_id = ${authorId}::uuid AND u.purpose = 'attachment' AND u.claimed_at IS NULL`);
+      return Number((result as unknown as { rows: { n: number }[] }).rows[0]?.n ?? 0);
     },
 
     /** Messages already stored under these (author, clientMsgId) pairs. */
