@@ -3,6 +3,7 @@
  * with the next seq; repeats are no events; replies, mentions, unread and mention counts;
  * `events?after=` serves exactly what subscribers got; `messages?around=`.
  */
+import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JoinedRoom, LogFrame, Message } from '../src/protocol.js';
@@ -171,7 +172,7 @@ describe('rules', () => {
     expectError(await api.remove(alice, roomA, inB.id), 404, 'MESSAGE_NOT_FOUND');
     expectError(await api.react(bob, roomA, inB.id, '👍'), 404, 'MESSAGE_NOT_FOUND');
     expectError(await api.post(bob, roomA, 'reply across rooms', { replyToId: inB.id }), 404, 'MESSAGE_NOT_FOUND');
-    expectError(await api.edit(alice, roomA, '999999999', 'none'), 404, 'MESSAGE_NOT_FOUND');
+    expectError(await api.edit(alice, roomA, randomUUID(), 'none'), 404, 'MESSAGE_NOT_FOUND');
   });
 });
 
@@ -185,7 +186,7 @@ describe('edit window', () => {
       const m = (await wapi.post(a, room.id, 'quick')).json<{ message: Message }>().message;
       expect((await wapi.edit(a, room.id, m.id, 'quick fix')).statusCode).toBe(200);
       // Age the message instead of waiting.
-      await windowed.db.database.rows(sql`UPDATE messages SET created_at = now() - interval '1 minute' WHERE id = ${m.id}::bigint`);
+      await windowed.db.database.rows(sql`UPDATE messages SET created_at = now() - interval '1 minute' WHERE id = ${m.id}::uuid`);
       expectError(await wapi.edit(a, room.id, m.id, 'too late'), 403, 'FORBIDDEN');
     } finally {
       await windowed.close();
@@ -287,7 +288,7 @@ describe('WebSocket edit, delete and react frames', () => {
     expect(await wsB.next((f) => f.type === 'error')).toMatchObject({ code: 'VALIDATION', ref: 'r2' });
     wsA.send({ type: 'delete', roomId, messageId: m.id });
     expect(await wsB.next((f) => f.type === 'delete')).toMatchObject({ messageId: m.id, deletedBy: alice.user.id });
-    wsA.send({ type: 'delete', roomId, messageId: '123456789', ref: 'd2' });
+    wsA.send({ type: 'delete', roomId, messageId: randomUUID(), ref: 'd2' });
     expect(await wsA.next((f) => f.type === 'error')).toMatchObject({ code: 'MESSAGE_NOT_FOUND', ref: 'd2' });
     await Promise.all([wsA.close(), wsB.close()]);
   });

@@ -92,7 +92,12 @@ export default fp<ServicesOptions>(
           hub,
           url: config.redisUrl,
           prefix: config.redisPrefix,
-          roomLog: repos.roomLog,
+          roomLog: {
+            eventsAfter: (input) => repos.roomLog.eventsAfter(input),
+            lastSeq: (roomId) => repos.roomLog.lastSeq(roomId),
+            // The writer exists once the broker does (it publishes into it): bound late.
+            ownCommits: (roomId) => writer.committing(roomId),
+          },
           log: app.log,
           presenceGraceMs: config.presenceGraceMs,
           sessionAlive: async (sessionId) => Boolean(await repos.users.findSession(sessionId)),

@@ -59,7 +59,7 @@ export function createRoomLogRepository(db: Executor) {
         sql`SELECT r.is_private, rm.role, m.author_id, m.created_at, m.deleted_at, m.body, to_json(m.mentions) AS mentions, m.mentions_room
             FROM rooms r
             LEFT JOIN room_members rm ON rm.room_id = r.id AND rm.user_id = ${actorId}::uuid
-            LEFT JOIN messages m ON m.id = ${messageId}::bigint AND m.room_id = r.id
+            LEFT JOIN messages m ON m.id = ${messageId}::uuid AND m.room_id = r.id
             WHERE r.id = ${roomId}::uuid
             FOR UPDATE OF r`,
       );
@@ -92,7 +92,7 @@ export function createRoomLogRepository(db: Executor) {
                 SELECT u.id FROM users u JOIN room_members mm ON mm.user_id = u.id AND mm.room_id = ${input.roomId}::uuid
                 WHERE lower(u.username) = ANY(${`{${input.names.join(',')}}`}::text[])
                 ORDER BY array_position(${`{${input.names.join(',')}}`}::text[], lower(u.username)))
-            WHERE id = ${input.messageId}::bigint
+            WHERE id = ${input.messageId}::uuid
             RETURNING to_json(mentions) AS mentions, mentions_room, edited_at`,
       );
       return { mentions: row!.mentions, mentionsRoom: row!.mentions_room, editedAt: toIso(row!.edited_at) };
@@ -105,14 +105,14 @@ export function createRoomLogRepository(db: Executor) {
     async tombstone(messageId: string, actorId: string): Promise<string> {
       const [row] = await rowsOf<{ deleted_at: Date | string }>(
         db,
-        sql`WITH gone AS (DELETE FROM message_reactions WHERE message_id = ${messageId}::bigint),
+        sql`WITH gone AS (DELETE FROM message_reactions WHERE message_id = ${messageId}::uuid),
             scrubbed AS (
               UPDATE room_events SET payload = payload || '{"body": "", "mentions": [], "mentionsRoom": false}'::jsonb
-              WHERE message_id = ${messageId}::bigint AND kind = 'edit'
+              WHERE message_id = ${messageId}::uuid AND kind = 'edit'
             )
             UPDATE messages SET body = '', deleted_at = now(), deleted_by = ${actorId}::uuid, mentions = '{}', mentions_room = false,
               reply_to_id = NULL, reply_excerpt = '', original_body = NULL, original_mentions = NULL, original_mentions_room = NULL
-            WHERE id = ${messageId}::bigint
+            WHERE id = ${messageId}::uuid
             RETURNING deleted_at`,
       );
       return toIso(row!.deleted_at);
@@ -125,12 +125,12 @@ export function createRoomLogRepository(db: Executor) {
     async addReaction(messageId: string, emoji: string, userId: string): Promise<{ status: 'added' | 'repeat' | 'full'; count: number }> {
       const [row] = await rowsOf<{ inserted: number; mine: boolean; count: number; distinct: number }>(
         db,
-        sql`WITH cur AS (SELECT emoji, user_id FROM message_reactions WHERE message_id = ${messageId}::bigint),
+        sql`WITH cur AS (SELECT emoji, user_id FROM message_reactions WHERE message_id = ${messageId}::uuid),
             ins AS (
               INSERT INTO message_reactions (message_id, emoji, user_id, created_at, group_created_at)
-              SELECT ${messageId}::bigint, ${emoji}, ${userId}::uuid, clock_timestamp(),
+              SELECT ${messageId}::uuid, ${emoji}, ${userId}::uuid, clock_timestamp(),
                 coalesce((SELECT min(r.group_created_at) FROM message_reactions r
-                          WHERE r.message_id = ${messageId}::bigint AND r.emoji = ${emoji}), clock_timestamp())
+                          WHERE r.message_id = ${messageId}::uuid AND r.emoji = ${emoji}), clock_timestamp())
               WHERE EXISTS (SELECT 1 FROM cur WHERE emoji = ${emoji})
                  OR (SELECT count(DISTINCT emoji) FROM cur) < ${LIMITS.REACTIONS_PER_MESSAGE}::int
               ON CONFLICT DO NOTHING
@@ -150,11 +150,11 @@ export function createRoomLogRepository(db: Executor) {
       const [row] = await rowsOf<{ removed: number; count: number }>(
         db,
         sql`WITH del AS (
-              DELETE FROM message_reactions WHERE message_id = ${messageId}::bigint AND emoji = ${emoji} AND user_id = ${userId}::uuid
+              DELETE FROM message_reactions WHERE message_id = ${messageId}::uuid AND emoji = ${emoji} AND user_id = ${userId}::uuid
               RETURNING 1
             )
             SELECT (SELECT count(*)::int FROM del) AS removed,
-              (SELECT count(*)::int FROM message_reactions WHERE message_id = ${messageId}::bigint AND emoji = ${emoji}) AS count`,
+              (SELECT count(*)::int FROM message_reactions WHERE message_id = ${messageId}::uuid AND emoji = ${emoji}) AS count`,
       );
       const removed = row!.removed > 0;
       return { removed, count: Number(row!.count) - (removed ? 1 : 0) };
@@ -167,7 +167,7 @@ export function createRoomLogRepository(db: Executor) {
         db,
         sql`WITH s AS (UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ${frame.roomId}::uuid RETURNING last_seq)
             INSERT INTO room_events (room_id, seq, kind, message_id, actor_id, payload)
-            SELECT ${frame.roomId}::uuid, s.last_seq, ${frame.type}, ${frame.messageId}::bigint, ${actorId}::uuid,
+            SELECT ${frame.roomId}::uuid, s.last_seq, ${frame.type}, ${frame.messageId}::uuid, ${actorId}::uuid,
               ${payload}::jsonb || jsonb_build_object('seq', s.last_seq)
             FROM s
             RETURNING seq`,

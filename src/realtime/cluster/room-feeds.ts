@@ -30,6 +30,8 @@ export interface FeedStore {
   eventsAfter(input: { roomId: string; after: number; limit: number }): Promise<{ events: LogFrame[]; hasMore: boolean }>;
   /** The room's newest log position. */
   lastSeq(roomId: string): Promise<number>;
+  /** Resolves once this instance's commits of the room still on their way are offered (MessageWriter.committing). */
+  ownCommits?(roomId: string): Promise<void> | undefined;
 }
 
 interface RoomFeed {
@@ -86,6 +88,7 @@ export class RoomFeeds {
       },
       deliver: (event, origin) => this.target.deliverEvent(event, origin),
       hasSubscribers: (r) => this.target.hasSubscribers(r),
+      ownCommits: (r) => this.store.ownCommits?.(r),
       onFillError: (err, r) => {
         const now = Date.now();
         if (now - this.lastFillErrorLog < FILL_ERROR_LOG_EVERY_MS) return;

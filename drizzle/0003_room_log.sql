@@ -1,5 +1,5 @@
 CREATE TABLE "message_reactions" (
-	"message_id" bigint NOT NULL,
+	"message_id" uuid NOT NULL,
 	"emoji" text NOT NULL,
 	"user_id" uuid NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
@@ -11,7 +11,7 @@ CREATE TABLE "room_events" (
 	"room_id" uuid NOT NULL,
 	"seq" bigint NOT NULL,
 	"kind" text NOT NULL,
-	"message_id" bigint NOT NULL,
+	"message_id" uuid NOT NULL,
 	"actor_id" uuid NOT NULL,
 	"payload" jsonb NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
@@ -21,7 +21,7 @@ CREATE TABLE "room_events" (
 ALTER TABLE "messages" ADD COLUMN "edited_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "messages" ADD COLUMN "deleted_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "messages" ADD COLUMN "deleted_by" uuid;--> statement-breakpoint
-ALTER TABLE "messages" ADD COLUMN "reply_to_id" bigint;--> statement-breakpoint
+ALTER TABLE "messages" ADD COLUMN "reply_to_id" uuid;--> statement-breakpoint
 ALTER TABLE "messages" ADD COLUMN "reply_excerpt" text DEFAULT '' NOT NULL;--> statement-breakpoint
 ALTER TABLE "messages" ADD COLUMN "mentions" uuid[] DEFAULT '{}'::uuid[] NOT NULL;--> statement-breakpoint
 ALTER TABLE "messages" ADD COLUMN "mentions_room" boolean DEFAULT false NOT NULL;--> statement-breakpoint
