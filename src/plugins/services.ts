@@ -27,10 +27,13 @@ import { UploadService } from '../services/upload-service.js';
 import { createStorage } from '../storage/create-storage.js';
 import type { FileStorage } from '../storage/file-storage.js';
 import { LocalStorage } from '../storage/local-storage.js';
+import { SharedFolderCheck } from '../storage/shared-folder-check.js';
 import path from 'node:path';
 
 /** How often expired uploads are swept (unref'd timer; tests call `uploads.sweep()` directly). */
 export const UPLOAD_SWEEP_MS = 10 * 60_000;
+/** With several instances, a temp file this old at start-up is a crash leftover. */
+export const STALE_TEMP_MS = 60 * 60_000;
 
 export interface Repositories {
   users: UsersRepository;
@@ -56,6 +59,8 @@ declare module 'fastify' {
     storage: FileStorage;
     /** Receives, re-encodes, stores and sweeps uploads. */
     uploads: UploadService;
+    /** With Redis and local storage: whether every instance sees the same files folder (/readyz). */
+    sharedFiles: SharedFolderCheck | null;
     /** True once shutdown has begun: new sends are refused with UNAVAILABLE. */
     shuttingDown: boolean;
   }
@@ -133,14 +138,27 @@ export default fp<ServicesOptions>(
       tempDir: path.join(config.dataDir, 'upload-tmp'),
       log: app.log,
     });
-    // Nothing is being written yet: whatever a crash left half-written goes now.
-    await uploads.sweepTemp();
-    if (storage instanceof LocalStorage) await storage.sweepTemp();
+    // Nothing of this process is being written yet: what a crash left half-written goes now (with
+    // Redis, other instances may share DATA_DIR and be writing: only what is an hour old).
+    const staleMs = config.redisUrl ? STALE_TEMP_MS : 0;
+    await uploads.sweepTemp(staleMs);
+    if (storage instanceof LocalStorage) await storage.sweepTemp(staleMs);
     let sweeper: NodeJS.Timeout | null = null;
+    const sharedFiles =
+      redisBroker && storage instanceof LocalStorage
+        ? new SharedFolderCheck(storage.root, redisBroker.bus.commands, config.redisPrefix, redisBroker.instanceId, app.log)
+        : null;
+    if (sharedFiles) {
+      app.log.warn(
+        { filesDir: (storage as LocalStorage).root },
+        'REDIS_URL with local file storage: every instance must mount the same files folder (DATA_DIR/files), or set S3_BUCKET; checked with marker files, see /readyz',
+      );
+    }
 
     app.decorate('config', config);
     app.decorate<FileStorage>('storage', storage);
     app.decorate('uploads', uploads);
+    app.decorate('sharedFiles', sharedFiles);
     app.decorate('database', database);
     app.decorate('repos', repos);
     app.decorate('hub', hub);
@@ -153,6 +171,7 @@ export default fp<ServicesOptions>(
     app.addHook('onReady', async () => {
       hub.start();
       await broker.start();
+      await sharedFiles?.start();
       sweeper = setInterval(() => {
         uploads.sweep().catch((err: unknown) => app.log.warn({ err }, 'upload sweep failed'));
       }, UPLOAD_SWEEP_MS);
@@ -160,6 +179,7 @@ export default fp<ServicesOptions>(
     });
     app.addHook('onClose', async () => {
       if (sweeper) clearInterval(sweeper);
+      await sharedFiles?.stop();
       hub.close();
       await broker.close();
       storage.close?.();

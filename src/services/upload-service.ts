@@ -5,7 +5,7 @@
  * are removed on every path; anything a crash leaves in the temp folder is swept at start-up.
  */
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -16,6 +16,7 @@ import type { RateLimiter } from '../lib/rate-limiter.js';
 import type { User } from '../protocol.js';
 import type { UploadsRepository } from '../repositories/uploads-repository.js';
 import type { FileStorage } from '../storage/file-storage.js';
+import { sweepDir } from '../lib/sweep-dir.js';
 import { HEIC_TYPES, IMAGE_OUTPUT, SQUARE_PX, type ImageProcessor } from './image-processor.js';
 import { receiveToTemp, type ReceivedFile, type SniffedType } from './upload-intake.js';
 import { uploadRefusal } from './room-access.js';
@@ -59,12 +60,10 @@ export class UploadService {
     await mkdir(this.deps.tempDir, { recursive: true });
   }
 
-  /** Removes every temp file (crash leftovers); call at start-up, before any upload. */
-  async sweepTemp(): Promise<number> {
+  /** Removes temp files (crash leftovers) older than `olderThanMs`; call at start-up. */
+  async sweepTemp(olderThanMs = 0): Promise<number> {
     await this.init();
-    const names = await readdir(this.deps.tempDir);
-    await Promise.all(names.map((n) => rm(path.join(this.deps.tempDir, n), { force: true, recursive: true })));
-    return names.length;
+    return sweepDir(this.deps.tempDir, olderThanMs);
   }
 
   /** Refuses before a byte is read: guests, too many uploads this minute, quota already full. */

@@ -4,11 +4,12 @@
  * `sweepTemp` removes what a crash left there, at start-up.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { sweepDir } from '../lib/sweep-dir.js';
 import { assertKey, type ByteRange, type FileStorage } from './file-storage.js';
 
 export class LocalStorage implements FileStorage {
@@ -65,11 +66,12 @@ export class LocalStorage implements FileStorage {
     return null;
   }
 
-  /** Removes every half-written file (crash leftovers); call when no write is in flight (start-up). */
-  async sweepTemp(): Promise<number> {
+  /**
+   * Removes half-written files (crash leftovers) older than `olderThanMs`: at start-up, 0 for a
+   * single instance; several instances sharing the folder may be writing, so only stale ones.
+   */
+  async sweepTemp(olderThanMs = 0): Promise<number> {
     await this.init();
-    const names = await readdir(this.tempDir);
-    await Promise.all(names.map((n) => rm(path.join(this.tempDir, n), { force: true, recursive: true })));
-    return names.length;
+    return sweepDir(this.tempDir, olderThanMs);
   }
 }
