@@ -32,6 +32,8 @@ export interface FileStorage {
   delete(key: string): Promise<void>;
   /** A short-lived URL the browser may fetch directly, or null when the store has none (local disk). */
   signedUrl(key: string, options: SignedUrlOptions): Promise<string | null>;
+  /** Releases connections (S3); nothing to do on local disk. */
+  close?(): void;
 }
 
 /** Keys are made by the server; anything else (a path, a dot-dot) is a bug, refused loudly. */
