@@ -66,6 +66,8 @@ export class LocalStorage implements FileStorage {
     return null;
   }
 
+  close(): void {}
+
   /**
    * Removes half-written files (crash leftovers) older than `olderThanMs`: at start-up, 0 for a
    * single instance; several instances sharing the folder may be writing, so only stale ones.
