@@ -14,7 +14,7 @@ export async function uploadScenario({ rt, cfg, log }) {
   const actors = people.slice(0, cfg.actors).map((p) => p.token);
   const uploaders = people.slice(cfg.actors, cfg.actors + cfg.uploaders).map((p) => p.token);
   const receivers = people.slice(cfg.actors + cfg.uploaders, cfg.actors + cfg.uploaders + cfg.receivers).map((p) => p.token);
-  const input = JSON.stringify({ port: rt.srv.port, roomId: roomIds[0], actors, uploaders, receivers, ...cfg });
+  const input = JSON.stringify({ ...cfg, port: rt.srv.port, roomId: roomIds[0], actors, uploaders, receivers });
   const [cmd, args] = pinned(GEN_CPU, [process.execPath, path.join(ROOT, 'bench/uploads-load.mjs')]);
   const child = spawn(cmd, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
   child.stdin.end(input);
