@@ -169,6 +169,15 @@ export async function register(page: Page, username: string, password = 'correct
   await page.getByTestId('current-user').filter({ hasText: username }).waitFor();
 }
 
+/** Logs in through the form and waits for the app. */
+export async function login(page: Page, username: string, password = 'correct horse battery'): Promise<void> {
+  await page.goto('/login');
+  await page.getByLabel('Username or email').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByTestId('current-user').waitFor();
+}
+
 /** Creates a room through the UI and returns its id (from the URL). */
 export async function createRoom(page: Page, name: string, opts: { description?: string; isPrivate?: boolean } = {}): Promise<string> {
   await page.getByRole('button', { name: 'Create room' }).click();

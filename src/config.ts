@@ -21,9 +21,16 @@ export interface Limits {
   sendBurst: number;
   /** Failed logins allowed per account and per IP within the window. */
   loginMaxFailures: number;
+  /** Failed logins allowed per (account, IP) pair within the window: a peer is throttled before the account locks. */
+  loginPeerMaxFailures: number;
   loginWindowMs: number;
-  /** Invite-code attempts per user per minute. */
+  /** Password verifications in flight per account on one instance; more answer 429 at once. */
+  loginMaxConcurrent: number;
+  /** Invite-code attempts per user per minute, and per client address per minute (across accounts). */
   invitePerMinute: number;
+  invitePerIpPerMinute: number;
+  /** Rooms a user may create per hour. */
+  roomCreatePerHour: number;
   /** Registrations per IP per hour. */
   registerPerHour: number;
   /** Outgoing bytes a socket may have queued before ephemeral frames are dropped / it is closed. */
@@ -95,8 +102,12 @@ export const DEFAULT_LIMITS: Limits = {
   sendRatePerSec: 10,
   sendBurst: 20,
   loginMaxFailures: 5,
+  loginPeerMaxFailures: 3,
   loginWindowMs: 15 * 60_000,
+  loginMaxConcurrent: 2,
   invitePerMinute: 10,
+  invitePerIpPerMinute: 30,
+  roomCreatePerHour: 30,
   registerPerHour: 30,
   wsSoftBufferBytes: 512 * 1024,
   wsHardBufferBytes: 4 * 1024 * 1024,
@@ -181,14 +192,20 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push(`SESSION_SECRET must be at least 32 characters (got ${rawSecret.length}); unset it to generate one in DATA_DIR`);
   }
 
+  const loginMaxFailures = int('LOGIN_MAX_FAILURES', DEFAULT_LIMITS.loginMaxFailures, 1, 1_000_000);
   const limits: Limits = {
     wsMaxFrameBytes: int('WS_MAX_FRAME_BYTES', DEFAULT_LIMITS.wsMaxFrameBytes, 1024, 16 * 1024 * 1024),
     messageMaxChars: int('MESSAGE_MAX_CHARS', DEFAULT_LIMITS.messageMaxChars, 1, 16_000),
     sendRatePerSec: int('SEND_RATE_PER_SEC', DEFAULT_LIMITS.sendRatePerSec, 1, 100_000),
     sendBurst: int('SEND_BURST', DEFAULT_LIMITS.sendBurst, 1, 100_000),
-    loginMaxFailures: int('LOGIN_MAX_FAILURES', DEFAULT_LIMITS.loginMaxFailures, 1, 1_000_000),
+    loginMaxFailures,
     loginWindowMs: int('LOGIN_WINDOW_MS', DEFAULT_LIMITS.loginWindowMs, 1000, 86_400_000),
+    // Default: two below the account-wide limit, so one address alone cannot lock an account.
+    loginPeerMaxFailures: int('LOGIN_PEER_MAX_FAILURES', Math.max(1, loginMaxFailures - 2), 1, 1_000_000),
+    loginMaxConcurrent: int('LOGIN_MAX_CONCURRENT', DEFAULT_LIMITS.loginMaxConcurrent, 1, 1000),
     invitePerMinute: int('INVITE_PER_MINUTE', DEFAULT_LIMITS.invitePerMinute, 1, 1_000_000),
+    invitePerIpPerMinute: int('INVITE_PER_IP_PER_MINUTE', DEFAULT_LIMITS.invitePerIpPerMinute, 1, 1_000_000),
+    roomCreatePerHour: int('ROOM_CREATE_PER_HOUR', DEFAULT_LIMITS.roomCreatePerHour, 1, 1_000_000),
     registerPerHour: int('REGISTER_PER_HOUR', DEFAULT_LIMITS.registerPerHour, 1, 1_000_000),
     wsSoftBufferBytes: int('WS_SOFT_BUFFER_BYTES', DEFAULT_LIMITS.wsSoftBufferBytes, 1024, 1 << 30),
     wsHardBufferBytes: int('WS_HARD_BUFFER_BYTES', DEFAULT_LIMITS.wsHardBufferBytes, 1024, 1 << 30),
@@ -197,6 +214,9 @@ export function loadConfig(env: Env = process.env): Config {
     wsMaxPerUser: int('WS_MAX_PER_USER', DEFAULT_LIMITS.wsMaxPerUser, 1, 1_000_000),
     wsMaxPerIp: int('WS_MAX_PER_IP', DEFAULT_LIMITS.wsMaxPerIp, 1, 1_000_000),
   };
+  if (limits.loginPeerMaxFailures > limits.loginMaxFailures) {
+    problems.push('LOGIN_PEER_MAX_FAILURES must not exceed LOGIN_MAX_FAILURES');
+  }
   if (limits.wsSoftBufferBytes > limits.wsHardBufferBytes) {
     problems.push('WS_SOFT_BUFFER_BYTES must not exceed WS_HARD_BUFFER_BYTES');
   }

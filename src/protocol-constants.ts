@@ -36,3 +36,8 @@ export const USERNAME_PATTERN = '^[A-Za-z0-9_]+$';
 
 /** A typing indicator stops by itself this long after its last refresh (both sides use it). */
 export const TYPING_TTL_MS = 5000;
+
+/** The v2 fields of a message just sent: not edited, not deleted, nothing attached, quoted, mentioned or reacted. */
+export function newMessageState() {
+  return { editedAt: null, deletedAt: null, attachments: [], replyTo: null, mentions: [], mentionsRoom: false, reactions: [] };
+}

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
-import { createTestDatabase, testConfig, type TestDatabase } from './helpers.js';
+import { createTestDatabase, register, testConfig, type TestDatabase } from './helpers.js';
 import type { FastifyInstance } from 'fastify';
 
 let db: TestDatabase;
@@ -33,6 +33,35 @@ describe('health', () => {
   });
 });
 
+describe('GET /api/auth/session (the start-up probe)', () => {
+  it('answers 200 {user: null} for anonymous, with no-store, while /me keeps its 401', async () => {
+    const res = await app.inject('/api/auth/session');
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ user: null });
+    expect(res.headers['cache-control']).toBe('no-store');
+    const me = await app.inject('/api/auth/me');
+    expect(me.statusCode).toBe(401);
+    expect(me.json()).toMatchObject({ statusCode: 401, code: 'UNAUTHORIZED' });
+  });
+
+  it('answers the user for a live session (cookie or bearer), and null once it is revoked or the token is bad', async () => {
+    const account = await register(app);
+    const viaBearer = await app.inject({ url: '/api/auth/session', headers: account.headers });
+    expect(viaBearer.statusCode).toBe(200);
+    expect(viaBearer.json()).toEqual({ user: account.user });
+    const cookie = { cookie: `rtchat_session=${account.token}` };
+    expect((await app.inject({ url: '/api/auth/session', headers: cookie })).json()).toEqual({ user: account.user });
+
+    const out = await app.inject({ method: 'POST', url: '/api/auth/logout', headers: account.headers });
+    expect(out.statusCode).toBe(204);
+    for (const headers of [account.headers, cookie, { authorization: 'Bearer not-a-token' }, { cookie: 'rtchat_session=garbage' }]) {
+      const res = await app.inject({ url: '/api/auth/session', headers });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toEqual({ user: null });
+    }
+  });
+});
+
 describe('OpenAPI', () => {
   it('documents every REST route of the contract from the route schemas', async () => {
     const res = await app.inject('/api/openapi.json');
@@ -45,6 +74,7 @@ describe('OpenAPI', () => {
       'POST /api/auth/login',
       'POST /api/auth/logout',
       'GET /api/auth/me',
+      'GET /api/auth/session',
       'GET /api/rooms',
       'GET /api/rooms/joined',
       'POST /api/rooms',

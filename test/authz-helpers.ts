@@ -3,10 +3,11 @@
  * WebSocket barriers, and a recorder that remembers every HTTP status a suite saw.
  */
 import { expect } from 'vitest';
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import WebSocket from 'ws';
 import { ERROR_CODES } from '../src/protocol.js';
-import type { Account, WsClient } from './helpers.js';
+import { createTestDatabase, startServer, usePostgres, type Account, type TestServer, type WsClient } from './helpers.js';
 
 /** A well-formed UUID that names nothing. */
 export const NO_SUCH_ROOM = '0b0e2f6c-5d1a-4c3e-9f00-00000000dead';
@@ -72,4 +73,30 @@ type Frame = WsClient['frames'][number];
 export async function waitForFrames(ws: WsClient, pred: (f: Frame) => boolean, count: number): Promise<Frame[]> {
   while (ws.frames.filter(pred).length < count) await ws.next(pred);
   return ws.frames.filter(pred);
+}
+
+/** Redis for the multi-instance throttle tests; those run in the server:postgres project only. */
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL;
+export const canRunPair = Boolean(TEST_REDIS_URL && usePostgres);
+
+/** Two app instances over one Postgres database and one Redis (a fresh key prefix). */
+export async function startRedisPair(env: Record<string, string> = {}): Promise<{ a: TestServer; b: TestServer; close(): Promise<void> }> {
+  const db = await createTestDatabase();
+  const shared = {
+    REDIS_URL: TEST_REDIS_URL!,
+    REDIS_PREFIX: `rtchat-test-${randomBytes(4).toString('hex')}:`,
+    DATABASE_URL: db.url!,
+    ...env,
+  };
+  const a = await startServer(shared, db);
+  const b = await startServer(shared, db);
+  return {
+    a,
+    b,
+    close: async () => {
+      await a.close();
+      await b.close();
+      await db.drop();
+    },
+  };
 }

@@ -100,12 +100,18 @@ describe('room log WebSocket authorization matrix', () => {
   const rows = MATRIX.filter(([route, , actor]) => actor !== 'anonymous' && frameOf(route, { room: { id: '' } as Room, message: { id: '' } as Message }));
   it.each(rows)('%s frame | %s room | %s -> %j', async (route, kind, actor, [, code]) => {
     const f = await fixture(kind);
-    const ws = await WsClient.connect(server.wsUrl, accounts[actor as Signed].token);
+    const account = accounts[actor as Signed];
+    // An allowed removal must remove something, or it is a repeat and answers nothing at all.
+    if (route === 'unreact' && !code) expect((await http.inject({ ...ROUTES.react(f), headers: account.headers })).statusCode).toBe(204);
+    const ws = await WsClient.connect(server.wsUrl, account.token);
     ws.send(frameOf(route, f));
+    // The answer is the error, or the event itself (the actor is not subscribed: it gets it directly).
+    const event = route === 'edit' ? 'edit' : route === 'delete' ? 'delete' : 'reaction';
+    const answer = await ws.next((x) => (x.type === 'error' && x.ref === `ref-${route}`) || x.type === event);
+    if (code) expect(answer).toMatchObject({ type: 'error', code });
+    else expect(answer).toMatchObject({ type: event, messageId: f.message.id });
     await barrier(ws);
-    const errs = errorsFor(ws, `ref-${route}`);
-    if (code) expect(errs.map((e) => e.code)).toEqual([code]);
-    else expect(errs).toEqual([]);
+    expect(errorsFor(ws, `ref-${route}`)).toHaveLength(code ? 1 : 0);
     await ws.close();
   });
 });
@@ -138,8 +144,7 @@ describe('deleted messages and messages of another room', () => {
     }
     const ws = await WsClient.connect(server.wsUrl, accounts.author.token);
     ws.send(frameOf('edit', crossed));
-    await barrier(ws);
-    expect(errorsFor(ws, 'ref-edit').map((e) => e.code)).toEqual(['MESSAGE_NOT_FOUND']);
+    expect(await ws.next((x) => x.type === 'error' && x.ref === 'ref-edit')).toMatchObject({ code: 'MESSAGE_NOT_FOUND' });
     await ws.close();
     // b's message is untouched.
     const res = await server.app.inject({ url: `/api/rooms/${b.room.id}/messages`, headers: accounts.owner.headers });

@@ -91,6 +91,7 @@ const ROOM_ROUTES = {
     payload: { inviteCode: f.inviteCode },
   }),
   'POST /api/rooms/:roomId/leave': (f: Fixture): InjectOptions => ({ method: 'POST', url: `/api/rooms/${f.room.id}/leave` }),
+  'POST /api/rooms/:roomId/invite-code': (f: Fixture): InjectOptions => ({ method: 'POST', url: `/api/rooms/${f.room.id}/invite-code` }),
   'GET /api/rooms/:roomId/members': (f: Fixture): InjectOptions => ({ method: 'GET', url: `/api/rooms/${f.room.id}/members` }),
   'GET /api/rooms/:roomId/messages': (f: Fixture): InjectOptions => ({ method: 'GET', url: `/api/rooms/${f.room.id}/messages` }),
   'POST /api/rooms/:roomId/messages': (f: Fixture): InjectOptions => ({
@@ -113,6 +114,7 @@ const OK204: Expected = [204, null];
 const UNAUTHORIZED: Expected = [401, 'UNAUTHORIZED'];
 const NOT_A_MEMBER: Expected = [403, 'NOT_A_MEMBER'];
 const HIDDEN: Expected = [404, 'ROOM_NOT_FOUND'];
+const FORBIDDEN: Expected = [403, 'FORBIDDEN'];
 
 // One row per route x room x actor. (Join by invite exists for private rooms only: a public room's
 // invite code is never shown to anyone.)
@@ -149,6 +151,15 @@ const HTTP_MATRIX: [RoomRoute, Kind, Actor, Expected][] = [
   ['POST /api/rooms/:roomId/leave',       'private', 'outsider',  HIDDEN],
   ['POST /api/rooms/:roomId/leave',       'private', 'member',    OK204],
   ['POST /api/rooms/:roomId/leave',       'private', 'owner',     OK204],
+
+  ['POST /api/rooms/:roomId/invite-code', 'public',  'anonymous', UNAUTHORIZED],
+  ['POST /api/rooms/:roomId/invite-code', 'public',  'outsider',  NOT_A_MEMBER],
+  ['POST /api/rooms/:roomId/invite-code', 'public',  'member',    FORBIDDEN],
+  ['POST /api/rooms/:roomId/invite-code', 'public',  'owner',     OK200],
+  ['POST /api/rooms/:roomId/invite-code', 'private', 'anonymous', UNAUTHORIZED],
+  ['POST /api/rooms/:roomId/invite-code', 'private', 'outsider',  HIDDEN],
+  ['POST /api/rooms/:roomId/invite-code', 'private', 'member',    FORBIDDEN],
+  ['POST /api/rooms/:roomId/invite-code', 'private', 'owner',     OK200],
 
   ['GET /api/rooms/:roomId/members',      'public',  'anonymous', UNAUTHORIZED],
   ['GET /api/rooms/:roomId/members',      'public',  'outsider',  NOT_A_MEMBER],
@@ -229,6 +240,19 @@ describe('HTTP authorization matrix', () => {
           expect(body).not.toHaveProperty('inviteCode');
         }
         break;
+      case 'POST /api/rooms/:roomId/invite-code': {
+        // Only a rotation by the owner changes the code; any refusal leaves the old one working.
+        const { inviteCode } = await roomAs(accounts.owner, fixture.room.id);
+        if (!code) {
+          expect(body.inviteCode).toEqual(expect.any(String));
+          expect(body.inviteCode).not.toBe(fixture.inviteCode);
+          if (kind === 'private') expect(inviteCode).toBe(body.inviteCode);
+        } else {
+          expect(res.body).not.toContain(fixture.room.name);
+          if (kind === 'private') expect(inviteCode).toBe(fixture.inviteCode);
+        }
+        break;
+      }
       case 'POST /api/rooms/:roomId/leave':
         if (!code && actor === 'owner') {
           // The owner left: the longest-standing remaining member (here the only one) owns it now.
@@ -766,6 +790,7 @@ describe('Origin checks', () => {
     ['POST /api/rooms/:roomId/join', (f) => ({ method: 'POST', url: `/api/rooms/${f.room.id}/join` })],
     ['POST /api/rooms/join', (f) => ({ method: 'POST', url: '/api/rooms/join', payload: { inviteCode: f.inviteCode } })],
     ['POST /api/rooms/:roomId/leave', (f) => ({ method: 'POST', url: `/api/rooms/${f.room.id}/leave` })],
+    ['POST /api/rooms/:roomId/invite-code', (f) => ({ method: 'POST', url: `/api/rooms/${f.room.id}/invite-code` })],
     ['POST /api/rooms/:roomId/messages', (f) => ({ method: 'POST', url: `/api/rooms/${f.room.id}/messages`, payload: { clientMsgId: randomUUID(), body: 'csrf' } })],
     ['POST /api/rooms/:roomId/read', (f) => ({ method: 'POST', url: `/api/rooms/${f.room.id}/read`, payload: { seq: 0 } })],
     ['POST /api/auth/logout', () => ({ method: 'POST', url: '/api/auth/logout' })],

@@ -56,6 +56,9 @@ export async function startClusterInstance(
       SEND_RATE_PER_SEC: '100000',
       SEND_BURST: '100000',
       REGISTER_PER_HOUR: '100000',
+      // Every client here is 127.0.0.1: the account counter across instances is under test, not
+      // the (account, address) pair, which stops one address after 3 (test/login-lockout.test.ts).
+      LOGIN_PEER_MAX_FAILURES: '5',
       ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

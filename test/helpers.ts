@@ -69,6 +69,10 @@ export function testConfig(env: Record<string, string> = {}): Config {
     DATA_DIR: mkdtempSync(path.join(tmpdir(), 'rtchat-test-')),
     LOG_LEVEL: 'silent',
     REGISTER_PER_HOUR: '100000',
+    // Suites create many rooms and join many by invite from one account and address; the
+    // throttles' own tests set these back to small numbers.
+    ROOM_CREATE_PER_HOUR: '100000',
+    INVITE_PER_IP_PER_MINUTE: '100000',
     PRESENCE_GRACE_MS: '0',
     // Suites hold many sockets of a few users from 127.0.0.1; the caps have their own tests.
     WS_MAX_PER_USER: '10000',

@@ -12,6 +12,7 @@ import { Connection, OutFrame, encodeTextFrame } from '../src/realtime/connectio
 import type { LogEvent } from '../src/realtime/log-event.js';
 import type { OpRunner } from '../src/services/log-ops.js';
 import { createRoom, joinRoom, register, startServer, WsClient, type Account, type TestServer } from './helpers.js';
+import { newMessageState } from '../src/protocol-constants.js';
 
 type Item = NewMessage & { roomId: string };
 
@@ -71,13 +72,7 @@ function fakeStore(options: { members?: (roomId: string, authorId: string) => bo
           clientMsgId: m.clientMsgId,
           author: user(m.authorId),
           body: m.body,
-          editedAt: null,
-          deletedAt: null,
-          attachments: [],
-          replyTo: null,
-          mentions: [],
-          mentionsRoom: false,
-          reactions: [],
+          ...newMessageState(),
           createdAt: new Date(row.created_at).toISOString(),
         });
         rows.push(row);

@@ -4,7 +4,6 @@ import { LiveAnnouncer } from './components/LiveAnnouncer';
 import { Sidebar } from './components/Sidebar';
 import { Toasts } from './components/Toasts';
 import { api, isApiError } from './lib/api';
-import { startRealtime } from './lib/realtime';
 import { navigate, parseRoute, usePathname } from './lib/router';
 import type { User } from './lib/wire';
 import { AuthPage } from './pages/AuthPage';
@@ -12,14 +11,14 @@ import { HomePage } from './pages/HomePage';
 import { JoinPage } from './pages/JoinPage';
 import { NotFoundPanel, RoomPage } from './pages/RoomPage';
 import { useStore } from './store';
+import { SyncProvider } from './sync/SyncProvider';
 
 const DiscoverPage = lazy(() => import('./pages/DiscoverPage'));
 
+// Signing in mounts the SyncProvider (below). When the session ends the store resets and the
+// login form shows at the same address, so logging in again returns there.
 function signedIn(user: User): void {
   useStore.getState().setUser(user);
-  // When the session ends the store resets and the login form shows at the same address, so
-  // logging in again returns there.
-  startRealtime(user, () => {});
 }
 
 function nextFromQuery(): string {
@@ -43,6 +42,7 @@ function useDocumentTitle(routeName: string, roomId: string | null): void {
 
 export function App() {
   const authStatus = useStore((s) => s.authStatus);
+  const user = useStore((s) => s.user);
   const pathname = usePathname();
   const route = parseRoute(pathname);
   const [bootError, setBootError] = useState<string | null>(null);
@@ -51,12 +51,9 @@ export function App() {
   const boot = useCallback(() => {
     setBootError(null);
     api
-      .me()
-      .then(({ user }) => signedIn(user))
-      .catch((err: unknown) => {
-        if (isApiError(err) && err.status === 401) useStore.getState().setUser(null);
-        else setBootError(isApiError(err) ? err.message : 'Could not reach the server.');
-      });
+      .session()
+      .then(({ user }) => (user ? signedIn(user) : useStore.getState().setUser(null)))
+      .catch((err: unknown) => setBootError(isApiError(err) ? err.message : 'Could not reach the server.'));
   }, []);
 
   useEffect(boot, [boot]);
@@ -87,7 +84,7 @@ export function App() {
     );
   }
 
-  if (authStatus === 'anonymous') {
+  if (authStatus === 'anonymous' || !user) {
     return (
       <>
         <AuthPage
@@ -129,26 +126,28 @@ export function App() {
   }
 
   return (
-    <div className="flex h-dvh flex-col">
-      <a
-        href="#main"
-        className="sr-only focus:not-sr-only focus:fixed focus:top-2 focus:left-2 focus:z-50 focus:rounded-lg focus:bg-indigo-600 focus:px-3 focus:py-2 focus:text-white"
-      >
-        Skip to content
-      </a>
-      <ConnectionBanner />
-      <div className="flex min-h-0 flex-1">
-        <div
-          className={`${listFirst ? 'flex' : 'hidden'} w-full shrink-0 flex-col border-r border-zinc-200 bg-zinc-50/60 md:flex md:w-72 lg:w-80 dark:border-zinc-800 dark:bg-zinc-900/40`}
+    <SyncProvider key={user.id} user={user}>
+      <div className="flex h-dvh flex-col">
+        <a
+          href="#main"
+          className="sr-only focus:not-sr-only focus:fixed focus:top-2 focus:left-2 focus:z-50 focus:rounded-lg focus:bg-indigo-600 focus:px-3 focus:py-2 focus:text-white"
         >
-          <Sidebar activeRoomId={activeRoomId} discoverActive={route.name === 'discover'} />
+          Skip to content
+        </a>
+        <ConnectionBanner />
+        <div className="flex min-h-0 flex-1">
+          <div
+            className={`${listFirst ? 'flex' : 'hidden'} w-full shrink-0 flex-col border-r border-zinc-200 bg-zinc-50/60 md:flex md:w-72 lg:w-80 dark:border-zinc-800 dark:bg-zinc-900/40`}
+          >
+            <Sidebar activeRoomId={activeRoomId} discoverActive={route.name === 'discover'} />
+          </div>
+          <main id="main" className={`${listFirst ? 'hidden md:block' : 'block'} min-w-0 flex-1`}>
+            {content}
+          </main>
         </div>
-        <main id="main" className={`${listFirst ? 'hidden md:block' : 'block'} min-w-0 flex-1`}>
-          {content}
-        </main>
+        <Toasts />
+        <LiveAnnouncer />
       </div>
-      <Toasts />
-      <LiveAnnouncer />
-    </div>
+    </SyncProvider>
   );
 }

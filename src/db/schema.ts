@@ -56,6 +56,13 @@ export const rooms = pgTable(
     name: text('name').notNull(),
     description: text('description').notNull().default(''),
     isPrivate: boolean('is_private').notNull().default(false),
+    /**
+     * Comparison key of the name (src/lib/confusables.ts): look-alike names share it. Unique among
+     * public rooms only, so a private room's name never blocks another room and nobody outside it
+     * learns it exists. NULL only for a room from before this column whose key collided with
+     * another room's at the start-up backfill (it then blocks nothing).
+     */
+    nameKey: text('name_key'),
     inviteCode: text('invite_code').notNull(),
     ownerId: uuid('owner_id')
       .notNull()
@@ -70,7 +77,8 @@ export const rooms = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
-    uniqueIndex('rooms_name_lower_key').on(sql`lower(${t.name})`),
+    // ROOM_NAME_TAKEN: one public room per look-alike name (private rooms are not in it).
+    uniqueIndex('rooms_public_name_key').on(t.nameKey).where(sql`NOT ${t.isPrivate}`),
     uniqueIndex('rooms_invite_code_key').on(t.inviteCode),
     // Public listing without a query: most members first.
     index('rooms_public_popular_idx')

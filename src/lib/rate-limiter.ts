@@ -1,7 +1,16 @@
 /**
- * Counters for throttles (login failures, invite attempts, registrations): a fixed window per key,
- * kept in memory. The interface is async so a shared store (Redis) can stand in for several
- * instances without touching the callers.
+ * Counters for throttles (login failures, invite attempts, registrations, room creation): a fixed
+ * window per key, kept in memory. There is deliberately no "check without counting": a check made
+ * before slow work lets concurrent requests all pass it (issue 9); `hit` and `reserve` count first.
+ * The interface is async so a shared store (Redis) can stand in for several instances without
+ * touching the callers.
+ *
+ * Why not @fastify/rate-limit for the HTTP throttles: it counts requests in a hook, before the
+ * handler knows what to count, and cannot give a hit back. Failed logins are reserved before the
+ * password check and refunded on success, keyed by account, (account, IP) pair or device; room
+ * creation refunds refused names; invite attempts count user and address together, all or none.
+ * Registration per IP alone would fit the plugin, but a second counter store (its own Redis
+ * client, its own outage behaviour) beside this one would only duplicate it.
  */
 export interface RateLimitResult {
   allowed: boolean;
@@ -12,10 +21,21 @@ export interface RateLimitResult {
 export interface RateLimiter {
   /** Counts one hit and tells whether it is within the limit. */
   hit(key: string, limit: number, windowMs: number): Promise<RateLimitResult>;
-  /** Tells whether the key is already over the limit, without counting. */
-  check(key: string, limit: number): Promise<RateLimitResult>;
   reset(key: string): Promise<void>;
+  /**
+   * Counts one hit on every key, all or none, in one atomic step: refused (and nothing counted)
+   * when any key is already at its limit. Callers that must not let concurrent requests slip past
+   * a check (failed logins) reserve before the expensive work and `release` what turned out fine.
+   */
+  reserve(entries: readonly LimitEntry[], windowMs: number): Promise<RateLimitResult>;
+  /** Gives back one reserved hit per key (never below zero; the window keeps its expiry). */
+  release(keys: readonly string[]): Promise<void>;
   close(): void;
+}
+
+export interface LimitEntry {
+  key: string;
+  limit: number;
 }
 
 interface Window {
@@ -50,12 +70,27 @@ export function createMemoryRateLimiter(now: () => number = Date.now): RateLimit
       w.count++;
       return w.count <= limit ? { allowed: true, retryAfterMs: 0 } : { allowed: false, retryAfterMs: w.resetAt - now() };
     },
-    async check(key, limit) {
-      const w = current(key);
-      return !w || w.count < limit ? { allowed: true, retryAfterMs: 0 } : { allowed: false, retryAfterMs: w.resetAt - now() };
-    },
     async reset(key) {
       windows.delete(key);
+    },
+    // Synchronous inside: no other request can run between the checks and the increments.
+    async reserve(entries, windowMs) {
+      for (const { key, limit } of entries) {
+        const w = current(key);
+        if (w && w.count >= limit) return { allowed: false, retryAfterMs: w.resetAt - now() };
+      }
+      for (const { key } of entries) {
+        const w = current(key) ?? { count: 0, resetAt: now() + windowMs };
+        w.count++;
+        windows.set(key, w);
+      }
+      return { allowed: true, retryAfterMs: 0 };
+    },
+    async release(keys) {
+      for (const key of keys) {
+        const w = current(key);
+        if (w && w.count > 0) w.count--;
+      }
     },
     close() {
       clearInterval(sweep);

@@ -2,7 +2,13 @@
  * Sessions: a signed token (HS256, @fastify/jwt) that names a server-side session row. The row makes
  * tokens revocable: logout deletes it and every request re-checks it (one primary-key lookup).
  * Browsers carry the token in the HttpOnly `rtchat_session` cookie; other clients send it as Bearer.
+ *
+ * Devices: every successful sign-up or login also sets `rtchat_device`, an HttpOnly cookie signed
+ * with a key derived from SESSION_SECRET, naming the account and a random device id. It proves
+ * "this client has logged in to this account before" to the login throttle (src/lib/login-guard.ts)
+ * and nothing else: it is no session, survives logout, and is sent to /api/auth only.
  */
+import { createHmac, randomUUID } from 'node:crypto';
 import fp from 'fastify-plugin';
 import fastifyCookie from '@fastify/cookie';
 import fastifyJwt from '@fastify/jwt';
@@ -12,6 +18,15 @@ import { AppError, errors } from '../lib/errors.js';
 import { toUser } from '../repositories/mappers.js';
 
 export const SESSION_COOKIE = 'rtchat_session';
+export const DEVICE_COOKIE = 'rtchat_device';
+/** How long a device stays known without logging in again (each login renews it). */
+const DEVICE_TTL_MS = 365 * 86_400_000;
+
+/** A device cookie checked for signature, shape and age. */
+export interface Device {
+  userId: string;
+  deviceId: string;
+}
 
 export interface Auth {
   user: User;
@@ -37,6 +52,8 @@ declare module 'fastify' {
     startSession: (reply: FastifyReply, user: User) => Promise<string>;
     /** CSRF: throws 403 FORBIDDEN_ORIGIN for a cookie-carried state change from a foreign page. */
     checkOrigin: (request: FastifyRequest, auth: Auth) => void;
+    /** The request's valid device cookie, or null (unsigned, tampered, expired or malformed). */
+    deviceOf: (request: FastifyRequest) => Device | null;
     /** True when a browser Origin header may talk to us (the allow-list or our own origin). */
     isAllowedOrigin: (request: FastifyRequest, origin: string) => boolean;
   }
@@ -47,7 +64,8 @@ const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 export default fp(
   async (app) => {
     const { config } = app;
-    await app.register(fastifyCookie);
+    // Cookie signatures use their own key, so no signed cookie can ever pass for a JWT or back.
+    await app.register(fastifyCookie, { secret: createHmac('sha256', config.sessionSecret).update('rtchat device cookie').digest() });
     await app.register(fastifyJwt, {
       secret: config.sessionSecret,
       sign: { algorithm: 'HS256' },
@@ -103,6 +121,18 @@ export default fp(
       }
     });
 
+    const UUID = /^[0-9a-f-]{36}$/;
+    app.decorate('deviceOf', (request: FastifyRequest): Device | null => {
+      const raw = request.cookies[DEVICE_COOKIE];
+      if (!raw) return null;
+      const unsigned = request.unsignCookie(raw);
+      if (!unsigned.valid || !unsigned.value) return null;
+      const [userId, deviceId, issuedAt] = unsigned.value.split('.');
+      if (!userId || !deviceId || !UUID.test(userId) || !UUID.test(deviceId)) return null;
+      const age = Date.now() - Number(issuedAt);
+      return Number.isSafeInteger(Number(issuedAt)) && age >= 0 && age <= DEVICE_TTL_MS ? { userId, deviceId } : null;
+    });
+
     app.decorate('startSession', async (reply: FastifyReply, user: User) => {
       const session = await app.repos.users.createSession(user.id, config.sessionTtlMs);
       const token = app.jwt.sign({ sid: session.id }, { sub: user.id, expiresIn: Math.floor(config.sessionTtlMs / 1000) });
@@ -112,6 +142,17 @@ export default fp(
         secure: reply.request.protocol === 'https',
         path: '/',
         expires: session.expiresAt,
+      });
+      // The same device keeps its id across logins to the same account.
+      const known = app.deviceOf(reply.request);
+      const deviceId = known?.userId === user.id ? known.deviceId : randomUUID();
+      reply.setCookie(DEVICE_COOKIE, `${user.id}.${deviceId}.${Date.now()}`, {
+        signed: true,
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: reply.request.protocol === 'https',
+        path: '/api/auth',
+        maxAge: DEVICE_TTL_MS / 1000,
       });
       return token;
     });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../protocol.js';
 import { ackFrameJson, encodeFrame, errorFrame, messageFrameJson, parseFrame } from './frames.js';
+import { newMessageState } from '../protocol-constants.js';
 
 const message: Message = {
   id: '1',
@@ -10,13 +11,7 @@ const message: Message = {
   author: { id: '00000000-0000-4000-8000-000000000002', username: 'ann', displayName: null, avatarUrl: null, isGuest: false, createdAt: '2026-01-01T00:00:00.000Z' },
   body: 'hi ✓ "there"',
   createdAt: '2026-01-01T00:00:00.000Z',
-  editedAt: null,
-  deletedAt: null,
-  attachments: [],
-  replyTo: null,
-  mentions: [],
-  mentionsRoom: false,
-  reactions: [],
+  ...newMessageState(),
 };
 
 describe('frames', () => {

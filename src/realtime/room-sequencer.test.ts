@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../protocol.js';
 import { RoomSequencer, type SequencerDeps } from './room-sequencer.js';
+import { newMessageState } from '../protocol-constants.js';
 
 const ROOM = 'room-1';
 const author = { id: 'u1', username: 'u1', displayName: null, avatarUrl: null, isGuest: false, createdAt: '2026-01-01T00:00:00.000Z' };
@@ -11,13 +12,7 @@ const msg = (seq: number): Message => ({
   clientMsgId: `c${seq}`,
   author,
   body: `m${seq}`,
-  editedAt: null,
-  deletedAt: null,
-  attachments: [],
-  replyTo: null,
-  mentions: [],
-  mentionsRoom: false,
-  reactions: [],
+  ...newMessageState(),
   createdAt: '2026-01-01T00:00:00.000Z',
 });
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));

@@ -12,7 +12,7 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
-import type { Attachment, Message, Reaction, User } from '../protocol.js';
+import type { Attachment, Message, Reaction, ReplyTo, User } from '../protocol.js';
 import { toIso } from '../lib/text.js';
 import { toAttachment, toUser } from './mappers.js';
 
@@ -123,6 +123,20 @@ const messageFrom = (state: MessageState) => sql`
   LEFT JOIN messages o ON o.id = m.reply_to_id
   LEFT JOIN users oa ON oa.id = o.author_id`;
 
+type ReplyFields = Pick<MessageReadRow, 'reply_seq' | 'reply_excerpt' | 'reply_author_id' | 'reply_author_username' | 'reply_author_avatar_url' | 'reply_author_created_at'>;
+
+/** The quote of a reply (null when the message is none); a deleted original shows no excerpt. */
+function replyOf(replyId: number | string | null, row: ReplyFields, deleted: boolean): ReplyTo | null {
+  if (replyId === null || row.reply_author_id === null) return null;
+  const author = toUser({
+    id: row.reply_author_id,
+    username: row.reply_author_username!,
+    avatarUrl: row.reply_author_avatar_url,
+    createdAt: row.reply_author_created_at as Date,
+  });
+  return { id: String(replyId), seq: Number(row.reply_seq), author, excerpt: deleted ? '' : row.reply_excerpt, deleted };
+}
+
 export function toMessageFromRow(row: MessageReadRow): Message {
   const replyDeleted = Boolean(row.reply_deleted);
   return {
@@ -136,21 +150,7 @@ export function toMessageFromRow(row: MessageReadRow): Message {
     editedAt: row.edited_at === null ? null : toIso(row.edited_at),
     deletedAt: row.deleted_at === null ? null : toIso(row.deleted_at),
     attachments: toAttachments(row.attachments),
-    replyTo:
-      row.reply_id === null || row.reply_author_id === null
-        ? null
-        : {
-            id: String(row.reply_id),
-            seq: Number(row.reply_seq),
-            author: toUser({
-              id: row.reply_author_id,
-              username: row.reply_author_username!,
-              avatarUrl: row.reply_author_avatar_url,
-              createdAt: row.reply_author_created_at as Date,
-            }),
-            excerpt: replyDeleted ? '' : row.reply_excerpt,
-            deleted: replyDeleted,
-          },
+    replyTo: replyOf(row.reply_id, row, replyDeleted),
     mentions: row.mentions ?? [],
     mentionsRoom: row.mentions_room,
     reactions: row.reactions ?? [],
@@ -188,21 +188,7 @@ export function toInsertedMessage(row: InsertedRow, body: string, author: User):
     editedAt: null,
     deletedAt: null,
     attachments: toAttachments(row.attachments),
-    replyTo:
-      row.reply_to_id === null || row.reply_author_id === null
-        ? null
-        : {
-            id: String(row.reply_to_id),
-            seq: Number(row.reply_seq),
-            author: toUser({
-              id: row.reply_author_id,
-              username: row.reply_author_username!,
-              avatarUrl: row.reply_author_avatar_url,
-              createdAt: row.reply_author_created_at as Date,
-            }),
-            excerpt: row.reply_excerpt,
-            deleted: false,
-          },
+    replyTo: replyOf(row.reply_to_id, row, false),
     mentions: row.mentions ?? [],
     mentionsRoom: row.mentions_room,
     reactions: [],

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { and, asc, desc, eq, getTableColumns, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { roomMembers, rooms, users, type RoomRow } from '../db/schema.js';
 import type { JoinedRoom, ListedRoom, Member, Role } from '../protocol.js';
 import { AppError, isUniqueViolation } from '../lib/errors.js';
+import { roomNameKey } from '../lib/confusables.js';
 import { escapeLike, toIso } from '../lib/text.js';
 import { LIMITS } from '../protocol-constants.js';
 import { toRoom, toUser } from './mappers.js';
@@ -23,41 +24,87 @@ export interface RoomAccess {
 const roomColumns = getTableColumns(rooms);
 
 export function createRoomsRepository(db: Executor) {
+  /** The room matching `where` (a unique key) and the user's role in it. */
+  async function accessWhere(where: SQL, userId: string): Promise<RoomAccess | undefined> {
+    const [row] = await db
+      .select({ room: rooms, role: roomMembers.role })
+      .from(rooms)
+      .leftJoin(roomMembers, and(eq(roomMembers.roomId, rooms.id), eq(roomMembers.userId, userId)))
+      .where(where)
+      .limit(1);
+    return row ? { room: row.room, role: row.role ?? null } : undefined;
+  }
+
   return {
-    /** Creates a room with its owner as the first member, atomically. */
+    /**
+     * Creates a room with its owner as the first member, atomically. A public room whose name looks
+     * like another public room's is refused (409); private rooms never collide.
+     */
     async create(input: { ownerId: string; name: string; description: string; isPrivate: boolean }): Promise<RoomRow> {
       try {
         return await db.transaction(async (tx) => {
           const now = new Date();
           const [room] = await tx
             .insert(rooms)
-            .values({ ...input, inviteCode: newInviteCode(), memberCount: 1, lastActivityAt: now, createdAt: now })
+            .values({ ...input, nameKey: roomNameKey(input.name), inviteCode: newInviteCode(), memberCount: 1, lastActivityAt: now, createdAt: now })
             .returning();
           await tx.insert(roomMembers).values({ roomId: room!.id, userId: input.ownerId, role: 'owner', joinedAt: now });
           return room!;
         });
       } catch (err) {
-        if (isUniqueViolation(err, 'rooms_name_lower_key')) {
+        if (isUniqueViolation(err, 'rooms_public_name_key')) {
           throw new AppError(409, 'ROOM_NAME_TAKEN', 'A room with that name already exists');
         }
         throw err;
       }
     },
 
-    /** The room and the user's role in it, in one indexed query. */
-    async access(roomId: string, userId: string): Promise<RoomAccess | undefined> {
-      const [row] = await db
-        .select({ room: rooms, role: roomMembers.role })
+    /**
+     * Gives rooms from before the name_key column their key, oldest first. A key that collides
+     * with another public room's (look-alikes both created under the old rule) stays NULL: that
+     * room keeps its name and blocks nothing. Safe to run on several instances at once.
+     * Returns how many rooms were left without a key.
+     */
+    async backfillNameKeys(): Promise<number> {
+      const pending = await db
+        .select({ id: rooms.id, name: rooms.name })
         .from(rooms)
-        .leftJoin(roomMembers, and(eq(roomMembers.roomId, rooms.id), eq(roomMembers.userId, userId)))
-        .where(eq(rooms.id, roomId))
-        .limit(1);
-      return row ? { room: row.room, role: row.role ?? null } : undefined;
+        .where(isNull(rooms.nameKey))
+        .orderBy(asc(rooms.createdAt), asc(rooms.id));
+      let collided = 0;
+      for (const room of pending) {
+        try {
+          await db.update(rooms).set({ nameKey: roomNameKey(room.name) }).where(and(eq(rooms.id, room.id), isNull(rooms.nameKey)));
+        } catch (err) {
+          if (!isUniqueViolation(err, 'rooms_public_name_key')) throw err;
+          collided++;
+        }
+      }
+      return collided;
     },
 
-    async findByInviteCode(code: string): Promise<RoomRow | undefined> {
-      const [row] = await db.select().from(rooms).where(eq(rooms.inviteCode, code)).limit(1);
-      return row;
+    /** The room and the user's role in it, in one indexed query. */
+    access(roomId: string, userId: string): Promise<RoomAccess | undefined> {
+      return accessWhere(eq(rooms.id, roomId), userId);
+    },
+
+    /** The room an invite code names and the user's role in it (one indexed query, never cached). */
+    accessByInviteCode(code: string, userId: string): Promise<RoomAccess | undefined> {
+      return accessWhere(eq(rooms.inviteCode, code), userId);
+    },
+
+    /** Gives the room a new invite code; the old one names nothing from this commit on. */
+    async rotateInviteCode(roomId: string): Promise<string> {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const [row] = await db.update(rooms).set({ inviteCode: newInviteCode() }).where(eq(rooms.id, roomId)).returning({ inviteCode: rooms.inviteCode });
+          if (!row) throw new AppError(404, 'ROOM_NOT_FOUND', 'Room not found');
+          return row.inviteCode;
+        } catch (err) {
+          // 72 random bits: a collision is a freak; try a fresh code a couple of times.
+          if (attempt >= 2 || !isUniqueViolation(err, 'rooms_invite_code_key')) throw err;
+        }
+      }
     },
 
     /**
@@ -119,16 +166,22 @@ export function createRoomsRepository(db: Executor) {
       });
     },
 
-    /** Public rooms, optionally filtered by a case-insensitive substring; prefix matches first. */
+    /**
+     * Public rooms, optionally filtered by a case-insensitive substring of the name or the
+     * description. Name matches come first (name prefix, then anywhere in the name), then rooms
+     * matching by description only; within each, most members first.
+     */
     async listPublic(input: { userId: string; q: string; limit: number; offset: number }): Promise<{ rooms: ListedRoom[]; hasMore: boolean }> {
       const needle = input.q.toLowerCase();
       const contains = `%${escapeLike(needle)}%`;
       const prefix = `${escapeLike(needle)}%`;
+      const nameHas = sql`lower(${rooms.name}) LIKE ${contains} ESCAPE '\\'`;
       const where = needle
-        ? sql`NOT ${rooms.isPrivate} AND lower(${rooms.name}) LIKE ${contains} ESCAPE '\\'`
+        ? sql`NOT ${rooms.isPrivate} AND (${nameHas} OR lower(${rooms.description}) LIKE ${contains} ESCAPE '\\')`
         : sql`NOT ${rooms.isPrivate}`;
+      const rank = sql`CASE WHEN lower(${rooms.name}) LIKE ${prefix} ESCAPE '\\' THEN 0 WHEN ${nameHas} THEN 1 ELSE 2 END`;
       const order = needle
-        ? [sql`(lower(${rooms.name}) LIKE ${prefix} ESCAPE '\\') DESC`, desc(rooms.memberCount), sql`lower(${rooms.name})`, asc(rooms.id)]
+        ? [rank, desc(rooms.memberCount), sql`lower(${rooms.name})`, asc(rooms.id)]
         : [desc(rooms.memberCount), asc(rooms.id)];
       const rows = await db
         .select({ ...roomColumns, joined: sql<boolean>`(${roomMembers.userId} IS NOT NULL)` })

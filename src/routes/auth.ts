@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AuthResponse, errorResponses, LIMITS, User, Username } from '../protocol.js';
 import { AppError, errors } from '../lib/errors.js';
+import { createLoginGuard } from '../lib/login-guard.js';
 import { toUser } from '../repositories/mappers.js';
 import { SESSION_COOKIE } from '../plugins/auth.js';
 
@@ -15,6 +16,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { config, limiter, repos } = app;
   // Compared against when the login names nobody, so both paths take the same time.
   const dummyHash = await hash('not-a-real-password', ARGON2);
+  const guard = createLoginGuard(limiter, config.limits);
 
   app.post(
     '/auth/register',
@@ -58,22 +60,14 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { login, password } = request.body;
-      const { loginMaxFailures: max, loginWindowMs: windowMs } = config.limits;
       const row = await repos.users.findByLogin(login);
       // Failures count per account (username and email share one counter), per unknown name, and per IP.
-      const accountKey = row ? `login:account:${row.id}` : `login:name:${login.toLowerCase()}`;
-      const ipKey = `login:ip:${request.ip}`;
-      for (const key of [accountKey, ipKey]) {
-        const state = await limiter.check(key, max);
-        if (!state.allowed) throw errors.rateLimited(state.retryAfterMs, 'Too many failed logins');
-      }
-      const ok = await verify(row?.passwordHash ?? dummyHash, password).catch(() => false);
-      if (!row || !ok) {
-        await limiter.hit(accountKey, max, windowMs);
-        await limiter.hit(ipKey, max, windowMs);
-        throw new AppError(401, 'INVALID_CREDENTIALS', 'Wrong username, email or password');
-      }
-      await limiter.reset(accountKey);
+      const account = row ? `account:${row.id}` : `name:${login.toLowerCase()}`;
+      // Unknown names are verified against a dummy hash (same time), and never succeed.
+      const device = app.deviceOf(request);
+      const known = row && device?.userId === row.id ? device.deviceId : null;
+      const ok = await guard.attempt({ account, ip: request.ip, device: known }, async () => (await verify(row?.passwordHash ?? dummyHash, password)) && Boolean(row));
+      if (!row || !ok) throw new AppError(401, 'INVALID_CREDENTIALS', 'Wrong username, email or password');
       const user = toUser(row);
       const token = await app.startSession(reply, user);
       return { user, token };
@@ -102,6 +96,24 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: { tags: ['auth'], response: { 200: Type.Object({ user: User }), ...errorResponses(401) } },
     },
     async (request) => ({ user: request.auth!.user }),
+  );
+
+  // The app's start-up probe: "who am I, if anyone". Same session lookup as /me, but anonymous is
+  // an answer (200 with null), not an error, so a logged-out page load logs no failed request.
+  // /me keeps its 401 for clients that want one.
+  app.get(
+    '/auth/session',
+    {
+      schema: {
+        tags: ['auth'],
+        response: { 200: Type.Object({ user: Type.Union([User, Type.Null()]) }) },
+      },
+    },
+    async (request, reply) => {
+      const auth = await app.resolveAuth(request);
+      reply.header('cache-control', 'no-store');
+      return { user: auth?.user ?? null };
+    },
   );
 };
 

@@ -9,45 +9,40 @@ import {
   RoomResponse,
   Seq,
   LIMITS,
-  UUID_PATTERN,
 } from '../protocol.js';
+import { decodeCursor, encodeCursor, isCursorInt, isCursorTime, isUuid } from '../lib/cursor.js';
 import { AppError, errors } from '../lib/errors.js';
-import { hasForbiddenControl } from '../lib/text.js';
+import { cleanDescription, cleanQuery, cleanRoomName } from '../lib/text.js';
 import { toRoom } from '../repositories/mappers.js';
-import { requireMember, requireVisible } from '../services/room-access.js';
+import type { RoomAccess } from '../repositories/rooms-repository.js';
+import { invalidInvite, requireJoinable, requireManager, requireMember, requireVisible } from '../services/room-access.js';
+import type { User } from '../protocol.js';
 
 export const RoomParams = Type.Object({ roomId: Id });
 
 const { ROOM_NAME_MAX: NAME_MAX, ROOM_DESCRIPTION_MAX: DESCRIPTION_MAX } = LIMITS;
-const UUID = new RegExp(UUID_PATTERN);
-/** Exactly what Date#toISOString writes for years 0000-9999. */
-const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+/** Offsets of the public room list stop here: deeper pages are a search away. */
+const MAX_LIST_OFFSET = 1_000_000;
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
 
-/** Opaque cursors: base64url JSON, checked on the way back in. */
-export function encodeCursor(value: unknown): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
-}
-export function decodeCursor<T>(cursor: string | undefined, check: (v: unknown) => v is T): T | undefined {
-  if (cursor === undefined || cursor === '') return undefined;
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (check(value)) return value;
-  } catch {
-    // fall through
-  }
-  throw errors.validation('querystring/cursor is not a cursor this server issued');
-}
-
-function cleanName(raw: string): string {
-  const name = raw.trim().replace(/\s+/g, ' ');
-  if (!name) throw errors.validation('body/name must not be blank');
-  if (hasForbiddenControl(raw)) throw errors.validation('body/name contains control characters');
-  return name;
-}
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const roomsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { repos, hub, broker, limiter, config } = app;
   app.addHook('preHandler', app.requireAuth);
+  // Rooms from before look-alike keys get theirs once, before the first request is served.
+  const keyless = await repos.rooms.backfillNameKeys();
+  if (keyless > 0) app.log.warn({ rooms: keyless }, 'rooms whose names look like an older room keep no look-alike key');
+
+  /** Adds the user (idempotent for members) once the access rule allowed it. */
+  async function joinRoom(access: RoomAccess, user: User, gone: () => Error) {
+    if (access.role) return { room: toRoom(access.room) };
+    const result = await repos.rooms.join(access.room.id, user.id);
+    if (!result) throw gone();
+    if (result.added) broker.memberJoined(access.room.id, user);
+    return { room: toRoom(result.room) };
+  }
 
   app.get(
     '/rooms',
@@ -65,9 +60,8 @@ const roomsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const { q = '', limit = 20, cursor } = request.query;
       const offset =
-        decodeCursor(cursor, (v): v is { o: number } => typeof (v as { o?: unknown })?.o === 'number' && Number.isInteger((v as { o: number }).o) && (v as { o: number }).o >= 0 && (v as { o: number }).o <= 1_000_000)?.o ?? 0;
-      if (hasForbiddenControl(q)) throw errors.validation('querystring/q contains control characters');
-      const page = await repos.rooms.listPublic({ userId: request.auth!.user.id, q: q.trim(), limit, offset });
+        decodeCursor(cursor, (v): v is { o: number } => isRecord(v) && Object.keys(v).length === 1 && isCursorInt(v.o, MAX_LIST_OFFSET))?.o ?? 0;
+      const page = await repos.rooms.listPublic({ userId: request.auth!.user.id, q: cleanQuery(q), limit, offset });
       return { rooms: page.rooms, nextCursor: page.hasMore ? encodeCursor({ o: offset + limit }) : null };
     },
   );
@@ -88,17 +82,20 @@ const roomsRoutes: FastifyPluginAsyncTypebox = async (app) => {
           description: Type.Optional(Type.String({ maxLength: DESCRIPTION_MAX })),
           isPrivate: Type.Optional(Type.Boolean()),
         }),
-        response: { 201: RoomResponse, ...errorResponses(400, 401, 409) },
+        response: { 201: RoomResponse, ...errorResponses(400, 401, 409, 429) },
       },
     },
     async (request, reply) => {
       const { name, description = '', isPrivate = false } = request.body;
-      if (hasForbiddenControl(description)) throw errors.validation('body/description contains control characters');
-      const room = await repos.rooms.create({
-        ownerId: request.auth!.user.id,
-        name: cleanName(name),
-        description: description.trim(),
-        isPrivate,
+      const ownerId = request.auth!.user.id;
+      const input = { ownerId, name: cleanRoomName(name), description: cleanDescription(description), isPrivate };
+      // Only rooms actually created use up the hourly budget: a refused name gives its slot back.
+      const budget = `rooms:create:user:${ownerId}`;
+      const throttle = await limiter.reserve([{ key: budget, limit: config.limits.roomCreatePerHour }], HOUR_MS);
+      if (!throttle.allowed) throw errors.rateLimited(throttle.retryAfterMs, 'Too many rooms created');
+      const room = await repos.rooms.create(input).catch(async (err: unknown) => {
+        await limiter.release([budget]);
+        throw err;
       });
       // The owner is the first member (nobody is subscribed yet); other instances holding the
       // owner's sockets count them online in the new room too.
@@ -135,12 +132,8 @@ const roomsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const { user } = request.auth!;
       const access = await repos.rooms.access(request.params.roomId, user.id);
-      requireVisible(access);
-      if (access.role) return { room: toRoom(access.room) };
-      const result = await repos.rooms.join(access.room.id, user.id);
-      if (!result) throw errors.roomNotFound();
-      if (result.added) broker.memberJoined(access.room.id, user);
-      return { room: toRoom(result.room) };
+      requireJoinable(access, 'id');
+      return joinRoom(access, user, errors.roomNotFound);
     },
   );
 
@@ -155,14 +148,34 @@ const roomsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { user } = request.auth!;
-      const throttle = await limiter.hit(`invite:user:${user.id}`, config.limits.invitePerMinute, 60_000);
+      // Per user, and per address so that many accounts from one client cannot guess together.
+      const throttle = await limiter.reserve(
+        [
+          { key: `invite:user:${user.id}`, limit: config.limits.invitePerMinute },
+          { key: `invite:ip:${request.ip}`, limit: config.limits.invitePerIpPerMinute },
+        ],
+        MINUTE_MS,
+      );
       if (!throttle.allowed) throw errors.rateLimited(throttle.retryAfterMs, 'Too many invite attempts');
-      const room = await repos.rooms.findByInviteCode(request.body.inviteCode.trim());
-      if (!room) throw new AppError(404, 'INVALID_INVITE', 'That invite code is not valid');
-      const result = await repos.rooms.join(room.id, user.id);
-      if (!result) throw new AppError(404, 'INVALID_INVITE', 'That invite code is not valid');
-      if (result.added) broker.memberJoined(room.id, user);
-      return { room: toRoom(result.room) };
+      const access = await repos.rooms.accessByInviteCode(request.body.inviteCode.trim(), user.id);
+      requireJoinable(access, 'invite');
+      return joinRoom(access, user, invalidInvite);
+    },
+  );
+
+  app.post(
+    '/rooms/:roomId/invite-code',
+    {
+      schema: {
+        tags: ['rooms'],
+        params: RoomParams,
+        response: { 200: Type.Object({ inviteCode: Type.String() }), ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const access = await repos.rooms.access(request.params.roomId, request.auth!.user.id);
+      requireManager(access);
+      return { inviteCode: await repos.rooms.rotateInviteCode(access.room.id) };
     },
   );
 
@@ -205,8 +218,7 @@ const roomsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { limit = 100, cursor } = request.query;
       const after = decodeCursor(
         cursor,
-        (v): v is [string, string] =>
-          Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && ISO_MS.test(v[0]) && !Number.isNaN(Date.parse(v[0])) && typeof v[1] === 'string' && UUID.test(v[1]),
+        (v): v is [string, string] => Array.isArray(v) && v.length === 2 && isCursorTime(v[0]) && isUuid(v[1]),
       );
       const page = await repos.rooms.members({
         roomId: access.room.id,

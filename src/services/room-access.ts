@@ -1,11 +1,18 @@
 /**
  * Who may use a room, decided in one place for REST, WebSocket frames and the message writer:
  * a private room does not exist for non-members (404 ROOM_NOT_FOUND); a public one answers
- * NOT_A_MEMBER (403) where membership is needed.
+ * NOT_A_MEMBER (403) where membership is needed; a member without the role an action needs gets
+ * 403 FORBIDDEN. Every new permission (moderator, banned, guest) is a rule here.
  */
 import { AppError, errors } from '../lib/errors.js';
 import type { Role } from '../protocol.js';
 import type { RoomAccess } from '../repositories/rooms-repository.js';
+
+/**
+ * Roles that run a room: rotate its invite code (and, with the moderation issue, edit it, kick and
+ * ban). The contract's `moderator` joins this set when that role exists.
+ */
+const MANAGER_ROLES: ReadonlySet<Role> = new Set<Role>(['owner']);
 
 /** The refusal for a member-only action, or null when the user is a member. */
 export function accessError(access: { room: { isPrivate: boolean }; role: Role | null } | undefined): AppError | null {
@@ -41,6 +48,24 @@ export function deleteRefusal(actorId: string, role: Role | null, message: { aut
   if (actorId === message.authorId || isRoomStaff(role)) return null;
   return new AppError(403, 'FORBIDDEN', 'Only the author, an owner or a moderator can delete this message');
 }
+
+/** Owner (later: or moderator): else 403 FORBIDDEN for members, and as requireMember for others. */
+export function requireManager(access: RoomAccess | undefined): asserts access is RoomAccess & { role: Role } {
+  requireMember(access);
+  if (!MANAGER_ROLES.has(access.role)) throw new AppError(403, 'FORBIDDEN', 'Only the owner of the room may do that');
+}
+
+/**
+ * May the user join? By id, only rooms they can see (a private room is joined by invite); by
+ * invite, the room the code names. Both paths come here so that bans (the moderation issue: 403
+ * BANNED, carried on RoomAccess) refuse every way in, and rejoining by an old code re-checks them.
+ */
+export function requireJoinable(access: RoomAccess | undefined, via: 'id' | 'invite'): asserts access is RoomAccess {
+  if (!access) throw via === 'invite' ? invalidInvite() : errors.roomNotFound();
+  if (via === 'id') requireVisible(access);
+}
+
+export const invalidInvite = () => new AppError(404, 'INVALID_INVITE', 'That invite code is not valid');
 
 /** Who may upload files (attachments, avatars, room images): every account but guests. */
 export function uploadRefusal(user: { isGuest: boolean }): AppError | null {

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
-import { sendMessage, sendTyping } from '../lib/realtime';
+import { useSync } from '../sync/SyncProvider';
 import { MAX_MESSAGE_LENGTH } from '../lib/wire';
 import { SendIcon } from './Icons';
 
@@ -19,6 +19,7 @@ function countChars(s: string): number {
 }
 
 export function Composer({ roomId, roomName, onSent }: { roomId: string; roomName: string; onSent: () => void }) {
+  const sync = useSync();
   const [text, setText] = useState(() => drafts.get(roomId) ?? '');
   const ref = useRef<HTMLTextAreaElement>(null);
   const typingSentAt = useRef(0);
@@ -29,7 +30,7 @@ export function Composer({ roomId, roomName, onSent }: { roomId: string; roomNam
     idleTimer.current = null;
     if (typingSentAt.current) {
       typingSentAt.current = 0;
-      sendTyping(roomId, false);
+      sync.sendTyping(roomId, false);
     }
   };
 
@@ -40,7 +41,7 @@ export function Composer({ roomId, roomName, onSent }: { roomId: string; roomNam
     if (window.matchMedia?.('(pointer: fine)').matches) ref.current?.focus({ preventScroll: true });
     return () => {
       if (idleTimer.current) clearTimeout(idleTimer.current);
-      if (typingSentAt.current) sendTyping(roomId, false);
+      if (typingSentAt.current) sync.sendTyping(roomId, false);
       typingSentAt.current = 0;
     };
   }, [roomId]);
@@ -68,7 +69,7 @@ export function Composer({ roomId, roomName, onSent }: { roomId: string; roomNam
     const now = Date.now();
     if (now - typingSentAt.current > TYPING_THROTTLE_MS) {
       typingSentAt.current = now;
-      sendTyping(roomId, true);
+      sync.sendTyping(roomId, true);
     }
     if (idleTimer.current) clearTimeout(idleTimer.current);
     idleTimer.current = setTimeout(stopTyping, TYPING_IDLE_MS);
@@ -77,7 +78,7 @@ export function Composer({ roomId, roomName, onSent }: { roomId: string; roomNam
   const submit = (e?: FormEvent) => {
     e?.preventDefault();
     if (!trimmed || tooLong) return;
-    sendMessage(roomId, trimmed);
+    sync.sendMessage(roomId, trimmed);
     stopTyping();
     setText('');
     drafts.delete(roomId);

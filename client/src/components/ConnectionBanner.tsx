@@ -1,10 +1,11 @@
 import { useEffect, useState } from 'react';
-import { connectNow } from '../lib/realtime';
+import { useSync } from '../sync/SyncProvider';
 import { useStore } from '../store';
 
 /** An unobtrusive line while the socket is down; the rest of the UI stays mounted and usable. */
 export function ConnectionBanner() {
   const conn = useStore((s) => s.connection);
+  const sync = useSync();
   const pending = useStore((s) => s.outbox.filter((i) => i.status === 'pending').length);
   const [now, setNow] = useState(() => Date.now());
 
@@ -15,6 +16,20 @@ export function ConnectionBanner() {
     return () => clearInterval(t);
   }, [showing]);
 
+  if (conn.outdated) {
+    return (
+      <div
+        className="flex items-center justify-center gap-3 border-b border-red-300 bg-red-50 px-4 py-1.5 text-sm text-red-950 dark:border-red-800 dark:bg-red-950 dark:text-red-100"
+        role="alert"
+        data-testid="outdated-banner"
+      >
+        <span>The server was updated. Please reload the page to keep chatting.</span>
+        <button type="button" className="font-medium underline underline-offset-2" onClick={() => location.reload()}>
+          Reload
+        </button>
+      </div>
+    );
+  }
   if (!showing) return null;
 
   let text: string;
@@ -37,7 +52,7 @@ export function ConnectionBanner() {
         {pending > 0 && ` · ${pending} message${pending === 1 ? '' : 's'} will be sent when the connection is back.`}
       </span>
       {conn.state === 'waiting' && !conn.offline && (
-        <button type="button" className="font-medium underline underline-offset-2" onClick={connectNow}>
+        <button type="button" className="font-medium underline underline-offset-2" onClick={() => sync.connectNow()}>
           Retry now
         </button>
       )}

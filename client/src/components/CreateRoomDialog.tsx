@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { api, isApiError } from '../lib/api';
-import { roomJoined } from '../lib/realtime';
+import { useSync } from '../sync/SyncProvider';
 import { navigate, roomPath } from '../lib/router';
 import { ROOM_DESCRIPTION_MAX, ROOM_NAME_MAX } from '../lib/wire';
 import { useStore } from '../store';
@@ -13,6 +13,7 @@ export default function CreateRoomDialog({ onClose }: { onClose: () => void }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const toast = useStore((s) => s.toast);
+  const sync = useSync();
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -29,7 +30,7 @@ export default function CreateRoomDialog({ onClose }: { onClose: () => void }) {
         description: description.trim() || undefined,
         isPrivate,
       });
-      roomJoined(room, inviteCode);
+      sync.roomJoined(room, inviteCode);
       toast(`Created ${room.name}`, 'success');
       onClose();
       navigate(roomPath(room.id));

@@ -77,6 +77,11 @@ export const SendIcon = (p: IconProps) => (
     <path d="M4 12 20 4l-6 16-3-7-7-1Z" />
   </Icon>
 );
+export const BackIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <path d="M15 5l-7 7 7 7" />
+  </Icon>
+);
 export const ArrowDownIcon = (p: IconProps) => (
   <Icon {...p}>
     <path d="M12 5v14M6 13l6 6 6-6" />

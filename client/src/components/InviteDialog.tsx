@@ -36,23 +36,37 @@ export default function InviteDialog({ room, onClose }: { room: JoinedRoom; onCl
       onClose={onClose}
     >
       {link ? (
-        <div className="flex gap-2">
-          <label htmlFor="invite-link" className="sr-only">
-            Invite link
-          </label>
-          <input
-            id="invite-link"
-            readOnly
-            value={link}
-            className="field font-mono text-xs"
-            onFocus={(e) => e.currentTarget.select()}
-            data-testid="invite-link"
-          />
-          <button type="button" className="btn-primary shrink-0" onClick={() => void copy()}>
-            <CopyIcon width={16} height={16} />
-            {copied ? 'Copied' : 'Copy'}
-          </button>
-        </div>
+        <>
+          <div className="flex gap-2">
+            <label htmlFor="invite-link" className="sr-only">
+              Invite link
+            </label>
+            <input
+              id="invite-link"
+              readOnly
+              value={link}
+              className="field font-mono text-xs"
+              onFocus={(e) => e.currentTarget.select()}
+              data-testid="invite-link"
+            />
+            <button type="button" className="btn-primary shrink-0" onClick={() => void copy()}>
+              <CopyIcon width={16} height={16} />
+              {copied ? 'Copied' : 'Copy'}
+            </button>
+          </div>
+          {room.isPrivate && code && (
+            <p className="mt-3 text-sm text-zinc-600 dark:text-zinc-400">
+              Or give them the code{' '}
+              <code
+                className="rounded bg-zinc-100 px-1.5 py-0.5 font-mono text-zinc-900 dark:bg-zinc-800 dark:text-zinc-100"
+                data-testid="invite-code"
+              >
+                {code}
+              </code>{' '}
+              to type in Discover.
+            </p>
+          )}
+        </>
       ) : (
         <p className="text-sm text-zinc-600 dark:text-zinc-400" role="status">
           Loading the invite link…

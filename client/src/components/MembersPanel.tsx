@@ -11,6 +11,10 @@ export function MembersPanel({ roomId, onClose, overlay = false }: { roomId: str
   const members = useStore((s) => s.members[roomId]);
   const online = useStore((s) => s.online[roomId] ?? NONE);
   const setMembers = useStore((s) => s.setMembers);
+  const setToastOutlet = useStore((s) => s.setToastOutlet);
+  // Presence only comes over a live socket: while it is down (reconnecting, offline, HTTP
+  // fallback) what we hold is the last known state, shown as such until `subscribed` refreshes it.
+  const stale = useStore((s) => s.connection.state !== 'open');
   const [error, setError] = useState(false);
 
   useEffect(() => {
@@ -57,8 +61,14 @@ export function MembersPanel({ roomId, onClose, overlay = false }: { roomId: str
         <h2 className="text-sm font-semibold">
           Members{' '}
           {members && (
-            <span className="font-normal text-zinc-600 dark:text-zinc-400">
-              · {onlineCount} online
+            <span className="font-normal text-zinc-600 dark:text-zinc-400" data-testid="online-count" data-stale={stale}>
+              {stale ? (
+                <span title="Reconnecting: who is online is not known right now">
+                  · — online<span className="sr-only"> (unknown while reconnecting)</span>
+                </span>
+              ) : (
+                `· ${onlineCount} online`
+              )}
             </span>
           )}
         </h2>
@@ -81,20 +91,21 @@ export function MembersPanel({ roomId, onClose, overlay = false }: { roomId: str
                 className="flex items-center gap-3 rounded-lg px-2 py-1.5"
                 data-testid="member"
                 data-online={m.online}
+                data-presence={stale ? 'stale' : 'live'}
                 data-username={m.user.username}
               >
                 <span className="relative">
                   <Avatar user={m.user} size={30} />
                   <span
                     className={`absolute -right-0.5 -bottom-0.5 h-3 w-3 rounded-full border-2 border-white dark:border-zinc-950 ${
-                      m.online ? 'bg-emerald-500' : 'bg-zinc-400 dark:bg-zinc-600'
+                      stale ? 'bg-zinc-200 dark:bg-zinc-700' : m.online ? 'bg-emerald-500' : 'bg-zinc-400 dark:bg-zinc-600'
                     }`}
                     aria-hidden="true"
                   />
                 </span>
                 <span className={`min-w-0 flex-1 truncate text-sm ${m.online ? '' : 'text-zinc-600 dark:text-zinc-400'}`}>
                   {m.user.username}
-                  <span className="sr-only">{m.online ? ', online' : ', offline'}</span>
+                  <span className="sr-only">{`${m.online ? ', online' : ', offline'}${stale ? ' (last known)' : ''}`}</span>
                 </span>
                 {m.role === 'owner' && (
                   <span className="inline-flex items-center gap-1 text-xs text-amber-800 dark:text-amber-300" title="Owner">
@@ -107,6 +118,7 @@ export function MembersPanel({ roomId, onClose, overlay = false }: { roomId: str
           </ul>
         )}
       </div>
+      {overlay && <div ref={setToastOutlet} data-testid="toast-outlet" />}
     </aside>
   );
 }

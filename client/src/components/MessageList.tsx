@@ -1,6 +1,6 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import { loadOlder, markRead } from '../lib/realtime';
+import { useSync } from '../sync/SyncProvider';
 import { buildRows } from '../lib/rows';
 import type { OutboxItem } from '../lib/outbox';
 import { useStore } from '../store';
@@ -38,6 +38,7 @@ export function MessageList({
   const outbox = useStore((s) => s.outbox);
   const me = useStore((s) => s.user);
   const setReadingRoom = useStore((s) => s.setReadingRoom);
+  const sync = useSync();
   const visible = useDocumentVisible();
 
   const messages = timeline?.messages;
@@ -108,15 +109,15 @@ export function MessageList({
     const el = scrollRef.current;
     if (!el) return;
     checkAtEnd();
-    if (el.scrollTop < LOAD_OLDER_MARGIN && startedRef.current) void loadOlder(roomId);
-  }, [roomId, checkAtEnd]);
+    if (el.scrollTop < LOAD_OLDER_MARGIN && startedRef.current) void sync.loadOlder(roomId);
+  }, [roomId, checkAtEnd, sync]);
 
   // Short histories never scroll: keep loading until the viewport is full or nothing is left.
   useEffect(() => {
     const el = scrollRef.current;
     if (!el || !timeline?.loaded || !hasMore || timeline.loadingOlder) return;
-    if (el.scrollHeight <= el.clientHeight + LOAD_OLDER_MARGIN) void loadOlder(roomId);
-  }, [timeline?.loaded, timeline?.loadingOlder, hasMore, roomId, rows.length]);
+    if (el.scrollHeight <= el.clientHeight + LOAD_OLDER_MARGIN) void sync.loadOlder(roomId);
+  }, [timeline?.loaded, timeline?.loadingOlder, hasMore, roomId, rows.length, sync]);
 
   // Reading the latest in a visible tab: no unread counting, and the read cursor follows.
   const reading = atEnd && visible && !!timeline?.loaded;
@@ -125,8 +126,8 @@ export function MessageList({
     return () => setReadingRoom(null);
   }, [reading, roomId, setReadingRoom]);
   useEffect(() => {
-    if (reading && lastSeq > 0) markRead(roomId, lastSeq);
-  }, [reading, lastSeq, roomId]);
+    if (reading && lastSeq > 0) sync.markRead(roomId, lastSeq);
+  }, [reading, lastSeq, roomId, sync]);
 
   const items = virtualizer.getVirtualItems();
 

@@ -1,6 +1,6 @@
 import { memo } from 'react';
 import { formatDay, formatFull, formatTime } from '../lib/format';
-import { discardMessage, retryMessage } from '../lib/realtime';
+import { useSync } from '../sync/SyncProvider';
 import type { Row } from '../lib/rows';
 import { useStore } from '../store';
 import { Avatar } from './Avatar';
@@ -88,6 +88,7 @@ function Bubble(props: {
   clientMsgId?: string;
 }) {
   const { head, author, iso, body, status } = props;
+  const sync = useSync();
   return (
     <div
       className={`group relative flex gap-3 px-4 hover:bg-zinc-50 dark:hover:bg-zinc-900/60 ${head ? 'pt-3 pb-0.5' : 'py-0.5'}`}
@@ -130,14 +131,14 @@ function Bubble(props: {
             <button
               type="button"
               className="font-semibold underline underline-offset-2"
-              onClick={() => retryMessage(props.clientMsgId!)}
+              onClick={() => sync.retryMessage(props.clientMsgId!)}
             >
               Retry
             </button>
             <button
               type="button"
               className="underline underline-offset-2 opacity-80"
-              onClick={() => discardMessage(props.clientMsgId!)}
+              onClick={() => sync.discardMessage(props.clientMsgId!)}
             >
               Delete
             </button>

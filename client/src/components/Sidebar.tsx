@@ -1,6 +1,6 @@
 import { lazy, memo, Suspense, useMemo, useState } from 'react';
 import { formatShort } from '../lib/format';
-import { logout } from '../lib/realtime';
+import { useSync } from '../sync/SyncProvider';
 import { navigate, roomPath } from '../lib/router';
 import type { JoinedRoom } from '../lib/wire';
 import { useStore } from '../store';
@@ -75,6 +75,7 @@ export function Sidebar({ activeRoomId, discoverActive = false }: { activeRoomId
   const rooms = useStore((s) => s.rooms);
   const loaded = useStore((s) => s.roomsLoaded);
   const user = useStore((s) => s.user);
+  const sync = useSync();
   const [creating, setCreating] = useState(false);
 
   const sorted = useMemo(
@@ -152,7 +153,7 @@ export function Sidebar({ activeRoomId, discoverActive = false }: { activeRoomId
             aria-label="Log out"
             title="Log out"
             onClick={() => {
-              void logout().then(() => navigate('/login', { replace: true }));
+              void sync.logout().then(() => navigate('/login', { replace: true }));
             }}
           >
             <LogOutIcon />

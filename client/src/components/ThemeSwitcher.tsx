@@ -1,6 +1,5 @@
-import { applyTheme, saveTheme } from '../lib/theme';
+import { applyTheme, saveTheme, type Theme } from '../lib/theme';
 import { useStore } from '../store';
-import type { Theme } from '../store/ui-slice';
 import { MonitorIcon, MoonIcon, SunIcon } from './Icons';
 
 const OPTIONS: Array<{ value: Theme; label: string; Icon: typeof SunIcon }> = [

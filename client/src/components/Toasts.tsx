@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
+import { createPortal } from 'react-dom';
 import { useStore } from '../store';
-import type { Toast } from '../store/ui-slice';
+import type { Toast } from '../store/types';
 import { CloseIcon } from './Icons';
 
 const TOAST_MS = 5_000;
@@ -34,19 +35,32 @@ function ToastItem({ toast }: { toast: Toast }) {
   );
 }
 
+/**
+ * Toasts float at the bottom centre, above the composer, clear of the sidebar and of the members
+ * column on wide screens. While the members drawer fills a small screen they go into its flow
+ * (the `toastOutlet` it provides), so they never cover a member row.
+ */
 export function Toasts() {
   const toasts = useStore((s) => s.toasts);
+  const outlet = useStore((s) => s.toastOutlet);
+  const list = (
+    <ul className="flex w-full max-w-sm flex-col gap-2" data-testid="toasts">
+      {toasts.map((t) => (
+        <ToastItem key={t.id} toast={t} />
+      ))}
+    </ul>
+  );
+  if (outlet) {
+    return createPortal(
+      <div role="status" aria-live="polite" className="flex justify-center px-3 pb-3 empty:hidden">
+        {toasts.length > 0 && list}
+      </div>,
+      outlet,
+    );
+  }
   return (
-    <div
-      role="status"
-      aria-live="polite"
-      className="pointer-events-none fixed inset-x-0 bottom-20 z-50 flex justify-center px-4 sm:top-16 sm:right-4 sm:bottom-auto sm:left-auto sm:justify-end"
-    >
-      <ul className="flex w-full max-w-sm flex-col gap-2">
-        {toasts.map((t) => (
-          <ToastItem key={t.id} toast={t} />
-        ))}
-      </ul>
+    <div role="status" aria-live="polite" className="pointer-events-none fixed inset-x-0 bottom-24 z-50 flex justify-center px-4">
+      {list}
     </div>
   );
 }

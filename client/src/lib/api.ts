@@ -92,6 +92,8 @@ const enc = encodeURIComponent;
 
 export const api = {
   me: (signal?: AbortSignal) => request<{ user: User }>('/api/auth/me', { signal }),
+  /** The start-up probe: the signed-in user or null, never a 401. */
+  session: (signal?: AbortSignal) => request<{ user: User | null }>('/api/auth/session', { signal }),
   register: (body: { username: string; password: string; email?: string }) =>
     request<AuthResponse>('/api/auth/register', { method: 'POST', body }),
   login: (body: { login: string; password: string }) =>

@@ -1,7 +1,14 @@
-/** Splits message text into plain text and links. Only http(s) URLs become links. */
+/**
+ * Splits message text into plain text and links. Only http(s) URLs become links, and bare
+ * `www.` hosts (`www.example.org/x`), which link as https://. Trailing punctuation stays text.
+ */
 export type TextPart = { kind: 'text'; text: string } | { kind: 'link'; text: string; href: string };
 
-const URL_RE = /\bhttps?:\/\/[^\s<>"']+/gi;
+// A bare www. host counts only where it starts a word: not inside an e-mail address, a longer
+// host name or a path (`me@www.x.org`, `a.www.x.org`, `/www.x`).
+const URL_RE = /\bhttps?:\/\/[^\s<>"']+|(?<![\w.@/:-])www\.[^\s<>"']+/gi;
+/** `www.` followed by at least a name and a top-level domain. */
+const WWW_HOST = /^www\.[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$/i;
 const TRAILING = /[.,;:!?)\]}'"]+$/;
 
 export function safeHref(raw: string): string | null {
@@ -11,6 +18,11 @@ export function safeHref(raw: string): string | null {
   } catch {
     return null;
   }
+}
+
+function wwwHref(raw: string): string | null {
+  const href = safeHref(`https://${raw}`);
+  return href && WWW_HOST.test(new URL(href).hostname) ? href : null;
 }
 
 export function linkify(text: string): TextPart[] {
@@ -26,7 +38,7 @@ export function linkify(text: string): TextPart[] {
       if (cut.startsWith(')') && raw.includes('(')) cut = cut.slice(1);
       raw = raw.slice(0, raw.length - cut.length);
     }
-    const href = safeHref(raw);
+    const href = /^www\./i.test(raw) ? wwwHref(raw) : safeHref(raw);
     if (!href) continue;
     if (start > last) parts.push({ kind: 'text', text: text.slice(last, start) });
     parts.push({ kind: 'link', text: raw, href });

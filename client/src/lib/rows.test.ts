@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildRows } from './rows';
 import type { Message, User } from './wire';
+import { newMessageState } from '../../../src/protocol-constants';
 
 const alice: User = { id: 'a', username: 'alice', displayName: null, avatarUrl: null, isGuest: false, createdAt: '2026-01-01T00:00:00.000Z' };
 const bob: User = { id: 'b', username: 'bob', displayName: null, avatarUrl: null, isGuest: false, createdAt: '2026-01-01T00:00:00.000Z' };
@@ -13,13 +14,7 @@ const msg = (seq: number, author: User, createdAt: string): Message => ({
   author,
   body: 'x',
   createdAt,
-  editedAt: null,
-  deletedAt: null,
-  attachments: [],
-  replyTo: null,
-  mentions: [],
-  mentionsRoom: false,
-  reactions: [],
+  ...newMessageState(),
 });
 
 describe('buildRows', () => {

@@ -1,4 +1,4 @@
-import type { Theme } from '../store/ui-slice';
+export type Theme = 'light' | 'dark' | 'system';
 
 const KEY = 'rtchat.theme';
 

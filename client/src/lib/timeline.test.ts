@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { lastSeqOf, mergeMessages } from './timeline';
 import type { Message } from './wire';
+import { newMessageState } from '../../../src/protocol-constants';
 
 const msg = (seq: number, body = `m${seq}`): Message => ({
   id: String(seq),
@@ -10,13 +11,7 @@ const msg = (seq: number, body = `m${seq}`): Message => ({
   author: { id: 'u', username: 'alice', displayName: null, avatarUrl: null, isGuest: false, createdAt: '2026-01-01T00:00:00.000Z' },
   body,
   createdAt: '2026-01-01T00:00:00.000Z',
-  editedAt: null,
-  deletedAt: null,
-  attachments: [],
-  replyTo: null,
-  mentions: [],
-  mentionsRoom: false,
-  reactions: [],
+  ...newMessageState(),
 });
 const seqs = (list: Message[]) => list.map((m) => m.seq);
 

@@ -26,9 +26,9 @@ export type {
   User,
 } from '../../../src/protocol';
 
-import { CLOSE, LIMITS, USERNAME_PATTERN as USERNAME_SOURCE } from '../../../src/protocol-constants';
+import { CLOSE, LIMITS, TYPING_TTL_MS, USERNAME_PATTERN as USERNAME_SOURCE } from '../../../src/protocol-constants';
 
-export { CLOSE };
+export { CLOSE, TYPING_TTL_MS };
 export const MAX_MESSAGE_LENGTH = LIMITS.MESSAGE_MAX_CHARS;
 export const USERNAME_PATTERN = new RegExp(USERNAME_SOURCE.replace('+$', `{${LIMITS.USERNAME_MIN},${LIMITS.USERNAME_MAX}}$`));
 export const { PASSWORD_MIN, PASSWORD_MAX, ROOM_NAME_MAX, ROOM_DESCRIPTION_MAX } = LIMITS;

@@ -1,11 +1,12 @@
 import { useEffect, useRef, useState } from 'react';
-import { HashIcon, SearchIcon, UsersIcon } from '../components/Icons';
+import { BackIcon, HashIcon, SearchIcon, UsersIcon } from '../components/Icons';
+import { InviteCodeForm } from '../components/InviteCodeForm';
 import { Link } from '../components/Link';
 import { api, isAbort, isApiError } from '../lib/api';
 import { plural } from '../lib/format';
 import { navigate, roomPath } from '../lib/router';
 import { useDebounced } from '../lib/use-debounced';
-import { useJoinRoom } from '../lib/use-join-room';
+import { useJoinRoom } from '../hooks/use-join-room';
 import type { ListedRoom } from '../lib/wire';
 import { useStore } from '../store';
 
@@ -61,13 +62,12 @@ export default function DiscoverPage() {
       <div className="mx-auto max-w-3xl px-4 py-6 sm:px-6">
         <div className="mb-1 flex items-center gap-2">
           <Link href="/" className="icon-btn md:hidden" aria-label="Back to rooms">
-            <svg viewBox="0 0 24 24" width="20" height="20" fill="none" stroke="currentColor" strokeWidth="1.8" aria-hidden="true">
-              <path d="M15 5l-7 7 7 7" strokeLinecap="round" strokeLinejoin="round" />
-            </svg>
+            <BackIcon />
           </Link>
           <h1 className="text-2xl font-bold tracking-tight">Discover rooms</h1>
         </div>
         <p className="mb-5 text-sm text-zinc-600 dark:text-zinc-400">Find public rooms and join the conversation.</p>
+        <InviteCodeForm />
         <div className="relative mb-5">
           <SearchIcon className="pointer-events-none absolute top-1/2 left-3 -translate-y-1/2 text-zinc-500" width={18} height={18} />
           <label htmlFor="room-search" className="sr-only">

@@ -1,32 +1,17 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef } from 'react';
 import { Link } from '../components/Link';
-import { api, isApiError } from '../lib/api';
-import { roomJoined } from '../lib/realtime';
-import { navigate, roomPath } from '../lib/router';
-import { useStore } from '../store';
+import { useJoinByInvite } from '../hooks/use-join-by-invite';
 
 /** /join/:inviteCode: joins (after login, when needed) and opens the room. */
 export function JoinPage({ inviteCode }: { inviteCode: string }) {
-  const [error, setError] = useState<string | null>(null);
+  const { error, join } = useJoinByInvite('link');
   const started = useRef(false);
 
   useEffect(() => {
     if (started.current) return;
     started.current = true;
-    api
-      .joinByInvite(inviteCode)
-      .then(({ room, inviteCode: code }) => {
-        roomJoined(room, code ?? (room.isPrivate ? inviteCode : undefined));
-        useStore.getState().toast(`Joined ${room.name}`, 'success');
-        navigate(roomPath(room.id), { replace: true });
-      })
-      .catch((err: unknown) => {
-        if (isApiError(err, 'INVALID_INVITE') || (isApiError(err) && err.status === 404))
-          setError('This invite link is not valid. It may have been mistyped or revoked.');
-        else if (isApiError(err, 'RATE_LIMITED')) setError('Too many invite attempts. Please wait a minute and try again.');
-        else setError(isApiError(err) ? err.message : 'Could not join the room.');
-      });
-  }, [inviteCode]);
+    void join(inviteCode);
+  }, [inviteCode, join]);
 
   return (
     <div className="flex h-full flex-col items-center justify-center p-6 text-center">

@@ -1,16 +1,16 @@
 import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import { Composer } from '../components/Composer';
 import { Dialog } from '../components/Dialog';
-import { HashIcon, LinkIcon, LockIcon, LogOutIcon, UsersIcon } from '../components/Icons';
+import { BackIcon, HashIcon, LinkIcon, LockIcon, LogOutIcon, UsersIcon } from '../components/Icons';
 import { Link } from '../components/Link';
 import { MembersPanel } from '../components/MembersPanel';
 import { MessageList } from '../components/MessageList';
 import { TypingIndicator } from '../components/TypingIndicator';
 import { api, isApiError } from '../lib/api';
 import { plural } from '../lib/format';
-import { leaveRoom, loadLatest } from '../lib/realtime';
+import { useSync } from '../sync/SyncProvider';
 import { navigate } from '../lib/router';
-import { useJoinRoom } from '../lib/use-join-room';
+import { useJoinRoom } from '../hooks/use-join-room';
 import type { JoinedRoom, Room } from '../lib/wire';
 import { useStore } from '../store';
 
@@ -30,6 +30,7 @@ export function RoomPage({ roomId }: { roomId: string }) {
   const setActiveRoom = useStore((s) => s.setActiveRoom);
   const [status, setStatus] = useState<Status>({ kind: 'loading' });
   const isMember = !!room;
+  const sync = useSync();
 
   useEffect(() => {
     setActiveRoom(roomId);
@@ -63,11 +64,11 @@ export function RoomPage({ roomId }: { roomId: string }) {
   // The latest page, once per room (live frames and resume keep it current after that).
   useEffect(() => {
     if (!isMember || loaded) return;
-    loadLatest(roomId).catch((err: unknown) => {
+    sync.loadLatest(roomId).catch((err: unknown) => {
       if (isApiError(err, 'NOT_A_MEMBER')) useStore.getState().removeRoom(roomId);
       else if (isApiError(err) && err.status === 404) setStatus({ kind: 'notFound' });
     });
-  }, [roomId, isMember, loaded]);
+  }, [roomId, isMember, loaded, sync]);
 
   if (status.kind === 'notFound') return <NotFoundPanel />;
   if (status.kind === 'notMember') return <JoinPanel room={status.room} />;
@@ -89,9 +90,7 @@ function RoomView({ room }: { room: JoinedRoom }) {
       <section aria-labelledby="room-title" className="flex min-w-0 flex-1 flex-col">
         <header className="flex items-center gap-2 border-b border-zinc-200 px-2 py-2 sm:px-4 dark:border-zinc-800">
           <Link href="/" className="icon-btn md:hidden" aria-label="Back to rooms">
-            <svg viewBox="0 0 24 24" width="20" height="20" fill="none" stroke="currentColor" strokeWidth="1.8" aria-hidden="true">
-              <path d="M15 5l-7 7 7 7" strokeLinecap="round" strokeLinejoin="round" />
-            </svg>
+            <BackIcon />
           </Link>
           <span className="hidden h-9 w-9 shrink-0 items-center justify-center rounded-lg bg-zinc-100 text-zinc-700 sm:inline-flex dark:bg-zinc-800 dark:text-zinc-300">
             {room.isPrivate ? <LockIcon width={18} height={18} /> : <HashIcon width={18} height={18} />}
@@ -159,12 +158,13 @@ function RoomView({ room }: { room: JoinedRoom }) {
 }
 
 function LeaveDialog({ room, onClose }: { room: JoinedRoom; onClose: () => void }) {
+  const sync = useSync();
   const [busy, setBusy] = useState(false);
   const toast = useStore((s) => s.toast);
   const leave = async () => {
     setBusy(true);
     try {
-      await leaveRoom(room.id);
+      await sync.leaveRoom(room.id);
       toast(`You left ${room.name}`);
       onClose();
       navigate('/', { replace: true });

@@ -1,40 +1,28 @@
 import { create } from 'zustand';
-import { createMessagesSlice, type MessagesSlice } from './messages-slice';
-import { createOutboxSlice, type OutboxSlice } from './outbox-slice';
-import { createPresenceSlice, type PresenceSlice } from './presence-slice';
-import { createRoomsSlice, type RoomsSlice } from './rooms-slice';
-import { createSessionSlice, type SessionSlice } from './session-slice';
-import { createUiSlice, type UiSlice } from './ui-slice';
+import { createCrossSliceActions } from './actions';
+import { createMessagesSlice } from './messages-slice';
+import { createOutboxSlice } from './outbox-slice';
+import { createPresenceSlice } from './presence-slice';
+import { createRoomsSlice } from './rooms-slice';
+import { createSessionSlice } from './session-slice';
+import type { Store } from './types';
+import { createUiSlice } from './ui-slice';
 
-/** One store made of typed slices. Non-React code uses `useStore.getState()` / `setState()`. */
-export type Store = SessionSlice & RoomsSlice & MessagesSlice & OutboxSlice & PresenceSlice & UiSlice;
+export type { Store } from './types';
 
+/** One store made of typed slices. Non-React code uses `getState()` / `setState()`. */
 export function createAppStore() {
-  return create<Store>()((...a) => ({
-    ...createSessionSlice(...a),
-    ...createRoomsSlice(...a),
-    ...createMessagesSlice(...a),
-    ...createOutboxSlice(...a),
-    ...createPresenceSlice(...a),
-    ...createUiSlice(...a),
+  return create<Store>()((set, get) => ({
+    ...createSessionSlice(set, get),
+    ...createRoomsSlice(set, get),
+    ...createMessagesSlice(set, get),
+    ...createOutboxSlice(set, get),
+    ...createPresenceSlice(set, get),
+    ...createUiSlice(set, get),
+    ...createCrossSliceActions(set, get),
   }));
 }
+export type AppStore = ReturnType<typeof createAppStore>;
 
+/** The app's store; tests and sync sessions may be given their own from createAppStore(). */
 export const useStore = createAppStore();
-
-/** Clears everything that belongs to a user (logout, session ended). */
-export function resetUserState(): void {
-  useStore.setState({
-    user: null,
-    authStatus: 'anonymous',
-    rooms: {},
-    roomsLoaded: false,
-    inviteCodes: {},
-    members: {},
-    timelines: {},
-    outbox: [],
-    online: {},
-    typing: {},
-    readingRoomId: null,
-  });
-}

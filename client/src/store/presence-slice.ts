@@ -1,29 +1,10 @@
-import type { StateCreator } from 'zustand';
-import type { User } from '../lib/wire';
-import type { Store } from './index';
+import { TYPING_TTL_MS } from '../lib/wire';
+import type { PresenceSlice, PresenceState, SliceCreator, TypingEntry } from './types';
 
-/** The server expires a typing notice by itself after 5 s; so do we. */
-export const TYPING_TTL_MS = 5_000;
+export const initialPresenceState: PresenceState = { online: {}, typing: {} };
 
-export interface TypingEntry {
-  user: User;
-  until: number;
-}
-
-export interface PresenceSlice {
-  /** Online member ids per subscribed room. */
-  online: Record<string, string[]>;
-  typing: Record<string, TypingEntry[]>;
-  setOnline(roomId: string, userIds: string[]): void;
-  setPresence(roomId: string, userId: string, online: boolean): void;
-  setTyping(roomId: string, user: User, isTyping: boolean, now?: number): void;
-  /** Drops expired typing notices; returns whether anything changed. */
-  expireTyping(now?: number): boolean;
-}
-
-export const createPresenceSlice: StateCreator<Store, [], [], PresenceSlice> = (set, get) => ({
-  online: {},
-  typing: {},
+export const createPresenceSlice: SliceCreator<PresenceSlice, PresenceState> = (set, get) => ({
+  ...initialPresenceState,
   setOnline: (roomId, userIds) => set((s) => ({ online: { ...s.online, [roomId]: [...new Set(userIds)] } })),
   setPresence: (roomId, userId, isOnline) =>
     set((s) => {
@@ -32,6 +13,7 @@ export const createPresenceSlice: StateCreator<Store, [], [], PresenceSlice> = (
       if (has === isOnline) return {};
       return { online: { ...s.online, [roomId]: isOnline ? [...list, userId] : list.filter((id) => id !== userId) } };
     }),
+  // The server expires a typing notice by itself after TYPING_TTL_MS; so do we.
   setTyping: (roomId, user, isTyping, now = Date.now()) =>
     set((s) => {
       const list = (s.typing[roomId] ?? []).filter((t) => t.user.id !== user.id);

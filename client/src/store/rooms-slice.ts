@@ -1,40 +1,10 @@
-import type { StateCreator } from 'zustand';
-import type { JoinedRoom, Member, Room, User } from '../lib/wire';
-import type { Store } from './index';
+import type { JoinedRoom } from '../lib/wire';
+import type { RoomsSlice, RoomsState, SliceCreator } from './types';
 
-export interface RoomsSlice {
-  /** Joined rooms by id. */
-  rooms: Record<string, JoinedRoom>;
-  roomsLoaded: boolean;
-  /** Invite codes of private rooms, for their members. */
-  inviteCodes: Record<string, string>;
-  /** Member lists of rooms whose panel was opened. */
-  members: Record<string, Member[]>;
-  setJoinedRooms(rooms: JoinedRoom[]): void;
-  /** A room just created or joined. */
-  addRoom(room: Room, inviteCode?: string): void;
-  /** Fresh room details (name, counts) without touching unread state. */
-  updateRoom(room: Room, inviteCode?: string): void;
-  removeRoom(roomId: string): void;
-  setInviteCode(roomId: string, code: string): void;
-  markReadLocal(roomId: string, seq: number): void;
-  setMembers(roomId: string, members: Member[]): void;
-  memberJoined(roomId: string, user: User): void;
-  memberLeft(roomId: string, userId: string): void;
-}
+export const initialRoomsState: RoomsState = { rooms: {}, roomsLoaded: false, inviteCodes: {}, members: {} };
 
-function without<T>(record: Record<string, T>, key: string): Record<string, T> {
-  if (!(key in record)) return record;
-  const next = { ...record };
-  delete next[key];
-  return next;
-}
-
-export const createRoomsSlice: StateCreator<Store, [], [], RoomsSlice> = (set, get) => ({
-  rooms: {},
-  roomsLoaded: false,
-  inviteCodes: {},
-  members: {},
+export const createRoomsSlice: SliceCreator<RoomsSlice, RoomsState> = (set, get) => ({
+  ...initialRoomsState,
   setJoinedRooms: (list) => {
     const prev = get().rooms;
     const rooms: Record<string, JoinedRoom> = {};
@@ -67,29 +37,7 @@ export const createRoomsSlice: StateCreator<Store, [], [], RoomsSlice> = (set, g
       };
     });
   },
-  removeRoom: (roomId) =>
-    set((s) => ({
-      rooms: without(s.rooms, roomId),
-      members: without(s.members, roomId),
-      timelines: without(s.timelines, roomId),
-      online: without(s.online, roomId),
-      typing: without(s.typing, roomId),
-    })),
   setInviteCode: (roomId, code) => set((s) => ({ inviteCodes: { ...s.inviteCodes, [roomId]: code } })),
-  markReadLocal: (roomId, seq) => {
-    const room = get().rooms[roomId];
-    if (!room) return;
-    if (seq <= room.lastReadSeq && room.unreadCount === 0) return;
-    const lastReadSeq = Math.max(room.lastReadSeq, seq);
-    // Unread messages after the cursor that we hold (by others); 0 once the cursor reaches the end.
-    let unreadCount = 0;
-    if (lastReadSeq < room.lastSeq) {
-      const me = get().user?.id;
-      const msgs = get().timelines[roomId]?.messages ?? [];
-      unreadCount = msgs.filter((m) => m.seq > lastReadSeq && m.author.id !== me).length;
-    }
-    set((s) => ({ rooms: { ...s.rooms, [roomId]: { ...room, lastReadSeq, unreadCount } } }));
-  },
   setMembers: (roomId, members) => set((s) => ({ members: { ...s.members, [roomId]: members } })),
   memberJoined: (roomId, user) =>
     set((s) => {

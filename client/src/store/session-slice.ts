@@ -1,17 +1,11 @@
-import type { StateCreator } from 'zustand';
-import type { User } from '../lib/wire';
-import type { Store } from './index';
+import type { SessionSlice, SessionState, SliceCreator } from './types';
 
-export type AuthStatus = 'unknown' | 'anonymous' | 'authenticated';
+/** Before the start-up probe answers, nobody knows who is there. */
+export const initialSessionState: SessionState = { user: null, authStatus: 'unknown' };
+/** After a logout or an ended session. */
+export const signedOutSessionState: SessionState = { user: null, authStatus: 'anonymous' };
 
-export interface SessionSlice {
-  user: User | null;
-  authStatus: AuthStatus;
-  setUser(user: User | null): void;
-}
-
-export const createSessionSlice: StateCreator<Store, [], [], SessionSlice> = (set) => ({
-  user: null,
-  authStatus: 'unknown',
+export const createSessionSlice: SliceCreator<SessionSlice, SessionState> = (set) => ({
+  ...initialSessionState,
   setUser: (user) => set({ user, authStatus: user ? 'authenticated' : 'anonymous' }),
 });

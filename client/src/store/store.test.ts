@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { JoinedRoom, Message, User } from '../lib/wire';
 import { createAppStore } from './index';
+import { newMessageState } from '../../../src/protocol-constants';
 
 const T0 = '2026-01-01T00:00:00.000Z';
 const alice: User = { id: 'u-alice', username: 'alice', displayName: null, avatarUrl: null, isGuest: false, createdAt: T0 };
@@ -14,13 +15,7 @@ const msg = (seq: number, author: User = bob, roomId = 'r1', clientMsgId = `c${s
   author,
   body: `message ${seq}`,
   createdAt: new Date(Date.parse(T0) + seq * 1000).toISOString(),
-  editedAt: null,
-  deletedAt: null,
-  attachments: [],
-  replyTo: null,
-  mentions: [],
-  mentionsRoom: false,
-  reactions: [],
+  ...newMessageState(),
 });
 
 const room = (id: string, patch: Partial<JoinedRoom> = {}): JoinedRoom => ({
@@ -235,6 +230,44 @@ describe('outbox slice', () => {
     expect(store.getState().outbox[0]!.status).toBe('pending');
     s.discard('a');
     expect(store.getState().outbox).toEqual([]);
+  });
+});
+
+describe('resetUserState', () => {
+  it('puts every user slice back to its initial state and keeps what belongs to the tab', () => {
+    const fresh = createAppStore().getState();
+    const s = store.getState();
+    s.receiveMessages('r1', [msg(1)]);
+    s.setOnline('r1', [bob.id]);
+    s.setTyping('r1', bob, true);
+    s.setMembers('r1', []);
+    s.setInviteCode('r1', 'CODE');
+    s.enqueue({ clientMsgId: 'a', roomId: 'r1', body: 'x', createdAt: T0, status: 'pending' });
+    s.setReadingRoom('r1');
+    s.setTheme('dark');
+    s.toast('bye');
+    s.resetUserState();
+    const after = store.getState();
+    expect(after).toMatchObject({
+      user: null,
+      authStatus: 'anonymous',
+      rooms: {},
+      roomsLoaded: false,
+      inviteCodes: {},
+      members: {},
+      timelines: {},
+      outbox: [],
+      online: {},
+      typing: {},
+      readingRoomId: null,
+    });
+    // Every data field that is not the tab's equals the initial one.
+    const tab = new Set(['connection', 'toasts', 'theme', 'activeRoomId', 'announcement', 'toastOutlet', 'authStatus']);
+    for (const [key, value] of Object.entries(fresh)) {
+      if (typeof value !== 'function' && !tab.has(key)) expect(after[key as keyof typeof after], key).toEqual(value);
+    }
+    expect(after.theme).toBe('dark');
+    expect(after.toasts.map((t) => t.text)).toEqual(['bye']);
   });
 });
 

@@ -1,143 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { SocketLike } from './socket';
-import type { JoinedRoom, Message, ServerFrame, User } from './wire';
+import { describe, expect, it, vi } from 'vitest';
+import { R1, R2, T0, bob, me, msg, setupSessionTests } from './test-harness';
 
 /**
- * The realtime module against a fake socket and a fake fetch: resume after reconnect, the outbox,
- * acks and refusals. Browser globals are stubbed (node environment).
+ * A sync session against a fake socket, a fake fetch and its own store: resume after reconnect,
+ * the outbox, acks and refusals.
  */
+const env = setupSessionTests();
 
-const T0 = '2026-01-01T00:00:00.000Z';
-const me: User = { id: 'u-me', username: 'me', displayName: null, avatarUrl: null, isGuest: false, createdAt: T0 };
-const bob: User = { id: 'u-bob', username: 'bob', displayName: null, avatarUrl: null, isGuest: false, createdAt: T0 };
-const R1 = '11111111-1111-4111-8111-111111111111';
-const R2 = '22222222-2222-4222-8222-222222222222';
-
-const room = (id: string, lastSeq: number): JoinedRoom => ({
-  id,
-  name: id,
-  description: '',
-  isPrivate: false,
-  ownerId: me.id,
-  memberCount: 2,
-  lastSeq,
-  createdAt: T0,
-  lastReadSeq: lastSeq,
-  unreadCount: 0,
-  lastMessage: null,
-  imageUrl: null,
-  slowModeSec: 0,
-  role: 'member',
-  mentionCount: 0,
-});
-const msg = (roomId: string, seq: number, author: User = bob, clientMsgId = `c${seq}`): Message => ({
-  id: String(seq),
-  roomId,
-  seq,
-  clientMsgId,
-  author,
-  body: `m${seq}`,
-  createdAt: T0,
-  editedAt: null,
-  deletedAt: null,
-  attachments: [],
-  replyTo: null,
-  mentions: [],
-  mentionsRoom: false,
-  reactions: [],
-});
-
-class FakeSocket implements SocketLike {
-  readyState = 0;
-  sent: Array<Record<string, unknown>> = [];
-  onopen: ((ev: unknown) => void) | null = null;
-  onmessage: ((ev: { data: unknown }) => void) | null = null;
-  onclose: ((ev: { code: number; reason: string }) => void) | null = null;
-  onerror: ((ev: unknown) => void) | null = null;
-  send(data: string) {
-    this.sent.push(JSON.parse(data) as Record<string, unknown>);
-  }
-  close() {
-    this.readyState = 3;
-  }
-  frame(f: ServerFrame) {
-    this.onmessage?.({ data: JSON.stringify(f) });
-  }
-  ready() {
-    this.readyState = 1;
-    this.frame({ type: 'ready', user: me, protocol: 2, heartbeatMs: 25_000 });
-  }
-  drop(code = 1006) {
-    this.readyState = 3;
-    this.onclose?.({ code, reason: '' });
-  }
-}
-
-function memoryStorage() {
-  const data = new Map<string, string>();
-  return {
-    data,
-    getItem: (k: string) => data.get(k) ?? null,
-    setItem: (k: string, v: string) => void data.set(k, v),
-    removeItem: (k: string) => void data.delete(k),
-  };
-}
-
-let sockets: FakeSocket[];
-let storage: ReturnType<typeof memoryStorage>;
-let joined: JoinedRoom[];
-let posted: Array<{ url: string; body: unknown }>;
-let latestPage: { messages: Message[]; hasMore: boolean };
-
-beforeEach(() => {
-  vi.useFakeTimers();
-  sockets = [];
-  storage = memoryStorage();
-  joined = [room(R1, 5), room(R2, 0)];
-  posted = [];
-  latestPage = { messages: [msg(R1, 4), msg(R1, 5)], hasMore: false };
-  const target = { addEventListener: () => {}, removeEventListener: () => {} };
-  vi.stubGlobal('window', target);
-  vi.stubGlobal('document', { ...target, visibilityState: 'visible' });
-  vi.stubGlobal('navigator', { onLine: true });
-  vi.stubGlobal('location', { protocol: 'http:', host: 'test' });
-  vi.stubGlobal('localStorage', storage);
-  vi.stubGlobal('fetch', async (url: string, init?: RequestInit) => {
-    if (init?.method === 'POST') posted.push({ url, body: init.body ? JSON.parse(init.body as string) : undefined });
-    if (url.startsWith('/api/rooms/joined')) return new Response(JSON.stringify({ rooms: joined }), { status: 200 });
-    if (url.includes('/messages?')) {
-      return new Response(JSON.stringify(latestPage), { status: 200 });
-    }
-    return new Response(null, { status: 204 });
-  });
-  vi.resetModules();
-});
-
-afterEach(async () => {
-  const rt = await import('./realtime');
-  rt.stopRealtime();
-  vi.unstubAllGlobals();
-  vi.useRealTimers();
-});
-
-async function start() {
-  const rt = await import('./realtime');
-  const { useStore } = await import('../store');
-  useStore.getState().setUser(me);
-  rt.startRealtime(me, () => {}, {
-    createSocket: () => {
-      const s = new FakeSocket();
-      sockets.push(s);
-      return s;
-    },
-  });
-  await vi.waitFor(() => expect(useStore.getState().roomsLoaded).toBe(true));
-  return { rt, useStore, last: () => sockets[sockets.length - 1]! };
-}
-
-describe('realtime', () => {
+describe('sync session', () => {
   it('subscribes to every joined room on ready, resuming from the last seq known', async () => {
-    const { last } = await start();
+    const { last } = await env.start();
     last().ready();
     expect(last().sent).toEqual([
       { type: 'subscribe', roomId: R1, sinceSeq: 5 },
@@ -146,7 +18,7 @@ describe('realtime', () => {
   });
 
   it('after a reconnect, resumes a loaded room from the last message it holds', async () => {
-    const { rt, useStore, last } = await start();
+    const { rt, useStore, last } = await env.start();
     last().ready();
     await rt.loadLatest(R1);
     last().frame({ type: 'message', message: msg(R1, 6) });
@@ -162,11 +34,11 @@ describe('realtime', () => {
   });
 
   it('reloads the latest page when the server could not recover the gap', async () => {
-    const { rt, useStore, last } = await start();
+    const { rt, useStore, last } = await env.start();
     last().ready();
     await rt.loadLatest(R1);
     // Meanwhile 5000 messages were written: too many to replay.
-    latestPage = { messages: [msg(R1, 4999), msg(R1, 5000)], hasMore: true };
+    env.latestPage = { messages: [msg(R1, 4999), msg(R1, 5000)], hasMore: true };
     last().frame({ type: 'subscribed', roomId: R1, lastSeq: 5000, recovered: false, online: [] });
     await vi.waitFor(() =>
       expect(useStore.getState().timelines[R1]!.messages.map((m) => m.seq)).toEqual([4999, 5000]),
@@ -175,11 +47,11 @@ describe('realtime', () => {
   });
 
   it('keeps messages written offline and sends each once when the socket is back', async () => {
-    const { rt, useStore, last } = await start();
+    const { rt, useStore, last } = await env.start();
     rt.sendMessage(R1, 'first');
     rt.sendMessage(R1, 'second');
     expect(useStore.getState().outbox.map((i) => i.body)).toEqual(['first', 'second']);
-    expect(storage.data.size).toBe(1); // persisted
+    expect(env.storage.data.size).toBe(1); // persisted
     last().ready();
     expect(last().sent.filter((f) => f.type === 'send')).toEqual([]); // waits for subscribed
     last().frame({ type: 'subscribed', roomId: R1, lastSeq: 5, recovered: true, online: [] });
@@ -197,12 +69,12 @@ describe('realtime', () => {
       });
     }
     expect(useStore.getState().outbox).toEqual([]);
-    expect(storage.data.size).toBe(0);
+    expect(env.storage.data.size).toBe(0);
     expect(useStore.getState().timelines[R1]!.messages.map((m) => m.body)).toEqual(['first', 'second']);
   });
 
   it('re-sends unacknowledged messages with the same clientMsgId after a reconnect', async () => {
-    const { rt, last } = await start();
+    const { rt, last } = await env.start();
     last().ready();
     rt.sendMessage(R1, 'hello');
     const first = last().sent.find((f) => f.type === 'send')!;
@@ -215,11 +87,11 @@ describe('realtime', () => {
   });
 
   it('restores the outbox from storage on start (a reload while offline)', async () => {
-    storage.setItem(
+    env.storage.setItem(
       `rtchat.outbox.${me.id}`,
       JSON.stringify([{ clientMsgId: 'kept-1', roomId: R1, body: 'from before', createdAt: T0, status: 'pending' }]),
     );
-    const { useStore, last } = await start();
+    const { useStore, last } = await env.start();
     expect(useStore.getState().outbox.map((i) => i.clientMsgId)).toEqual(['kept-1']);
     last().ready();
     last().frame({ type: 'subscribed', roomId: R1, lastSeq: 5, recovered: true, online: [] });
@@ -227,7 +99,7 @@ describe('realtime', () => {
   });
 
   it('marks a refused message failed, never dropping it, and retries on request', async () => {
-    const { rt, useStore, last } = await start();
+    const { rt, useStore, last } = await env.start();
     last().ready();
     rt.sendMessage(R1, 'too fast');
     const id = useStore.getState().outbox[0]!.clientMsgId;
@@ -242,7 +114,7 @@ describe('realtime', () => {
   });
 
   it('retries quietly when the server is unavailable, then asks the user', async () => {
-    const { rt, useStore, last } = await start();
+    const { rt, useStore, last } = await env.start();
     last().ready();
     rt.sendMessage(R1, 'try later');
     const id = useStore.getState().outbox[0]!.clientMsgId;
@@ -257,7 +129,7 @@ describe('realtime', () => {
   });
 
   it('moves the read cursor once per new seq', async () => {
-    const { rt, last } = await start();
+    const { rt, last } = await env.start();
     last().ready();
     rt.markRead(R1, 7);
     rt.markRead(R1, 7);
@@ -266,11 +138,11 @@ describe('realtime', () => {
   });
 
   it('falls back to HTTP when the socket keeps failing, and back to the socket when it connects', async () => {
-    const { rt, useStore, last } = await start();
+    const { rt, useStore, last } = await env.start();
     vi.stubGlobal('fetch', async (url: string, init?: RequestInit) => {
-      if (init?.method === 'POST') posted.push({ url, body: init.body ? JSON.parse(init.body as string) : undefined });
+      if (init?.method === 'POST') env.posted.push({ url, body: init.body ? JSON.parse(init.body as string) : undefined });
       if (url === '/api/auth/me') return new Response(JSON.stringify({ user: me }), { status: 200 });
-      if (url.startsWith('/api/rooms/joined')) return new Response(JSON.stringify({ rooms: joined }), { status: 200 });
+      if (url.startsWith('/api/rooms/env.joined')) return new Response(JSON.stringify({ rooms: env.joined }), { status: 200 });
       if (url.endsWith('/messages') && init?.method === 'POST') {
         const body = JSON.parse(init.body as string) as { clientMsgId: string; body: string };
         return new Response(JSON.stringify({ message: { ...msg(R1, 6, me, body.clientMsgId), body: body.body } }), { status: 201 });
@@ -285,12 +157,53 @@ describe('realtime', () => {
     await vi.waitFor(() => expect(useStore.getState().connection.transport).toBe('http'));
     rt.sendMessage(R1, 'over http');
     await vi.waitFor(() => expect(useStore.getState().outbox).toEqual([]));
-    expect(posted.find((p) => p.url.endsWith('/messages'))?.body).toMatchObject({ body: 'over http' });
+    expect(env.posted.find((p) => p.url.endsWith('/messages'))?.body).toMatchObject({ body: 'over http' });
     // Wait for the next attempt, and let it through.
     for (let i = 0; i < 120 && useStore.getState().connection.state !== 'connecting'; i++) {
       await vi.advanceTimersByTimeAsync(500);
     }
     last().ready();
     expect(useStore.getState().connection.transport).toBe('ws');
+  });
+
+  it('accepts protocol 2 in ready', async () => {
+    const { last } = await env.start();
+    last().ready(2);
+    expect(last().sent.filter((f) => f.type === 'subscribe')).toHaveLength(2);
+  });
+
+  it('stops and asks for a reload when ready names a protocol it does not speak', async () => {
+    const { useStore, last } = await env.start();
+    last().ready(3);
+    expect(last().sent).toEqual([]); // nothing subscribed, nothing sent
+    expect(useStore.getState().connection).toMatchObject({ outdated: true, state: 'stopped' });
+    // No retry loop against a server it cannot talk to.
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(env.sockets).toHaveLength(1);
+  });
+
+  it('ignores frames of an unknown type or a wrong shape, and keeps going', async () => {
+    const { useStore, last } = await env.start();
+    last().ready();
+    const before = useStore.getState();
+    last().raw(JSON.stringify({ type: 'reaction', roomId: R1, emoji: '+1' }));
+    last().raw(JSON.stringify({ type: 'message', message: { roomId: R1, seq: 'nine' } }));
+    last().raw(JSON.stringify({ type: 'presence', roomId: R1, userId: bob.id }));
+    last().raw('not json');
+    expect(useStore.getState().timelines).toBe(before.timelines);
+    expect(useStore.getState().online).toBe(before.online);
+    last().frame({ type: 'message', message: msg(R1, 6) });
+    expect(useStore.getState().timelines[R1]!.messages.map((m) => m.seq)).toEqual([6]);
+  });
+
+  it('two sessions with their own stores do not share state (no module singletons)', async () => {
+    const a = await env.start();
+    const first = env.session!;
+    env.session = null;
+    const b = await env.start();
+    first.sendMessage(R1, 'only in a');
+    expect(a.useStore.getState().outbox.map((i) => i.body)).toEqual(['only in a']);
+    expect(b.useStore.getState().outbox).toEqual([]);
+    first.stop();
   });
 });

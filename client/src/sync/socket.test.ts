@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ReconnectingSocket, type SocketLike, type SocketStatus } from './socket';
-import type { ServerFrame } from './wire';
+import type { ServerFrame } from '../lib/wire';
 
 class FakeSocket implements SocketLike {
   readyState = 0;

@@ -1,5 +1,7 @@
-import { Backoff, type BackoffOptions } from './backoff';
-import { CLOSE, type ClientFrame, type ReadyFrame, type ServerFrame } from './wire';
+import { Backoff, type BackoffOptions } from '../lib/backoff';
+import { CLOSE, type ClientFrame, type ReadyFrame, type ServerFrame } from '../lib/wire';
+import type { SocketState } from '../lib/socket-state';
+import { parseServerFrame } from './parse-frame';
 
 /**
  * One reconnecting WebSocket per tab, as a small state machine:
@@ -11,8 +13,7 @@ import { CLOSE, type ClientFrame, type ReadyFrame, type ServerFrame } from './wi
  * Full-jitter exponential backoff that resets once the server says `ready`; app-level pings find
  * dead links; `online`/`visibilitychange` only hint that now is a good time to try again.
  */
-export const SOCKET_STATES = ['idle', 'connecting', 'open', 'waiting', 'stopped'] as const;
-export type SocketState = (typeof SOCKET_STATES)[number];
+export type { SocketState };
 
 /** How long a connection may take to reach `ready`. */
 export const CONNECT_TIMEOUT_MS = 10_000;
@@ -143,14 +144,6 @@ export class ReconnectingSocket {
     else if (this.state === 'open') this.ping();
   }
 
-  /** Drops the current connection and reconnects right away (used after errors that need a fresh start). */
-  reconnectNow(): void {
-    if (this.state === 'stopped' || this.state === 'idle') return;
-    this.clearTimers();
-    this.detach(4000, 'reconnect');
-    this.connect();
-  }
-
   private connect(): void {
     this.clearTimers();
     this.retryAt = null;
@@ -178,13 +171,9 @@ export class ReconnectingSocket {
   }
 
   private handleMessage(socket: SocketLike, data: unknown): void {
-    if (socket !== this.socket || typeof data !== 'string') return;
-    let frame: ServerFrame;
-    try {
-      frame = JSON.parse(data) as ServerFrame;
-    } catch {
-      return;
-    }
+    if (socket !== this.socket) return;
+    const frame = parseServerFrame(data);
+    if (!frame) return;
     this.alive();
     if (frame.type === 'ready') {
       if (this.connectTimer) clearTimeout(this.connectTimer);

@@ -1,0 +1,95 @@
+/**
+ * The look-alike name key migration on a database holding version 1 data: the schema of the first
+ * migrations, rooms created under the old rule (names unique across all rooms, compared by
+ * lower()), then every migration and a start of the app, which backfills the keys.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { sql } from 'drizzle-orm';
+import { MIGRATIONS_DIR, migrateDatabase, openDatabase, type Database } from '../src/db/client.js';
+import { createPostgresDatabase, register, startServer, uniqueName, usePostgres, type TestServer } from './helpers.js';
+import { expectError } from './authz-helpers.js';
+
+/** A migrations folder holding only the version 1 migrations (0000, 0001). */
+function v1MigrationsFolder(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'rtchat-v1-'));
+  mkdirSync(path.join(dir, 'meta'));
+  const journal = JSON.parse(readFileSync(path.join(MIGRATIONS_DIR, 'meta/_journal.json'), 'utf8')) as { entries: { tag: string }[] };
+  journal.entries = journal.entries.filter((e) => e.tag === '0000_init' || e.tag === '0001_room_search');
+  writeFileSync(path.join(dir, 'meta/_journal.json'), JSON.stringify(journal));
+  for (const e of journal.entries) copyFileSync(path.join(MIGRATIONS_DIR, `${e.tag}.sql`), path.join(dir, `${e.tag}.sql`));
+  return dir;
+}
+
+async function migrateTo(database: Database, migrationsFolder: string): Promise<void> {
+  if (database.kind === 'embedded') {
+    const { migrate } = await import('drizzle-orm/pglite/migrator');
+    await migrate(database.db as never, { migrationsFolder });
+  } else {
+    const { migrate } = await import('drizzle-orm/node-postgres/migrator');
+    await migrate(database.db as never, { migrationsFolder });
+  }
+}
+
+let database: Database;
+let dropPostgres: (() => Promise<void>) | undefined;
+let server: TestServer;
+const V1_ROOMS = [
+  // name, private
+  ['General', false],
+  ['room0', false],
+  ['roomO', false], // a look-alike of room0, allowed by version 1: keeps no key
+  ['Secret', true],
+] as const;
+
+beforeAll(async () => {
+  if (usePostgres) {
+    const pg = await createPostgresDatabase();
+    dropPostgres = pg.drop;
+    database = await openDatabase({ databaseUrl: pg.url, dataDir: null, migrate: false });
+  } else {
+    database = await openDatabase({ databaseUrl: null, dataDir: null, migrate: false });
+  }
+  await migrateTo(database, v1MigrationsFolder());
+  const [owner] = await database.rows<{ id: string }>(sql`INSERT INTO users (username, password_hash) VALUES ('v1owner', 'x') RETURNING id`);
+  for (const [i, [name, isPrivate]] of V1_ROOMS.entries()) {
+    const [room] = await database.rows<{ id: string }>(sql`
+      INSERT INTO rooms (name, is_private, invite_code, owner_id, member_count, created_at)
+      VALUES (${name}, ${isPrivate}, ${`v1-code-${i}`}, ${owner!.id}::uuid, 1, now() + ${`${i} seconds`}::interval)
+      RETURNING id`);
+    await database.rows(sql`INSERT INTO room_members (room_id, user_id, role) VALUES (${room!.id}::uuid, ${owner!.id}::uuid, 'owner')`);
+  }
+  await migrateDatabase(database);
+  server = await startServer({}, { database, url: null, drop: async () => undefined });
+});
+afterAll(async () => {
+  await server?.close();
+  await database?.close();
+  await dropPostgres?.();
+});
+
+describe('migrating version 1 rooms to look-alike keys', () => {
+  it('gives every room a key at start-up, except a look-alike of an older public room', async () => {
+    const rows = await database.rows<{ name: string; name_key: string | null }>(sql`SELECT name, name_key FROM rooms ORDER BY created_at`);
+    expect(rows.map((r) => [r.name, r.name_key === null])).toEqual([
+      ['General', false],
+      ['room0', false],
+      ['roomO', true],
+      ['Secret', false],
+    ]);
+  });
+
+  it('applies the new rule to the old rooms: look-alikes of public ones are taken, a private one blocks nothing', async () => {
+    const user = await register(server.app, uniqueName('new'));
+    const create = (name: string, isPrivate = false) =>
+      server.app.inject({ method: 'POST', url: '/api/rooms', headers: user.headers, payload: { name, isPrivate } });
+    expectError(await create('general'), 409, 'ROOM_NAME_TAKEN');
+    expectError(await create('Gеnеral'), 409, 'ROOM_NAME_TAKEN'); // Cyrillic е
+    expectError(await create('ROOMO'), 409, 'ROOM_NAME_TAKEN');
+    expectError(await create('room0'), 409, 'ROOM_NAME_TAKEN');
+    expect((await create('secret')).statusCode).toBe(201);
+    expect((await create('General', true)).statusCode).toBe(201);
+  });
+});
