@@ -15,7 +15,7 @@ beforeAll(async () => {
   bob = await register(server.app);
   roomId = (await createRoom(server.app, alice)).room.id;
   await joinRoom(server.app, bob, { id: roomId });
-});
+}, 180_000);
 afterAll(async () => server?.close());
 
 const png = () => solidImage('png', 20, 10);

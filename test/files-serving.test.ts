@@ -13,7 +13,7 @@ describe('local disk', () => {
   beforeAll(async () => {
     server = await startServer({ UPLOAD_QUOTA_BYTES: String(64 * 1024), UPLOADS_PER_MINUTE: '8' });
     alice = await register(server.app);
-  });
+  }, 180_000);
   afterAll(async () => server?.close());
 
   it('an image is inline with ETag, private immutable caching, nosniff and a sandboxing CSP; If-None-Match gives 304', async () => {
@@ -75,7 +75,7 @@ describe('S3 (s3rver)', () => {
     s3 = await startS3();
     server = await startServer({ ...s3.env, S3_SIGNED_URL_SEC: '120' });
     alice = await register(server.app);
-  });
+  }, 180_000);
   afterAll(async () => {
     await server?.close();
     await s3?.close();
