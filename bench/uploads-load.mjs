@@ -7,7 +7,7 @@
  * Samplers time each message from send to arrival. Prints one JSON line.
  */
 import sharp from 'sharp';
-import WebSocket from 'ws';
+import { connectSubscribed } from './lib/load-process.mjs';
 
 let stdin = '';
 for await (const chunk of process.stdin) stdin += chunk;
@@ -30,18 +30,7 @@ async function photo(mb) {
   }
 }
 
-function connect(token, onFrame) {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${cfg.port}/ws`, { headers: { authorization: `Bearer ${token}` }, perMessageDeflate: false });
-    ws.on('error', reject);
-    ws.on('message', (data) => {
-      const text = data.toString();
-      if (text.startsWith('{"type":"ready"')) ws.send(JSON.stringify({ type: 'subscribe', roomId: cfg.roomId }));
-      else if (text.startsWith('{"type":"subscribed"')) resolve(ws);
-      else onFrame(text);
-    });
-  });
-}
+const connect = (token, onFrame) => connectSubscribed(cfg.port, cfg.roomId, token, onFrame);
 
 async function uploadOnce(token, bytes) {
   const form = new FormData();

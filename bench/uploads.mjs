@@ -5,24 +5,14 @@
  * image work (sharp in libuv's pool, IMAGE_CONCURRENCY at once) stays off the chat path. The load
  * runs in its own process on the generator core; bounded to well under two minutes.
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { GEN_CPU, pinned, ROOT } from './lib/setup.mjs';
+import { runLoadProcess } from './lib/load-process.mjs';
 
 export async function uploadScenario({ rt, cfg, log }) {
   const { people, roomIds } = rt;
   const actors = people.slice(0, cfg.actors).map((p) => p.token);
   const uploaders = people.slice(cfg.actors, cfg.actors + cfg.uploaders).map((p) => p.token);
   const receivers = people.slice(cfg.actors + cfg.uploaders, cfg.actors + cfg.uploaders + cfg.receivers).map((p) => p.token);
-  const input = JSON.stringify({ ...cfg, port: rt.srv.port, roomId: roomIds[0], actors, uploaders, receivers });
-  const [cmd, args] = pinned(GEN_CPU, [process.execPath, path.join(ROOT, 'bench/uploads-load.mjs')]);
-  const child = spawn(cmd, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
-  child.stdin.end(input);
-  let text = '';
-  child.stdout.on('data', (c) => (text += c));
-  const code = await new Promise((resolve) => child.once('exit', resolve));
-  if (code !== 0) throw new Error(`uploads load process exited with ${code}`);
-  const result = JSON.parse(text.trim().split('\n').at(-1));
+  const result = await runLoadProcess('uploads-load.mjs', { ...cfg, port: rt.srv.port, roomId: roomIds[0], actors, uploaders, receivers }, 'uploads');
   const t = result.throughput;
   log(`uploads: ${t.photos} photos of ${t.photoMB} MB by ${cfg.uploaders} users: ${t.mbPerSec} MB/s, ${t.imagesPerSec} images/s (p50 ${t.p50Ms} ms, p99 ${t.p99Ms} ms per upload)`);
   for (const [name, r] of [['fan-out alone', result.fanout], ['fan-out during uploads', result.fanoutDuringUploads]]) {
