@@ -16,7 +16,7 @@ beforeAll(async () => {
   roomId = (await createRoom(server.app, alice)).room.id;
   await joinRoom(server.app, bob, { id: roomId });
 }, 180_000);
-afterAll(async () => server?.close());
+afterAll(async () => server?.close(), 180_000);
 
 const png = () => solidImage('png', 20, 10);
 

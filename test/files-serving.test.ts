@@ -14,7 +14,7 @@ describe('local disk', () => {
     server = await startServer({ UPLOAD_QUOTA_BYTES: String(64 * 1024), UPLOADS_PER_MINUTE: '8' });
     alice = await register(server.app);
   }, 180_000);
-  afterAll(async () => server?.close());
+  afterAll(async () => server?.close(), 180_000);
 
   it('an image is inline with ETag, private immutable caching, nosniff and a sandboxing CSP; If-None-Match gives 304', async () => {
     const att = await uploadOk(server.url, alice, { bytes: await solidImage('png', 30, 20), name: 'élan vital.png' });
@@ -79,7 +79,7 @@ describe('S3 (s3rver)', () => {
   afterAll(async () => {
     await server?.close();
     await s3?.close();
-  });
+  }, 180_000);
 
   it('checks access, then redirects (302) to a short-lived signed URL serving the re-encoded bytes', async () => {
     const att = await uploadOk(server.url, alice, { bytes: await solidImage('jpeg', 50, 40), name: 'cloud.jpg' });

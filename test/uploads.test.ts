@@ -13,7 +13,7 @@ beforeAll(async () => {
   server = await startServer({ IMAGE_MAX_BYTES: String(200 * 1024), FILE_MAX_BYTES: String(300 * 1024), IMAGE_MAX_PIXELS: '40000000', UPLOADS_PER_MINUTE: '1000' });
   alice = await register(server.app);
 }, 180_000);
-afterAll(async () => server?.close());
+afterAll(async () => server?.close(), 180_000);
 
 describe('images', () => {
   it('a JPEG with EXIF GPS comes back auto-oriented and without any metadata, with a WebP thumbnail', async () => {
