@@ -5,7 +5,7 @@
  * frames; a few samplers time each event from the moment its actor sent it. Prints one JSON line.
  * Input (JSON on stdin): { port, roomId, receivers: token[], actors: {token, userId}[], rate, ms, warmMs, samplers }.
  */
-import WebSocket from 'ws';
+import { connectSubscribed } from './lib/load-process.mjs';
 
 let stdin = '';
 for await (const chunk of process.stdin) stdin += chunk;
@@ -13,21 +13,8 @@ const cfg = JSON.parse(stdin);
 const EMOJI = ['👍', '🎉', '❤️', '😂'];
 const now = () => performance.now();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const url = `ws://127.0.0.1:${cfg.port}/ws`;
 
-/** A connected, subscribed socket; `onFrame` sees every text frame. */
-function connect(token, onFrame) {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` }, perMessageDeflate: false });
-    ws.on('error', reject);
-    ws.on('message', (data) => {
-      const text = data.toString();
-      if (text.startsWith('{"type":"ready"')) ws.send(JSON.stringify({ type: 'subscribe', roomId: cfg.roomId }));
-      else if (text.startsWith('{"type":"subscribed"')) resolve(ws);
-      else onFrame(text);
-    });
-  });
-}
+const connect = (token, onFrame) => connectSubscribed(cfg.port, cfg.roomId, token, onFrame);
 
 const phase = { kind: 'idle', counting: false, frames: 0, lat: [], sentAt: new Map(), committed: 0 };
 const recent = [];

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run bench [-- --quick] [-- --only=fanout,durable,idle,history,storm,reactions] [-- --reps=N]`
+ * `npm run bench [-- --quick] [-- --only=fanout,durable,idle,history,storm,reactions,uploads] [-- --reps=N]`
  *
  * RtChat (the production build in dist/), a plain `ws` broadcast baseline and a Socket.IO
  * broadcast server, side by side on this machine: servers pinned to one core, load generators
@@ -11,6 +11,7 @@ import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { reactionStorm } from './reactions.mjs';
+import { uploadScenario } from './uploads.mjs';
 import {
   ROOT,
   SESSION_SECRET,
@@ -50,6 +51,7 @@ const CFG = QUICK
       history: { messages: 20_000, requests: 100 },
       storm: { subs: 200, rooms: 4, rate: 40, gens: 1, beforeMs: 200, catchUpMs: 800, afterMs: 200 },
       reactions: { receivers: 200, actors: 20, samplers: 10, rate: 50, ms: 1500, warmMs: 300 },
+      uploads: { receivers: 100, actors: 10, uploaders: 10, samplers: 10, rate: 50, ms: 3000, warmMs: 300, uploadMs: 5000, photoMB: 5 },
     }
   : {
       reps: 3,
@@ -76,6 +78,8 @@ const CFG = QUICK
       storm: { subs: 2000, rooms: 10, rate: 100, gens: 2, beforeMs: 2000, catchUpMs: 5000, afterMs: 2000 },
       // A 1,000-member room: 950 subscribed receivers and 50 actors (also subscribed).
       reactions: { receivers: 950, actors: 50, samplers: 20, rate: 100, ms: 5000, warmMs: 1000 },
+      // 10 users uploading 5 MB photos beside a 200-member room's fan-out (bounded: < 2 min).
+      uploads: { receivers: 200, actors: 20, uploaders: 10, samplers: 20, rate: 100, ms: 10_000, warmMs: 1000, uploadMs: 15_000, photoMB: 5 },
     };
 if (Number.isFinite(repsArg) && repsArg > 0) CFG.reps = repsArg;
 
@@ -94,6 +98,8 @@ function rtchatEnv(dbEnv) {
     // The scenarios hold up to 10,000 sockets from one address and a few users.
     WS_MAX_PER_USER: '1000000',
     WS_MAX_PER_IP: '1000000',
+    UPLOADS_PER_MINUTE: '1000000',
+    UPLOAD_QUOTA_BYTES: String(1024 ** 4),
   };
 }
 
@@ -135,6 +141,7 @@ const SEEDS = {
   hist: () => ({ users: 10, rooms: 1, history: CFG.history.messages }),
   storm: () => ({ users: CFG.storm.subs + CFG.storm.rooms, rooms: CFG.storm.rooms }),
   react: () => ({ users: CFG.reactions.receivers + CFG.reactions.actors, rooms: 1 }),
+  upl: () => ({ users: CFG.uploads.receivers + CFG.uploads.actors + CFG.uploads.uploaders, rooms: 1 }),
 };
 let shared = null;
 
@@ -178,7 +185,7 @@ async function rtchatFor(tag) {
     throw err;
   }
 }
-const SCENARIO_OF = { fan: 'fanout', dur: 'durable', idle: 'idle', hist: 'history', storm: 'storm', react: 'reactions' };
+const SCENARIO_OF = { fan: 'fanout', dur: 'durable', idle: 'idle', hist: 'history', storm: 'storm', react: 'reactions', upl: 'uploads' };
 
 async function insertHistory(db, room, people, count) {
   const authors = people.map((p) => `'${p.userId}'::uuid`).join(',');
@@ -619,6 +626,16 @@ async function reactions() {
   }
 }
 
+// ---------------------------------------------------------------- 7. uploads beside fan-out
+async function uploads() {
+  const rt = await rtchatFor('upl');
+  try {
+    return await uploadScenario({ rt, cfg: CFG.uploads, log });
+  } finally {
+    await rt.release();
+  }
+}
+
 // ---------------------------------------------------------------- report
 function fmt(x, d = 0) {
   if (x === null || x === undefined || !Number.isFinite(x)) return '-';
@@ -734,6 +751,7 @@ async function main() {
     ['history', history],
     ['storm', storm],
     ['reactions', reactions],
+    ['uploads', uploads],
   ]) {
     if (!want(name)) continue;
     try {

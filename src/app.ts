@@ -29,6 +29,8 @@ import messagesRoutes from './routes/messages.js';
 import roomLogRoutes from './routes/room-log.js';
 import healthRoutes from './routes/health.js';
 import wsRoutes from './routes/ws.js';
+import uploadsRoutes from './routes/uploads.js';
+import filesRoutes from './routes/files.js';
 
 export interface AppOptions {
   config: Config;
@@ -68,6 +70,8 @@ const appPlugin = fp<AppOptions>(
         await api.register(roomsRoutes);
         await api.register(messagesRoutes);
         await api.register(roomLogRoutes);
+        await api.register(uploadsRoutes);
+        await api.register(filesRoutes);
         api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
       },
       { prefix: '/api' },

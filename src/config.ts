@@ -9,6 +9,9 @@ import { LIMITS } from './protocol-constants.js';
 import { parseTrustProxy, secretProblem, type TrustProxy } from './config-values.js';
 
 export type { TrustProxy };
+import { parseFilesConfig, type FilesConfig } from './config-files.js';
+
+export type { FilesConfig };
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -48,6 +51,7 @@ export interface Limits {
 }
 
 export interface Config {
+  files: FilesConfig;
   port: number;
   host: string;
   databaseUrl: string | null;
@@ -211,6 +215,8 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push('WS_SOFT_BUFFER_BYTES must not exceed WS_HARD_BUFFER_BYTES');
   }
 
+  const files = parseFilesConfig(env, int, problems);
+
   const heartbeatMs = int('HEARTBEAT_MS', 25_000, 1000, 600_000);
   const presenceGraceMs = int('PRESENCE_GRACE_MS', 5000, 0, 600_000);
   const sessionTtlMs = int('SESSION_TTL_DAYS', 30, 1, 3650) * 86_400_000;
@@ -226,6 +232,7 @@ export function loadConfig(env: Env = process.env): Config {
   const sessionSecret = rawSecret || loadOrCreateSecret(dataDir);
 
   return {
+    files,
     port,
     host,
     databaseUrl,

@@ -18,6 +18,8 @@ export const DB_URL = process.env.TEST_DATABASE_URL;
 export const clusterEnabled = Boolean(REDIS_URL && DB_URL && process.env.RTCHAT_TEST_DB === 'postgres');
 const ROOT = path.resolve(import.meta.dirname, '..');
 export const SECRET = 'cluster-test-secret-cluster-test-secret-0123';
+/** One DATA_DIR for the instances of a suite: as in production, they share the files folder. */
+const SHARED_DATA_DIR = mkdtempSync(path.join(tmpdir(), 'rtchat-cluster-'));
 
 export interface Instance {
   name: string;
@@ -33,7 +35,10 @@ export interface Account {
   token: string;
 }
 
-export async function startClusterInstance(name: string, opts: { dbUrl: string; prefix: string; env?: Record<string, string> }): Promise<Instance> {
+export async function startClusterInstance(
+  name: string,
+  opts: { dbUrl: string; prefix: string; env?: Record<string, string>; /** readyz status to wait for (default ready). */ status?: string },
+): Promise<Instance> {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: ROOT,
     env: {
@@ -45,7 +50,7 @@ export async function startClusterInstance(name: string, opts: { dbUrl: string; 
       REDIS_URL: REDIS_URL!,
       REDIS_PREFIX: opts.prefix,
       SESSION_SECRET: SECRET,
-      DATA_DIR: mkdtempSync(path.join(tmpdir(), 'rtchat-cluster-')),
+      DATA_DIR: SHARED_DATA_DIR,
       LOG_LEVEL: 'info',
       PRESENCE_GRACE_MS: '0',
       SEND_RATE_PER_SEC: '100000',
@@ -81,7 +86,7 @@ export async function startClusterInstance(name: string, opts: { dbUrl: string; 
   // Ready means Postgres and Redis both answer.
   for (let i = 0; ; i++) {
     const res = await fetch(`${url}/readyz`).then((r) => r.json() as Promise<{ status: string }>);
-    if (res.status === 'ready') break;
+    if (res.status === (opts.status ?? 'ready')) break;
     if (i > 100) throw new Error(`${name} not ready: ${JSON.stringify(res)}`);
     await sleep(100);
   }

@@ -71,10 +71,13 @@ function checkText(value: string, field: string): void {
   if (BIDI_CONTROL.test(value)) throw errors.validation(`${field} contains bidirectional control characters`);
 }
 
-/** A message body as stored: NFC, trimmed, not blank or invisible, no control characters, at most `maxChars`. */
-export function cleanMessageBody(raw: string, maxChars: number): string {
+/**
+ * A message body as stored: NFC, trimmed, not blank or invisible, no control characters, at most
+ * `maxChars`. `allowEmpty`: a message with attachments may have no text.
+ */
+export function cleanMessageBody(raw: string, maxChars: number, allowEmpty = false): string {
   const body = toWellFormed(raw).normalize('NFC').trim();
-  if (isInvisible(body)) throw errors.validation('Message body must not be blank');
+  if (isInvisible(body) && !(allowEmpty && body === '')) throw errors.validation('Message body must not be blank');
   checkText(body, 'Message body');
   if (charLength(body) > maxChars) throw errors.messageTooLong(maxChars);
   return body;

@@ -21,12 +21,26 @@ import { createUsersRepository, type UsersRepository } from '../repositories/use
 import { createOpRunner } from '../services/log-ops.js';
 import { MessageWriter } from '../services/message-writer.js';
 import { SendThrottle } from '../services/send-throttle.js';
+import { createUploadsRepository, type UploadsRepository } from '../repositories/uploads-repository.js';
+import { ImageProcessor } from '../services/image-processor.js';
+import { UploadService } from '../services/upload-service.js';
+import { createStorage } from '../storage/create-storage.js';
+import type { FileStorage } from '../storage/file-storage.js';
+import { LocalStorage } from '../storage/local-storage.js';
+import { SharedFolderCheck } from '../storage/shared-folder-check.js';
+import path from 'node:path';
+
+/** How often expired uploads are swept (unref'd timer; tests call `uploads.sweep()` directly). */
+export const UPLOAD_SWEEP_MS = 10 * 60_000;
+/** With several instances, a temp file this old at start-up is a crash leftover. */
+export const STALE_TEMP_MS = 60 * 60_000;
 
 export interface Repositories {
   users: UsersRepository;
   rooms: RoomsRepository;
   messages: MessagesRepository;
   roomLog: RoomLogRepository;
+  uploads: UploadsRepository;
 }
 
 declare module 'fastify' {
@@ -41,6 +55,12 @@ declare module 'fastify' {
     limiter: RateLimiter;
     /** WebSocket connections per user and per IP (counted across instances with Redis). */
     connectionCaps: ConnectionCaps;
+    /** Where file bytes live (local disk or S3). */
+    storage: FileStorage;
+    /** Receives, re-encodes, stores and sweeps uploads. */
+    uploads: UploadService;
+    /** With Redis and local storage: whether every instance sees the same files folder (/readyz). */
+    sharedFiles: SharedFolderCheck | null;
     /** True once shutdown has begun: new sends are refused with UNAVAILABLE. */
     shuttingDown: boolean;
   }
@@ -69,6 +89,7 @@ export default fp<ServicesOptions>(
       rooms: createRoomsRepository(db),
       messages: createMessagesRepository(db),
       roomLog: createRoomLogRepository(db),
+      uploads: createUploadsRepository(db),
     };
     const hub = new Hub({ heartbeatMs: config.heartbeatMs, presenceGraceMs: config.presenceGraceMs });
     const redisBroker = config.redisUrl
@@ -107,7 +128,37 @@ export default fp<ServicesOptions>(
     redisBroker?.connectionCounts.useLocal(connectionCaps);
     const limiter = redisBroker ? createRedisRateLimiter(redisBroker.bus.commands, config.redisPrefix) : createMemoryRateLimiter();
 
+    const storage = createStorage(config);
+    const uploads = new UploadService({
+      storage,
+      uploads: repos.uploads,
+      images: new ImageProcessor(config.files.imageConcurrency, config.files.imageMaxPixels),
+      limiter,
+      config: config.files,
+      tempDir: path.join(config.dataDir, 'upload-tmp'),
+      log: app.log,
+    });
+    // Nothing of this process is being written yet: what a crash left half-written goes now (with
+    // Redis, other instances may share DATA_DIR and be writing: only what is an hour old).
+    const staleMs = config.redisUrl ? STALE_TEMP_MS : 0;
+    await uploads.sweepTemp(staleMs);
+    if (storage instanceof LocalStorage) await storage.sweepTemp(staleMs);
+    let sweeper: NodeJS.Timeout | null = null;
+    const sharedFiles =
+      redisBroker && storage instanceof LocalStorage
+        ? new SharedFolderCheck(storage.root, redisBroker.bus.commands, config.redisPrefix, redisBroker.instanceId, app.log)
+        : null;
+    if (sharedFiles) {
+      app.log.warn(
+        { filesDir: (storage as LocalStorage).root },
+        'REDIS_URL with local file storage: every instance must mount the same files folder (DATA_DIR/files), or set S3_BUCKET; checked with marker files, see /readyz',
+      );
+    }
+
     app.decorate('config', config);
+    app.decorate<FileStorage>('storage', storage);
+    app.decorate('uploads', uploads);
+    app.decorate('sharedFiles', sharedFiles);
     app.decorate('database', database);
     app.decorate('repos', repos);
     app.decorate('hub', hub);
@@ -120,11 +171,19 @@ export default fp<ServicesOptions>(
     app.addHook('onReady', async () => {
       hub.start();
       await broker.start();
+      await sharedFiles?.start();
+      sweeper = setInterval(() => {
+        uploads.sweep().catch((err: unknown) => app.log.warn({ err }, 'upload sweep failed'));
+      }, UPLOAD_SWEEP_MS);
+      sweeper.unref();
     });
     // The hub (sockets and timers) is closed once, by the websocket plugin's preClose, after the
     // writer has drained; what is left here is closed after that.
     app.addHook('onClose', async () => {
+      if (sweeper) clearInterval(sweeper);
+      await sharedFiles?.stop();
       await broker.close();
+      storage.close?.();
       limiter.close();
       if (ownsDatabase) await database.close();
     });

@@ -18,6 +18,8 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
         // Postgres), so it stays in the load balancer: 200, but saying it is degraded.
         const bus = app.broker.status();
         if (!bus.healthy) return { status: 'degraded', detail: bus.detail ?? 'message bus unavailable' };
+        const files = app.sharedFiles?.status();
+        if (files && !files.ok) return { status: 'degraded', detail: files.detail };
         return { status: 'ready' };
       } catch (err) {
         // An outage is an expected state here: one warn line with the reason, no stack.

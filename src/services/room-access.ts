@@ -66,3 +66,8 @@ export function requireJoinable(access: RoomAccess | undefined, via: 'id' | 'inv
 }
 
 export const invalidInvite = () => new AppError(404, 'INVALID_INVITE', 'That invite code is not valid');
+
+/** Who may upload files (attachments, avatars, room images): every account but guests. */
+export function uploadRefusal(user: { isGuest: boolean }): AppError | null {
+  return user.isGuest ? new AppError(403, 'FORBIDDEN', 'Guests cannot upload files; sign up to share files') : null;
+}
