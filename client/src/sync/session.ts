@@ -1,7 +1,7 @@
 import { api, setUnauthorizedHandler } from '../lib/api';
 import type { StorageLike } from '../lib/outbox';
 import { lastSeqOf } from '../lib/timeline';
-import type { Room, User } from '../lib/wire';
+import type { Attachment, Room, User } from '../lib/wire';
 import { useStore, type AppStore } from '../store';
 import { Connection } from './connection';
 import { createFrameHandlers, dispatchFrame, type FrameHandlers } from './frames';
@@ -128,8 +128,8 @@ export class SyncSession {
   }
 
   // ---- what the UI calls -------------------------------------------------------------------
-  sendMessage(roomId: string, body: string, replyToId?: string): void {
-    this.outbox.send(roomId, body, replyToId);
+  sendMessage(roomId: string, body: string, replyToId?: string, attachments?: readonly Attachment[]): void {
+    this.outbox.send(roomId, body, replyToId, attachments);
   }
   retryMessage(clientMsgId: string): void {
     this.outbox.retry(clientMsgId);
