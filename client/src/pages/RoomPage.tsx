@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect, useRef, useState } from 'react';
+import { lazy, Suspense, useEffect, useRef, useState, type DragEvent } from 'react';
 import { Composer } from '../components/Composer';
 import { Dialog } from '../components/Dialog';
 import { BackIcon, HashIcon, LinkIcon, LockIcon, LogOutIcon, UsersIcon } from '../components/Icons';
@@ -11,6 +11,7 @@ import { useSync } from '../sync/SyncProvider';
 import { navigate } from '../lib/router';
 import { useJoinRoom } from '../hooks/use-join-room';
 import { useRoomMembers } from '../hooks/use-room-members';
+import { useUploads } from '../hooks/use-uploads';
 import type { JoinedRoom, Room } from '../lib/wire';
 import { useStore } from '../store';
 
@@ -88,10 +89,40 @@ function RoomView({ room }: { room: JoinedRoom }) {
   const unreadAfterRef = useRef<number | null>(room.unreadCount > 0 ? room.lastReadSeq : null);
   // Names for the reaction tooltips and the @-autocomplete.
   useRoomMembers(room.id, true);
+  const uploads = useUploads(room.id);
+  const [dragging, setDragging] = useState(false);
+  const hasFiles = (e: DragEvent) => e.dataTransfer.types.includes('Files');
 
   return (
     <div className="flex h-full min-h-0">
-      <section aria-labelledby="room-title" className="flex min-w-0 flex-1 flex-col">
+      <section
+        aria-labelledby="room-title"
+        className="relative flex min-w-0 flex-1 flex-col"
+        onDragOver={(e) => {
+          if (!hasFiles(e)) return;
+          e.preventDefault();
+          e.dataTransfer.dropEffect = 'copy';
+          setDragging(true);
+        }}
+        onDragLeave={(e) => {
+          if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setDragging(false);
+        }}
+        onDrop={(e) => {
+          if (!hasFiles(e)) return;
+          e.preventDefault();
+          setDragging(false);
+          uploads.add([...e.dataTransfer.files]);
+        }}
+        data-testid="room-drop-zone"
+      >
+        {dragging && (
+          <div
+            className="pointer-events-none absolute inset-2 z-30 flex items-center justify-center rounded-2xl border-2 border-dashed border-indigo-500 bg-indigo-50/90 text-sm font-semibold text-indigo-800 dark:bg-indigo-950/90 dark:text-indigo-200"
+            aria-hidden="true"
+          >
+            Drop files to attach them to your message
+          </div>
+        )}
         <header className="flex items-center gap-2 border-b border-zinc-200 px-2 py-2 sm:px-4 dark:border-zinc-800">
           <Link href="/" className="icon-btn md:hidden" aria-label="Back to rooms">
             <BackIcon />
@@ -130,7 +161,7 @@ function RoomView({ room }: { room: JoinedRoom }) {
         </header>
         <MessageList roomId={room.id} unreadAfterSeq={unreadAfterRef.current} scrollToEndSignal={sentSignal} />
         <TypingIndicator roomId={room.id} />
-        <Composer roomId={room.id} roomName={room.name} onSent={() => setSentSignal((n) => n + 1)} />
+        <Composer roomId={room.id} roomName={room.name} uploads={uploads} onSent={() => setSentSignal((n) => n + 1)} />
       </section>
       {showMembers && (
         <div
