@@ -1,5 +1,5 @@
 import type { Uploads } from '../hooks/use-uploads';
-import { formatBytes } from '../lib/upload';
+import { formatBytes } from '../lib/files';
 import { AlertIcon, CloseIcon, FileIcon } from './Icons';
 
 /**

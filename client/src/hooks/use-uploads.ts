@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { isAbort, isApiError } from '../lib/api';
-import { describeUploadError, localKind, uploadFile } from '../lib/upload';
+import { localKind } from '../lib/files';
 import type { Attachment } from '../lib/wire';
 
 /** The contract's limit of attachments on one message. */
@@ -66,6 +66,8 @@ export function useUploads(roomId: string): Uploads {
       const ctl = new AbortController();
       controllers.current.set(key, ctl);
       try {
+        // The uploader and the poster maker are loaded with the first file.
+        const { uploadFile } = await import('../lib/upload');
         const thumb = kind === 'video' ? await (await import('../lib/video-poster')).videoPoster(file) : null;
         if (ctl.signal.aborted) return;
         const attachment = await uploadFile(file, {
@@ -76,6 +78,7 @@ export function useUploads(roomId: string): Uploads {
         patch(key, { status: 'done', progress: 1, attachment });
       } catch (err) {
         if (isAbort(err)) return;
+        const { describeUploadError } = await import('../lib/upload');
         const error = isApiError(err) ? describeUploadError(err.code, err.message, err.retryAfterMs) : 'Upload failed';
         patch(key, { status: 'failed', error });
       } finally {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { describeUploadError, formatBytes, localKind, sendMultipart, setXhrFactory, type XhrLike } from './upload';
+import { formatBytes, localKind } from './files';
+import { describeUploadError, sendMultipart, setXhrFactory, type XhrLike } from './upload';
 
 type Listener = (e: ProgressEvent) => void;
 
