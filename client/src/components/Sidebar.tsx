@@ -7,6 +7,7 @@ import { useStore } from '../store';
 import { Avatar } from './Avatar';
 import { CompassIcon, HashIcon, LockIcon, LogOutIcon, PlusIcon } from './Icons';
 import { Link } from './Link';
+import { RoomImage } from './RoomImage';
 import { ThemeSwitcher } from './ThemeSwitcher';
 
 const CreateRoomDialog = lazy(() => import('./CreateRoomDialog'));
@@ -35,11 +36,15 @@ const RoomItem = memo(function RoomItem({ room, active, meId }: { room: JoinedRo
         }`}
       >
         <span
-          className={`mt-0.5 inline-flex h-8 w-8 shrink-0 items-center justify-center rounded-lg ${
+          className={`mt-0.5 inline-flex h-8 w-8 shrink-0 items-center justify-center overflow-hidden rounded-lg ${
             active ? 'bg-indigo-600 text-white' : 'bg-zinc-200 text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300'
           }`}
         >
-          {room.isPrivate ? <LockIcon width={16} height={16} /> : <HashIcon width={16} height={16} />}
+          <RoomImage
+            url={room.imageUrl}
+            size={32}
+            fallback={room.isPrivate ? <LockIcon width={16} height={16} /> : <HashIcon width={16} height={16} />}
+          />
         </span>
         <span className="min-w-0 flex-1">
           <span className="flex items-baseline justify-between gap-2">

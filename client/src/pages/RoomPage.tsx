@@ -3,6 +3,7 @@ import { Composer } from '../components/Composer';
 import { Dialog } from '../components/Dialog';
 import { BackIcon, HashIcon, LinkIcon, LockIcon, LogOutIcon, UsersIcon } from '../components/Icons';
 import { Link } from '../components/Link';
+import { RoomImage } from '../components/RoomImage';
 import { MessageList } from '../components/MessageList';
 import { TypingIndicator } from '../components/TypingIndicator';
 import { api, isApiError } from '../lib/api';
@@ -127,8 +128,12 @@ function RoomView({ room }: { room: JoinedRoom }) {
           <Link href="/" className="icon-btn md:hidden" aria-label="Back to rooms">
             <BackIcon />
           </Link>
-          <span className="hidden h-9 w-9 shrink-0 items-center justify-center rounded-lg bg-zinc-100 text-zinc-700 sm:inline-flex dark:bg-zinc-800 dark:text-zinc-300">
-            {room.isPrivate ? <LockIcon width={18} height={18} /> : <HashIcon width={18} height={18} />}
+          <span className="hidden h-9 w-9 shrink-0 items-center justify-center overflow-hidden rounded-lg bg-zinc-100 text-zinc-700 sm:inline-flex dark:bg-zinc-800 dark:text-zinc-300">
+            <RoomImage
+              url={room.imageUrl}
+              size={36}
+              fallback={room.isPrivate ? <LockIcon width={18} height={18} /> : <HashIcon width={18} height={18} />}
+            />
           </span>
           <div className="min-w-0 flex-1">
             <h1 id="room-title" className="truncate text-base font-semibold" data-testid="room-title">
