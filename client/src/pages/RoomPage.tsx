@@ -1,7 +1,8 @@
-import { lazy, Suspense, useEffect, useRef, useState, type DragEvent } from 'react';
+import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import { Composer } from '../components/Composer';
 import { Dialog } from '../components/Dialog';
-import { BackIcon, HashIcon, LinkIcon, LockIcon, LogOutIcon, UsersIcon } from '../components/Icons';
+import { FileDropZone } from '../components/FileDropZone';
+import { BackIcon, HashIcon, ImageIcon, LinkIcon, LockIcon, LogOutIcon, UsersIcon } from '../components/Icons';
 import { Link } from '../components/Link';
 import { RoomImage } from '../components/RoomImage';
 import { MessageList } from '../components/MessageList';
@@ -17,6 +18,8 @@ import type { JoinedRoom, Room } from '../lib/wire';
 import { useStore } from '../store';
 
 const InviteDialog = lazy(() => import('../components/InviteDialog'));
+/** The room image dialog and its cropper, loaded when opened. */
+const ImagePickerDialog = lazy(() => import('../components/ImagePickerDialog'));
 /** Out of the initial bundle: phones open it on demand, desktops a moment after the room. */
 const MembersPanel = lazy(() => import('../components/MembersPanel').then((m) => ({ default: m.MembersPanel })));
 
@@ -84,6 +87,8 @@ export function RoomPage({ roomId }: { roomId: string }) {
 function RoomView({ room }: { room: JoinedRoom }) {
   const [showMembers, setShowMembers] = useState(() => window.matchMedia?.('(min-width: 1280px)').matches ?? false);
   const [inviting, setInviting] = useState(false);
+  const [editingImage, setEditingImage] = useState(false);
+  const canManage = room.role === 'owner' || room.role === 'moderator';
   const [confirmLeave, setConfirmLeave] = useState(false);
   const [sentSignal, setSentSignal] = useState(0);
   // The divider for "new messages" stays where the read cursor was when the room was opened.
@@ -91,39 +96,10 @@ function RoomView({ room }: { room: JoinedRoom }) {
   // Names for the reaction tooltips and the @-autocomplete.
   useRoomMembers(room.id, true);
   const uploads = useUploads(room.id);
-  const [dragging, setDragging] = useState(false);
-  const hasFiles = (e: DragEvent) => e.dataTransfer.types.includes('Files');
 
   return (
     <div className="flex h-full min-h-0">
-      <section
-        aria-labelledby="room-title"
-        className="relative flex min-w-0 flex-1 flex-col"
-        onDragOver={(e) => {
-          if (!hasFiles(e)) return;
-          e.preventDefault();
-          e.dataTransfer.dropEffect = 'copy';
-          setDragging(true);
-        }}
-        onDragLeave={(e) => {
-          if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setDragging(false);
-        }}
-        onDrop={(e) => {
-          if (!hasFiles(e)) return;
-          e.preventDefault();
-          setDragging(false);
-          uploads.add([...e.dataTransfer.files]);
-        }}
-        data-testid="room-drop-zone"
-      >
-        {dragging && (
-          <div
-            className="pointer-events-none absolute inset-2 z-30 flex items-center justify-center rounded-2xl border-2 border-dashed border-indigo-500 bg-indigo-50/90 text-sm font-semibold text-indigo-800 dark:bg-indigo-950/90 dark:text-indigo-200"
-            aria-hidden="true"
-          >
-            Drop files to attach them to your message
-          </div>
-        )}
+      <FileDropZone labelledBy="room-title" onFiles={uploads.add}>
         <header className="flex items-center gap-2 border-b border-zinc-200 px-2 py-2 sm:px-4 dark:border-zinc-800">
           <Link href="/" className="icon-btn md:hidden" aria-label="Back to rooms">
             <BackIcon />
@@ -157,6 +133,11 @@ function RoomView({ room }: { room: JoinedRoom }) {
             <UsersIcon width={18} height={18} />
             <span className="tabular-nums">{room.memberCount}</span>
           </button>
+          {canManage && (
+            <button type="button" className="icon-btn" onClick={() => setEditingImage(true)} aria-label="Room image" title="Room image" data-testid="room-image-button">
+              <ImageIcon width={18} height={18} />
+            </button>
+          )}
           <button type="button" className="icon-btn" onClick={() => setInviting(true)} aria-label="Invite people" title="Invite people">
             <LinkIcon width={18} height={18} />
           </button>
@@ -167,7 +148,7 @@ function RoomView({ room }: { room: JoinedRoom }) {
         <MessageList roomId={room.id} unreadAfterSeq={unreadAfterRef.current} scrollToEndSignal={sentSignal} />
         <TypingIndicator roomId={room.id} />
         <Composer roomId={room.id} roomName={room.name} uploads={uploads} onSent={() => setSentSignal((n) => n + 1)} />
-      </section>
+      </FileDropZone>
       {showMembers && (
         <div
           className="fixed inset-0 z-30 flex justify-end bg-black/30 lg:static lg:z-auto lg:w-64 lg:shrink-0 lg:bg-transparent"
@@ -192,6 +173,11 @@ function RoomView({ room }: { room: JoinedRoom }) {
       {inviting && (
         <Suspense fallback={null}>
           <InviteDialog room={room} onClose={() => setInviting(false)} />
+        </Suspense>
+      )}
+      {editingImage && (
+        <Suspense fallback={null}>
+          <ImagePickerDialog target={{ kind: 'room', room }} onClose={() => setEditingImage(false)} />
         </Suspense>
       )}
       {confirmLeave && <LeaveDialog room={room} onClose={() => setConfirmLeave(false)} />}
