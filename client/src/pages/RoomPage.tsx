@@ -1,6 +1,6 @@
 import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import { Composer } from '../components/Composer';
-import { Dialog } from '../components/Dialog';
+import { Centered } from '../components/Centered';
 import { FileDropZone } from '../components/FileDropZone';
 import { BackIcon, HashIcon, ImageIcon, LinkIcon, LockIcon, LogOutIcon, UsersIcon } from '../components/Icons';
 import { Link } from '../components/Link';
@@ -10,8 +10,6 @@ import { TypingIndicator } from '../components/TypingIndicator';
 import { api, isApiError } from '../lib/api';
 import { plural } from '../lib/format';
 import { useSync } from '../sync/SyncProvider';
-import { navigate } from '../lib/router';
-import { useJoinRoom } from '../hooks/use-join-room';
 import { useRoomMembers } from '../hooks/use-room-members';
 import { useUploads } from '../hooks/use-uploads';
 import type { JoinedRoom, Room } from '../lib/wire';
@@ -20,6 +18,9 @@ import { useStore } from '../store';
 const InviteDialog = lazy(() => import('../components/InviteDialog'));
 /** The room image dialog and its cropper, loaded when opened. */
 const ImagePickerDialog = lazy(() => import('../components/ImagePickerDialog'));
+/** Shown on demand (leaving, a room you are not in): not part of the initial bundle. */
+const LeaveDialog = lazy(() => import('../components/RoomPanels').then((m) => ({ default: m.LeaveDialog })));
+const JoinPanel = lazy(() => import('../components/RoomPanels').then((m) => ({ default: m.JoinPanel })));
 /** Out of the initial bundle: phones open it on demand, desktops a moment after the room. */
 const MembersPanel = lazy(() => import('../components/MembersPanel').then((m) => ({ default: m.MembersPanel })));
 
@@ -78,7 +79,13 @@ export function RoomPage({ roomId }: { roomId: string }) {
   }, [roomId, isMember, loaded, sync]);
 
   if (status.kind === 'notFound') return <NotFoundPanel />;
-  if (status.kind === 'notMember') return <JoinPanel room={status.room} />;
+  if (status.kind === 'notMember') {
+    return (
+      <Suspense fallback={<CenteredSpinner />}>
+        <JoinPanel room={status.room} />
+      </Suspense>
+    );
+  }
   if (status.kind === 'error') return <ErrorPanel message={status.message} />;
   if (!room) return <CenteredSpinner />;
   return <RoomView key={roomId} room={room} />;
@@ -180,61 +187,12 @@ function RoomView({ room }: { room: JoinedRoom }) {
           <ImagePickerDialog target={{ kind: 'room', room }} onClose={() => setEditingImage(false)} />
         </Suspense>
       )}
-      {confirmLeave && <LeaveDialog room={room} onClose={() => setConfirmLeave(false)} />}
+      {confirmLeave && (
+        <Suspense fallback={null}>
+          <LeaveDialog room={room} onClose={() => setConfirmLeave(false)} />
+        </Suspense>
+      )}
     </div>
-  );
-}
-
-function LeaveDialog({ room, onClose }: { room: JoinedRoom; onClose: () => void }) {
-  const sync = useSync();
-  const [busy, setBusy] = useState(false);
-  const toast = useStore((s) => s.toast);
-  const leave = async () => {
-    setBusy(true);
-    try {
-      await sync.leaveRoom(room.id);
-      toast(`You left ${room.name}`);
-      onClose();
-      navigate('/', { replace: true });
-    } catch (err) {
-      setBusy(false);
-      toast(isApiError(err) ? err.message : 'Could not leave the room.', 'error');
-    }
-  };
-  return (
-    <Dialog
-      title={`Leave ${room.name}?`}
-      description={room.isPrivate ? 'You will need a new invite link to come back.' : 'You can join again from Discover.'}
-      onClose={onClose}
-    >
-      <div className="flex justify-end gap-2">
-        <button type="button" className="btn-ghost" onClick={onClose} autoFocus>
-          Cancel
-        </button>
-        <button type="button" className="btn bg-red-600 text-white hover:bg-red-700" onClick={() => void leave()} disabled={busy}>
-          Leave room
-        </button>
-      </div>
-    </Dialog>
-  );
-}
-
-function JoinPanel({ room }: { room: Room }) {
-  const { busy, join } = useJoinRoom(room.id);
-  return (
-    <Centered>
-      <span className="mb-4 inline-flex h-12 w-12 items-center justify-center rounded-2xl bg-indigo-100 text-indigo-700 dark:bg-indigo-500/20 dark:text-indigo-300">
-        <HashIcon width={24} height={24} />
-      </span>
-      <h1 className="text-xl font-semibold">{room.name}</h1>
-      {room.description && <p className="mt-1 max-w-md text-sm text-zinc-600 dark:text-zinc-400">{room.description}</p>}
-      <p className="mt-2 text-sm text-zinc-600 dark:text-zinc-400">
-        {plural(room.memberCount, 'member')} · You are not a member of this room yet.
-      </p>
-      <button type="button" className="btn-primary mt-5" onClick={() => void join()} disabled={busy}>
-        {busy ? 'Joining…' : 'Join room'}
-      </button>
-    </Centered>
   );
 }
 
@@ -263,10 +221,6 @@ function ErrorPanel({ message }: { message: string }) {
       </button>
     </Centered>
   );
-}
-
-function Centered({ children }: { children: React.ReactNode }) {
-  return <div className="flex h-full flex-col items-center justify-center p-6 text-center">{children}</div>;
 }
 
 function CenteredSpinner() {
