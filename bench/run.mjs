@@ -87,6 +87,9 @@ function rtchatEnv(dbEnv) {
     SEND_RATE_PER_SEC: '100000',
     SEND_BURST: '100000',
     REGISTER_PER_HOUR: '1000000',
+    // The scenarios hold up to 10,000 sockets from one address and a few users.
+    WS_MAX_PER_USER: '1000000',
+    WS_MAX_PER_IP: '1000000',
   };
 }
 

@@ -5,6 +5,7 @@ import {
   axeViolations,
   createRoom,
   launchBrowser,
+  login,
   newContext,
   register,
   screenshot,
@@ -111,6 +112,13 @@ describe.skipIf(reason !== null)('the room log in the browser', () => {
     expect(await chipAlice.getAttribute('aria-pressed')).toBe('true');
     await chipAlice.click();
     await expect.poll(() => chipBob.textContent()).toContain('1');
+    // A reload shows the same state, from the server.
+    await bob.reload();
+    const reloaded = row(bob, 'hello world');
+    await reloaded.getByTestId('edited').waitFor();
+    const chip = reloaded.locator('[data-testid="reaction"][data-emoji="🎉"]');
+    await expect.poll(() => chip.getAttribute('aria-pressed')).toBe('true');
+    expect(await chip.textContent()).toContain('1');
   });
 
   it('replies from the actions menu by keyboard, and the quote shows above the reply', async () => {
@@ -169,6 +177,14 @@ describe.skipIf(reason !== null)('the room log in the browser', () => {
     await bob.getByRole('menuitem', { name: 'Reply' }).waitFor();
     expect(await bob.getByRole('menuitem', { name: 'Delete' }).count()).toBe(0);
     await bob.keyboard.press('Escape');
+    // Alice owns the room: she may delete Bob's message (but not edit it).
+    await sendChat(bob, 'spam from bob');
+    const his = row(alice, 'spam from bob');
+    await his.getByTestId('message-actions').click();
+    await alice.getByRole('menuitem', { name: 'Delete' }).click();
+    expect(await alice.getByRole('menuitem', { name: 'Edit' }).count()).toBe(0);
+    await alice.getByRole('dialog', { name: 'Delete message?' }).getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(() => row(bob, 'spam from bob').count()).toBe(0);
   });
 
   it('autocompletes @mentions, highlights them, and badges the sidebar and tab title of the other user', async () => {
@@ -215,10 +231,7 @@ describe.skipIf(reason !== null)('the room log in the browser', () => {
     const dark = await newContext(browser, server.url, { dark: true });
     const page = await dark.newPage();
     try {
-      await page.goto('/login');
-      await page.getByLabel('Username or email').fill(bobName);
-      await page.getByLabel('Password').fill('correct horse battery');
-      await page.getByRole('button', { name: 'Log in' }).click();
+      await login(page, bobName);
       await page.goto(`/rooms/${roomId}`);
       const r = row(page, 'answering that');
       await r.waitFor();
@@ -233,15 +246,29 @@ describe.skipIf(reason !== null)('the room log in the browser', () => {
     }
   });
 
+  it('opens the actions menu with a long press on a touch screen', async () => {
+    const ctx = await newContext(browser, server.url, { mobile: true });
+    const phone = await ctx.newPage();
+    try {
+      await login(phone, bobName);
+      await phone.goto(`/rooms/${roomId}`);
+      const r = row(phone, 'look');
+      await r.waitFor();
+      await r.dispatchEvent('touchstart');
+      await phone.getByRole('menu', { name: 'Message actions' }).waitFor();
+      await phone.getByRole('menuitem', { name: 'Reply' }).waitFor();
+      await screenshot(phone, 'roomlog-phone-menu');
+    } finally {
+      await ctx.close();
+    }
+  });
+
   it('in the HTTP fallback, edits and reactions of others still arrive (events?after=)', async () => {
     const ctx = await newContext(browser, server.url);
     await ctx.routeWebSocket(/\/ws$/, (ws) => void ws.close());
     const page = await ctx.newPage();
     try {
-      await page.goto('/login');
-      await page.getByLabel('Username or email').fill(bobName);
-      await page.getByLabel('Password').fill('correct horse battery');
-      await page.getByRole('button', { name: 'Log in' }).click();
+      await login(page, bobName);
       await page.goto(`/rooms/${roomId}`);
       await page.getByTestId('connection-banner').filter({ hasText: 'Live updates limited' }).waitFor({ timeout: 45_000 });
       await sendChat(alice, 'fallback target');

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, startServer, type RunningServer } from './harness';
 
@@ -25,6 +26,15 @@ describe.skipIf(!built)('serving the built app', () => {
     expect(res.headers.get('cache-control')).toMatch(/max-age=31536000/);
     expect(res.headers.get('cache-control')).toMatch(/immutable/);
     expect(res.headers.get('content-encoding')).toMatch(/gzip|br/);
+  });
+
+  it('keeps the initial JavaScript (the entry and its modulepreloads) within 110 KB gzip', () => {
+    const html = readFileSync(path.join(ROOT, 'dist', 'public', 'index.html'), 'utf8');
+    const initial = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+\.js)"/g)].map((m) => m[1]!);
+    expect(initial.length).toBeGreaterThan(0);
+    const bytes = initial.reduce((sum, file) => sum + gzipSync(readFileSync(path.join(ROOT, 'dist', 'public', file))).length, 0);
+    // Lazy chunks (emoji picker, message menus, editor, autocomplete, panels, pages) are not counted: they load on use.
+    expect(bytes).toBeLessThanOrEqual(110_000);
   });
 
   it('answers client routes with index.html, and unknown API paths with the JSON 404', async () => {

@@ -15,7 +15,7 @@ export interface Limits {
   wsMaxFrameBytes: number;
   /** Message body length in characters (Unicode code points) after trimming. */
   messageMaxChars: number;
-  /** Sends per second per connection (token bucket refill) and the bucket size. */
+  /** Sends per second per user, HTTP and all their sockets together (token bucket refill), and the bucket size. */
   sendRatePerSec: number;
   sendBurst: number;
   /** Failed logins allowed per account and per IP within the window. */
@@ -32,6 +32,9 @@ export interface Limits {
   recoveryMaxMessages: number;
   /** How long after sending the author may edit a message, in seconds; 0 = always. */
   editWindowSec: number;
+  /** Concurrent WebSocket connections per user and per client IP (across instances with Redis). */
+  wsMaxPerUser: number;
+  wsMaxPerIp: number;
 }
 
 export interface Config {
@@ -74,6 +77,8 @@ export const DEFAULT_LIMITS: Limits = {
   wsHardBufferBytes: 4 * 1024 * 1024,
   recoveryMaxMessages: 1000,
   editWindowSec: 0,
+  wsMaxPerUser: 20,
+  wsMaxPerIp: 500,
 };
 
 /** Reads and validates configuration. `fileSecret` may be disabled for tests that pass a secret. */
@@ -164,6 +169,8 @@ export function loadConfig(env: Env = process.env): Config {
     wsHardBufferBytes: int('WS_HARD_BUFFER_BYTES', DEFAULT_LIMITS.wsHardBufferBytes, 1024, 1 << 30),
     recoveryMaxMessages: int('RECOVERY_MAX_MESSAGES', DEFAULT_LIMITS.recoveryMaxMessages, 1, 100_000),
     editWindowSec: int('EDIT_WINDOW_SEC', DEFAULT_LIMITS.editWindowSec, 0, 10 * 365 * 86_400),
+    wsMaxPerUser: int('WS_MAX_PER_USER', DEFAULT_LIMITS.wsMaxPerUser, 1, 1_000_000),
+    wsMaxPerIp: int('WS_MAX_PER_IP', DEFAULT_LIMITS.wsMaxPerIp, 1, 1_000_000),
   };
   if (limits.wsSoftBufferBytes > limits.wsHardBufferBytes) {
     problems.push('WS_SOFT_BUFFER_BYTES must not exceed WS_HARD_BUFFER_BYTES');

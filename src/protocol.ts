@@ -41,7 +41,8 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 export const Id = Type.String({ pattern: UUID_PATTERN, description: 'UUID' });
-export const MessageId = Type.String({ pattern: '^[0-9]{1,19}$', description: 'decimal string' });
+/** UUIDv7 made by the server: unguessable and not counting; order messages by `seq`, never by id. */
+export const MessageId = Type.String({ pattern: UUID_PATTERN, description: 'UUID (version 7)' });
 export const Timestamp = Type.String({ format: 'date-time' });
 /** Printable ASCII without spaces: UUIDs, ULIDs, nanoids all fit. */
 export const ClientMsgId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[\\x21-\\x7E]+$' });

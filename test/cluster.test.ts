@@ -3,7 +3,6 @@
  * ports, clients spread over them. Needs TEST_REDIS_URL and TEST_DATABASE_URL (runs in the
  * server:postgres project); skipped with a message otherwise.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,19 +12,28 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 import type { Message, User } from '../src/protocol.js';
 import { createPostgresDatabase, sleep, startServer, uniqueName, WsClient } from './helpers.js';
-
-const REDIS_URL = process.env.TEST_REDIS_URL;
-const DB_URL = process.env.TEST_DATABASE_URL;
-// The processes share one Postgres, so these run once, in the server:postgres project.
-const enabled = Boolean(REDIS_URL && DB_URL && process.env.RTCHAT_TEST_DB === 'postgres');
+import {
+  api,
+  clusterEnabled as enabled,
+  DB_URL,
+  range,
+  REDIS_URL,
+  register,
+  roomIn,
+  SECRET,
+  sendMany,
+  seqsOf,
+  startClusterInstance,
+  waitFor,
+  type Account,
+  type Instance,
+} from './cluster-harness.js';
 if (!REDIS_URL || !DB_URL) {
   console.warn(
     'test/cluster.test.ts: multi-instance tests SKIPPED: set TEST_REDIS_URL (e.g. redis://127.0.0.1:6379) and TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres) to run them',
   );
 }
 
-const ROOT = path.resolve(import.meta.dirname, '..');
-const SECRET = 'cluster-test-secret-cluster-test-secret-0123';
 
 describe('cluster configuration', () => {
   it('refuses REDIS_URL with the embedded database, and without a shared SESSION_SECRET', () => {
@@ -45,20 +53,6 @@ describe('cluster configuration', () => {
   });
 });
 
-interface Instance {
-  name: string;
-  proc: ChildProcess;
-  url: string;
-  wsUrl: string;
-  log: string[];
-  exited: Promise<number | null>;
-}
-
-interface Account {
-  user: User;
-  token: string;
-}
-
 describe.skipIf(!enabled)('several instances through Redis (needs TEST_REDIS_URL and TEST_DATABASE_URL)', () => {
   const prefix = `rtchat-test-${randomBytes(4).toString('hex')}:`;
   let dbUrl: string;
@@ -66,83 +60,8 @@ describe.skipIf(!enabled)('several instances through Redis (needs TEST_REDIS_URL
   const instances: Instance[] = [];
   let admin: Redis;
 
-  async function startInstance(name: string): Promise<Instance> {
-    const proc = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        NODE_ENV: 'production',
-        PORT: '0',
-        HOST: '127.0.0.1',
-        DATABASE_URL: dbUrl,
-        REDIS_URL: REDIS_URL!,
-        REDIS_PREFIX: prefix,
-        SESSION_SECRET: SECRET,
-        DATA_DIR: mkdtempSync(path.join(tmpdir(), 'rtchat-cluster-')),
-        LOG_LEVEL: 'info',
-        PRESENCE_GRACE_MS: '0',
-        SEND_RATE_PER_SEC: '100000',
-        SEND_BURST: '100000',
-        REGISTER_PER_HOUR: '100000',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const log: string[] = [];
-    const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-    const url = await new Promise<string>((resolve, reject) => {
-      let buffered = '';
-      const onData = (chunk: Buffer) => {
-        buffered += chunk.toString();
-        const lines = buffered.split('\n');
-        buffered = lines.pop()!;
-        for (const line of lines) {
-          log.push(line);
-          const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(line);
-          if (m) resolve(m[1]!);
-        }
-      };
-      proc.stdout!.on('data', onData);
-      proc.stderr!.on('data', (c: Buffer) => log.push(c.toString()));
-      void exited.then((code) => reject(new Error(`${name} exited with ${code}: ${log.join('\n')}`)));
-      setTimeout(() => reject(new Error(`${name} did not start: ${log.join('\n')}`)), 30_000).unref();
-    });
-    const instance: Instance = { name, proc, url, wsUrl: `${url.replace('http', 'ws')}/ws`, log, exited };
-    // Ready means Postgres and Redis both answer.
-    for (let i = 0; ; i++) {
-      const res = await fetch(`${url}/readyz`).then((r) => r.json() as Promise<{ status: string }>);
-      if (res.status === 'ready') break;
-      if (i > 100) throw new Error(`${name} not ready: ${JSON.stringify(res)}`);
-      await sleep(100);
-    }
-    return instance;
-  }
-
-  async function api<T>(inst: Instance, method: string, url: string, token?: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const res = await fetch(`${inst.url}${url}`, {
-      method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
-  }
-
-  async function register(inst: Instance): Promise<Account> {
-    const res = await api<Account>(inst, 'POST', '/api/auth/register', undefined, { username: uniqueName('c'), password: 'correct horse battery' });
-    expect(res.status).toBe(201);
-    return res.body;
-  }
-
-  async function roomWith(members: Account[]): Promise<string> {
-    const [owner, ...rest] = members;
-    const res = await api<{ room: { id: string } }>(instances[0]!, 'POST', '/api/rooms', owner!.token, { name: uniqueName('room') });
-    expect(res.status).toBe(201);
-    const roomId = res.body.room.id;
-    for (const [k, m] of rest.entries()) {
-      expect((await api(instances[k % instances.length]!, 'POST', `/api/rooms/${roomId}/join`, m.token)).status).toBe(200);
-    }
-    return roomId;
-  }
+  const startInstance = (name: string) => startClusterInstance(name, { dbUrl, prefix });
+  const roomWith = (members: Account[]) => roomIn(instances, members);
 
   async function ourConnections(kind: 'sub' | 'cmd' | 'all'): Promise<string[]> {
     const list = (await admin.client('LIST')) as string;
@@ -153,36 +72,6 @@ describe.skipIf(!enabled)('several instances through Redis (needs TEST_REDIS_URL
         return kind === 'all' ? name.startsWith(prefix) : name.startsWith(`${prefix}${kind}:`);
       })
       .map((line) => /id=(\d+)/.exec(line)![1]!);
-  }
-
-  /** Seqs a client saw for a room, in arrival order, from `message` and `ack` frames. */
-  const seqsOf = (frames: readonly object[], roomId: string): number[] =>
-    (frames as { type: string; message?: Message }[])
-      .filter((f) => (f.type === 'message' || f.type === 'ack') && f.message!.roomId === roomId)
-      .map((f) => f.message!.seq);
-
-  const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-
-  async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-    const end = Date.now() + timeoutMs;
-    while (!check()) {
-      if (Date.now() > end) throw new Error(`timed out: ${what}`);
-      await sleep(50);
-    }
-  }
-
-  /** Sends `count` messages from one client, at most `window` unacknowledged at a time. */
-  async function sendMany(ws: WsClient, roomId: string, tag: string, count: number, window = 20, pauseMs = 0): Promise<void> {
-    const acked = new Set<string>();
-    const pending: Promise<unknown>[] = [];
-    for (let i = 0; i < count; i++) {
-      const clientMsgId = `${tag}-${i}`;
-      ws.send({ type: 'send', roomId, clientMsgId, body: `${tag} ${i}` });
-      pending.push(ws.next((f) => f.type === 'ack' && f.clientMsgId === clientMsgId, 20_000).then(() => acked.add(clientMsgId)));
-      if (pending.length >= window) await pending.shift();
-      if (pauseMs) await sleep(pauseMs);
-    }
-    await Promise.all(pending);
   }
 
   beforeAll(async () => {

@@ -70,6 +70,9 @@ export function testConfig(env: Record<string, string> = {}): Config {
     LOG_LEVEL: 'silent',
     REGISTER_PER_HOUR: '100000',
     PRESENCE_GRACE_MS: '0',
+    // Suites hold many sockets of a few users from 127.0.0.1; the caps have their own tests.
+    WS_MAX_PER_USER: '10000',
+    WS_MAX_PER_IP: '100000',
     ...env,
   });
 }
@@ -255,3 +258,35 @@ export function upgradeStatus(url: string, headers: Record<string, string>): Pro
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** An upgrade the server refuses: its status and JSON body. */
+export function refusedUpgrade(url: string, token: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, { headers: { authorization: `Bearer ${token}` } });
+    socket.once('unexpected-response', (_req, res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => {
+        socket.terminate();
+        resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> });
+      });
+    });
+    socket.once('open', () => {
+      socket.close();
+      reject(new Error('the upgrade was accepted'));
+    });
+    socket.once('error', (err) => reject(err));
+  });
+}
+
+/** Connects, retrying while the server still counts a just-closed connection (429 at the upgrade). */
+export async function connectSoon(url: string, token: string): Promise<WsClient> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await WsClient.connect(url, token);
+    } catch (err) {
+      if (attempt >= 60 || !String(err).includes('429')) throw err;
+      await sleep(50);
+    }
+  }
+}

@@ -48,7 +48,7 @@ function fakeStore(options: { members?: (roomId: string, authorId: string) => bo
         const seq = (seqs.get(m.roomId) ?? 0) + 1;
         seqs.set(m.roomId, seq);
         const row: InsertedRow = {
-          id: nextId++,
+          id: String(nextId++),
           room_id: m.roomId,
           seq,
           author_id: m.authorId,
@@ -138,6 +138,25 @@ describe('MessageWriter group commit', () => {
     // Within a room, seqs follow the order of the sends.
     const r1 = results.filter((r) => r.message.roomId === 'r1').map((r) => r.message.seq);
     expect(r1).toEqual([...r1].sort((a, b) => a - b));
+  });
+
+  it("tells a reader of the database when the batch in flight for a room has handed over its commits", async () => {
+    const store = fakeStore();
+    const committed: string[] = [];
+    const writer = new MessageWriter({ messages: store.messages, rooms: store.rooms, runOps: noOps, onCommit: onMessage((m) => committed.push(m.clientMsgId)), lanes: 1 });
+    expect(writer.committing('r1')).toBeUndefined();
+    store.hold();
+    const sent = writer.send({ roomId: 'r1', author: user('a'), clientMsgId: 'in-flight', body: 'x' });
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    const waiting = writer.committing('r1');
+    expect(waiting).toBeInstanceOf(Promise);
+    expect(writer.committing('another-room')).toBeUndefined();
+    store.open();
+    await waiting;
+    expect(committed).toEqual(['in-flight']); // onCommit ran before the wait ended
+    await sent;
+    expect(writer.committing('r1')).toBeUndefined();
   });
 
   it('keeps one batch in flight per lane; what arrives meanwhile goes in the next, in order', async () => {

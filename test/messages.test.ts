@@ -200,6 +200,24 @@ describe('resume with sinceSeq', () => {
   });
 });
 
+describe('resume from beyond the end (issue 9 item 8)', () => {
+  it.each([
+    ['lastSeq + 5', (lastSeq: number) => lastSeq + 5],
+    ['2^53 - 1', () => Number.MAX_SAFE_INTEGER],
+  ])('subscribe with sinceSeq = %s answers recovered:false and delivers every new message', async (_name, since) => {
+    const { room } = await createRoom(server.app, alice);
+    for (let i = 0; i < 3; i++) await postMessage(server.app, alice, room.id, `before ${i}`);
+    const ws = await WsClient.connect(server.wsUrl, bob.token);
+    await joinRoom(server.app, bob, room);
+    const sub = await ws.subscribe(room.id, since(3));
+    expect(sub).toMatchObject({ type: 'subscribed', lastSeq: 3, recovered: false });
+    for (let i = 0; i < 10; i++) await postMessage(server.app, alice, room.id, `after ${i}`);
+    await ws.next((f) => f.type === 'message' && (f as { message: Message }).message.seq === 13);
+    expect(ws.messages(room.id).map((m) => m.seq)).toEqual([4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
+    await ws.close();
+  });
+});
+
 describe('history pages', () => {
   it('pages backwards and forwards by seq with hasMore', async () => {
     const { room } = await createRoom(server.app, alice);

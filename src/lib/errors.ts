@@ -46,3 +46,27 @@ export function isUniqueViolation(err: unknown, constraint?: string): boolean {
   if (e.code === '23505') return constraint ? e.constraint === constraint || String((e as Error).message).includes(constraint) : true;
   return e.cause ? isUniqueViolation(e.cause, constraint) : false;
 }
+
+/** SQLSTATEs of a lost or refused database connection: class 08, and 57P01-57P03 (shutdown, cannot connect now). */
+const UNAVAILABLE_SQLSTATE = /^(08[0-9A-Z]{3}|57P0[1-3])$/;
+const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const UNAVAILABLE_MESSAGE = [
+  'Connection terminated',
+  'timeout exceeded when trying to connect', // pg Pool connectionTimeoutMillis
+  'Client has encountered a connection error',
+  'Connection ended unexpectedly',
+];
+
+/**
+ * Whether an error says the database cannot be reached right now (as opposed to a bug or a bad
+ * query): answered as UNAVAILABLE (503 / error frame), never INTERNAL. Looks through `cause`
+ * chains and AggregateErrors (a refused connection to every address).
+ */
+export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== 'object' || depth > 5) return false;
+  const e = err as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof e.code === 'string' && (UNAVAILABLE_SQLSTATE.test(e.code) || UNAVAILABLE_ERRNO.has(e.code))) return true;
+  if (typeof e.message === 'string' && UNAVAILABLE_MESSAGE.some((m) => (e.message as string).includes(m))) return true;
+  if (Array.isArray(e.errors) && e.errors.some((inner) => isDatabaseUnavailable(inner, depth + 1))) return true;
+  return isDatabaseUnavailable(e.cause, depth + 1);
+}

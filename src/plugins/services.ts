@@ -11,6 +11,7 @@ import { openDatabase, type Database } from '../db/client.js';
 import { createMemoryRateLimiter, type RateLimiter } from '../lib/rate-limiter.js';
 import { createRedisRateLimiter } from '../lib/redis-rate-limiter.js';
 import { LocalBroker, type Broker } from '../realtime/broker.js';
+import { ConnectionCaps } from '../realtime/connection-caps.js';
 import { Hub } from '../realtime/hub.js';
 import { RedisBroker } from '../realtime/cluster/redis-broker.js';
 import { createMessagesRepository, type MessagesRepository } from '../repositories/messages-repository.js';
@@ -38,6 +39,8 @@ declare module 'fastify' {
     broker: Broker;
     writer: MessageWriter;
     limiter: RateLimiter;
+    /** WebSocket connections per user and per IP (counted across instances with Redis). */
+    connectionCaps: ConnectionCaps;
     /** True once shutdown has begun: new sends are refused with UNAVAILABLE. */
     shuttingDown: boolean;
   }
@@ -73,7 +76,12 @@ export default fp<ServicesOptions>(
           hub,
           url: config.redisUrl,
           prefix: config.redisPrefix,
-          roomLog: repos.roomLog,
+          roomLog: {
+            eventsAfter: (input) => repos.roomLog.eventsAfter(input),
+            lastSeq: (roomId) => repos.roomLog.lastSeq(roomId),
+            // The writer exists once the broker does (it publishes into it): bound late.
+            ownCommits: (roomId) => writer.committing(roomId),
+          },
           log: app.log,
           presenceGraceMs: config.presenceGraceMs,
           sessionAlive: async (sessionId) => Boolean(await repos.users.findSession(sessionId)),
@@ -92,6 +100,11 @@ export default fp<ServicesOptions>(
       log: app.log,
       throttle: new SendThrottle(config.limits.sendRatePerSec, config.limits.sendBurst),
     });
+    const connectionCaps = new ConnectionCaps(
+      { perUser: config.limits.wsMaxPerUser, perIp: config.limits.wsMaxPerIp },
+      redisBroker?.connectionCounts,
+    );
+    redisBroker?.connectionCounts.useLocal(connectionCaps);
     const limiter = redisBroker ? createRedisRateLimiter(redisBroker.bus.commands, config.redisPrefix) : createMemoryRateLimiter();
 
     app.decorate('config', config);
@@ -101,6 +114,7 @@ export default fp<ServicesOptions>(
     app.decorate('broker', broker);
     app.decorate('writer', writer);
     app.decorate('limiter', limiter);
+    app.decorate('connectionCaps', connectionCaps);
     app.decorate('shuttingDown', false);
 
     app.addHook('onReady', async () => {

@@ -117,11 +117,6 @@ export class Connection implements AckTarget {
     this.sendDurable(ackFrameJson(message.clientMsgId, messageJson));
   }
 
-  /** Writes what this turn queued now (before a close frame; tests). */
-  flush(): void {
-    this.out.flush();
-  }
-
   /** Called by the heartbeat too: a socket that stays over the soft bound is closed. */
   trackPressure(now = Date.now()): void {
     if (this.bufferedAmount <= this.limits.softBufferBytes) {

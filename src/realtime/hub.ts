@@ -29,12 +29,13 @@ export interface HubRelay {
   presenceChanged(roomId: string, userId: string, online: boolean): void;
   /** A local connection's typing started or stopped (expiry included). */
   typingChanged(roomId: string, user: User, isTyping: boolean): void;
-  /** A room got its first local subscriber: its log events from other instances must reach this one. */
-  roomOpened(roomId: string): void;
+  /**
+   * A member subscribes here: the room's messages from every instance must reach this one (a bus
+   * channel is opened for it). Resolves once they do. Only ever called after the membership check.
+   */
+  watchRoom(roomId: string): Promise<void>;
   /** A room lost its last local subscriber. */
   roomClosed(roomId: string): void;
-  /** Resolves once messages of the room from every instance reach this one. */
-  roomReady(roomId: string): Promise<void> | undefined;
 }
 
 export class Hub {
@@ -45,10 +46,7 @@ export class Hub {
   private relay: HubRelay | null = null;
 
   constructor(private readonly opts: HubOptions) {
-    this.registry = new RoomRegistry({
-      opened: (roomId) => this.relay?.roomOpened(roomId),
-      closed: (roomId) => this.relay?.roomClosed(roomId),
-    });
+    this.registry = new RoomRegistry((roomId) => this.relay?.roomClosed(roomId));
     this.presence = new Presence(opts.presenceGraceMs, (roomId, userId, online) =>
       this.relay ? this.relay.presenceChanged(roomId, userId, online) : this.presenceShown(roomId, userId, online),
     );
@@ -64,9 +62,9 @@ export class Hub {
     this.presence.useView(relay.presenceView);
   }
 
-  /** Resolves once the room's cross-instance feed is live (nothing to wait for on one instance). */
-  roomReady(roomId: string): Promise<void> | undefined {
-    return this.relay?.roomReady(roomId);
+  /** For a member's subscribe: resolves once the room's cross-instance feed is live (undefined on one instance). */
+  watchRoom(roomId: string): Promise<void> | undefined {
+    return this.relay?.watchRoom(roomId);
   }
 
   hasSubscribers(roomId: string): boolean {

@@ -6,11 +6,7 @@
 import type { Connection } from './connection.js';
 import type { Subscription } from './subscription.js';
 
-/** Told when a room gets its first subscriber here and when its last one goes (cross-instance feeds). */
-export interface RoomListeners {
-  opened(roomId: string): void;
-  closed(roomId: string): void;
-}
+
 
 function addTo<K>(map: Map<K, Set<Connection>>, key: K, conn: Connection): number {
   let set = map.get(key);
@@ -35,7 +31,8 @@ export class RoomRegistry {
   private readonly users = new Map<string, Set<Connection>>();
   private readonly sessions = new Map<string, Set<Connection>>();
 
-  constructor(private readonly listeners: RoomListeners) {}
+  /** `onRoomEmpty`: the room's last subscriber here is gone (its cross-instance feed may go). */
+  constructor(private readonly onRoomEmpty: (roomId: string) => void) {}
 
   /** Registers a new connection; returns how many connections the user now has here. */
   add(conn: Connection): number {
@@ -53,9 +50,7 @@ export class RoomRegistry {
 
   subscribe(conn: Connection, roomId: string, sub: Subscription): void {
     conn.subs.set(roomId, sub);
-    const opened = !this.rooms.has(roomId);
     addTo(this.rooms, roomId, conn);
-    if (opened) this.listeners.opened(roomId);
   }
 
   unsubscribe(conn: Connection, roomId: string): boolean {
@@ -66,7 +61,7 @@ export class RoomRegistry {
 
   private leaveRoom(roomId: string, conn: Connection): void {
     if (!this.rooms.get(roomId)?.has(conn)) return;
-    if (removeFrom(this.rooms, roomId, conn) === 0) this.listeners.closed(roomId);
+    if (removeFrom(this.rooms, roomId, conn) === 0) this.onRoomEmpty(roomId);
   }
 
   subscribers(roomId: string): ReadonlySet<Connection> | undefined {

@@ -23,7 +23,7 @@ const msg = (seq: number): Message => ({
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
 
 /** A sequencer over a fake database holding seqs 1..`stored` (grow it with `db.stored = n`). */
-function setup(opts: { stored: number; subscribers?: boolean; failFetches?: number }) {
+function setup(opts: { stored: number; subscribers?: boolean; failFetches?: number; ownCommits?: () => Promise<void> | undefined }) {
   const delivered: { seq: number; origin: unknown; fromDb: boolean }[] = [];
   const fetches: number[] = [];
   const db = { stored: opts.stored, failures: opts.failFetches ?? 0 };
@@ -47,6 +47,7 @@ function setup(opts: { stored: number; subscribers?: boolean; failFetches?: numb
     deliver: (m, origin) => delivered.push({ seq: m.seq, origin, fromDb: fromDb.has(m) }),
     hasSubscribers: () => opts.subscribers ?? true,
     onFillError: () => undefined,
+    ownCommits: opts.ownCommits,
     gapWaitMs: 5,
   };
   const seq = new RoomSequencer<Message>(ROOM, deps);
@@ -100,6 +101,26 @@ describe('RoomSequencer', () => {
     expect(t.delivered.at(-1)).toMatchObject({ seq: 2, origin });
     t.seq.offer(msg(3)); // a bus duplicate without a sender: nothing
     expect(t.delivered).toHaveLength(4);
+  });
+
+  it('lets a fill wait for our own commits still on their way, so their sender gets only the ack', async () => {
+    const origin = { conn: 'sender', ack: () => undefined };
+    let committed!: () => void;
+    const inFlight = new Promise<void>((resolve) => (committed = resolve));
+    let storing = true;
+    const t = setup({ stored: 3, ownCommits: () => (storing ? inFlight : undefined) });
+    t.seq.start(1);
+    t.seq.offer(msg(3)); // another instance's message: a gap at 2, filled from the database
+    await tick(30);
+    expect(t.delivered).toEqual([]); // the fill found 2 and 3 but waits: 2 is ours, not offered yet
+    t.seq.offer(msg(2), origin); // our writer's commit of 2 arrives
+    storing = false;
+    committed();
+    await tick(10);
+    expect(t.delivered).toEqual([
+      { seq: 2, origin, fromDb: false },
+      { seq: 3, origin: undefined, fromDb: false },
+    ]);
   });
 
   it('keeps the sender when its own commit and a bus copy both wait in the gap', async () => {

@@ -31,6 +31,8 @@ export interface SequencerDeps<T extends Sequenced = LogEvent> {
   /** Whether anyone here is subscribed: without subscribers a gap is skipped, not filled. */
   hasSubscribers(roomId: string): boolean;
   onFillError(err: unknown, roomId: string): void;
+  /** Resolves once this instance's own commits of the room that are still on their way have been offered. */
+  ownCommits?(roomId: string): Promise<void> | undefined;
   gapWaitMs?: number;
 }
 
@@ -150,6 +152,10 @@ export class RoomSequencer<T extends Sequenced = LogEvent> {
         if (this.closed || this.cursor === null) return;
         if (!toEnd && this.pending.size === 0) return;
         const page = await this.deps.fetchAfter(this.roomId, this.cursor, FILL_PAGE);
+        // Our own messages in the page may still be on their way to `offer` (the writer has not
+        // seen its commit yet): wait for them, so their senders get an ack, not also a `message`.
+        const own = this.deps.ownCommits?.(this.roomId);
+        if (own) await own;
         let progressed = false;
         for (const m of page.events) {
           if (this.closed || this.cursor === null) return;

@@ -8,9 +8,10 @@
  * - Subscription changes (ORDERED_FRAMES) of one connection take effect in the order they were
  *   sent (one promise chain per connection); every other frame runs at once.
  * - Every frame gets its answer or an `error` frame with the frame's ref; nothing thrown escapes.
+ *   A database that cannot be reached answers UNAVAILABLE, anything unexpected INTERNAL (logged).
  */
 import type { RawData, WebSocket } from 'ws';
-import { AppError } from '../lib/errors.js';
+import { AppError, isDatabaseUnavailable } from '../lib/errors.js';
 import { TokenBucket } from '../lib/rate-limiter.js';
 import { CLOSE, PROTOCOL_VERSION, type ClientFrame, type User } from '../protocol.js';
 import { Connection, type ConnectionLimits } from './connection.js';
@@ -34,7 +35,7 @@ export interface SessionOptions {
   heartbeatMs: number;
   /** The user's rooms, for presence. */
   roomIdsOf(userId: string): Promise<string[]>;
-  log: { error(obj: object, msg: string): void; debug(obj: object, msg: string): void };
+  log: { error(obj: object, msg: string): void; warn(obj: object, msg: string): void; debug(obj: object, msg: string): void };
 }
 
 export interface SessionAuth {
@@ -64,6 +65,12 @@ export function startSession(opts: SessionOptions, socket: WebSocket, auth: Sess
   const fail = (err: unknown, ref: string | undefined): void => {
     if (err instanceof AppError) {
       conn.send(errorFrame(err.code, err.message, ref, err.extra.retryAfterMs));
+      return;
+    }
+    if (isDatabaseUnavailable(err)) {
+      // Expected during an outage: no stack trace, and the client retries (it recovers by itself).
+      log.warn({ reason: (err as Error).message, userId: conn.user.id }, 'websocket frame: database unavailable');
+      conn.send(errorFrame('UNAVAILABLE', 'The database is unreachable right now; retry shortly', ref));
       return;
     }
     log.error({ err, userId: conn.user.id }, 'websocket frame failed');

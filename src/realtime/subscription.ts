@@ -4,7 +4,8 @@
  * Invariants:
  * - A subscription is registered (buffering) BEFORE the room's position is read, so whatever
  *   commits meanwhile is either in the read, in the buffer, or both; the seq check drops the copy.
- *   No gap, no duplicate.
+ *   No gap, no duplicate. With several instances the room's feed is live before that read too.
+ * - Nothing is opened for a room (no bus channel) before the user is known to be a member.
  * - Once live, a frame goes out only for a seq above `lastSeq`, the highest seq this subscription
  *   delivered, replayed, or acked to its own sender (the hub hands over a room's commits in seq
  *   order, so nothing below it can still be missing).
@@ -82,11 +83,11 @@ export interface Subscriber {
 }
 
 export interface SubscribeDeps<C extends Subscriber> {
-  /** Registers the subscription in the room index (may open the room's cross-instance feed). */
+  /** Registers the subscription in the local room index (it buffers from now on). */
   register(conn: C, roomId: string, sub: Subscription): void;
   unregister(conn: C, roomId: string): void;
-  /** Resolves once the room's cross-instance feed is live (undefined on one instance). */
-  roomReady(roomId: string): Promise<void> | undefined;
+  /** Opens the room's cross-instance feed; resolves once it is live (undefined on one instance). */
+  watchRoom(roomId: string): Promise<void> | undefined;
   access(roomId: string, userId: string): Promise<RoomAccess | undefined>;
   /** The room log after `after`, ascending (room-log repository `eventsAfter`). */
   eventsAfter(input: { roomId: string; after: number; limit: number }): Promise<{ events: LogFrame[]; hasMore: boolean }>;
@@ -109,13 +110,19 @@ export async function subscribe<C extends Subscriber>(
   deps.register(conn, roomId, sub);
   const current = () => conn.isOpen && conn.subs.get(roomId) === sub;
   try {
-    // Several instances: the room's bus feed must be live before we read where the room is.
-    const feedReady = deps.roomReady(roomId);
-    if (feedReady) await feedReady;
-    const access = await deps.access(roomId, conn.user.id);
+    let access = await deps.access(roomId, conn.user.id);
     requireMember(access);
+    const watching = deps.watchRoom(roomId);
+    if (watching) {
+      // Several instances: where the room is must be read once its feed is live.
+      await watching;
+      access = await deps.access(roomId, conn.user.id);
+      requireMember(access);
+    }
     const lastSeq = Number(access.room.lastSeq);
-    const recovered = sinceSeq === undefined || lastSeq - sinceSeq <= deps.recoveryMaxMessages;
+    // A sinceSeq beyond the room's end cannot be resumed from (it would mute the room up to it):
+    // recovered: false, live from lastSeq. Within the window, the missed messages are replayed.
+    const recovered = sinceSeq === undefined || (sinceSeq <= lastSeq && lastSeq - sinceSeq <= deps.recoveryMaxMessages);
     if (!current()) return; // closed or unsubscribed meanwhile
     conn.send({ type: 'subscribed', roomId, lastSeq, recovered, online: deps.onlineIn(roomId) });
     const from = recovered && sinceSeq !== undefined ? sinceSeq : lastSeq;

@@ -6,8 +6,9 @@
  * Invariants: a deleted message's row is already a tombstone (body '', mentions, reply and
  * reactions cleared when it was deleted), so nothing here special-cases deletion except the
  * quote of a reply whose ORIGINAL was deleted: `deleted: true` and excerpt ''.
- * Reactions come grouped by emoji in the order each emoji first appeared, `userIds` in the order
- * they reacted (created_at is clock_timestamp() at insert, distinct within a transaction).
+ * Reactions come grouped by emoji in the order the groups appeared (group_created_at, see the
+ * schema), `userIds` in the order they reacted (created_at is clock_timestamp() at insert,
+ * distinct within a transaction).
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
@@ -62,20 +63,34 @@ export interface MessageReadRow {
 }
 
 /**
+ * Which state of a message: `current` (history pages: edits, deletion and reactions applied) or
+ * `created` (the log: the message event as it was broadcast, i.e. before its edits and reactions;
+ * a deleted message as its tombstone, so nothing deleted is ever served again).
+ */
+export type MessageState = 'current' | 'created';
+
+const CURRENT_FIELDS = sql`m.body, m.edited_at, to_json(m.mentions) AS mentions, m.mentions_room`;
+const CREATED_FIELDS = sql`coalesce(m.original_body, m.body) AS body, (CASE WHEN m.deleted_at IS NULL THEN NULL ELSE m.edited_at END) AS edited_at,
+    to_json(coalesce(m.original_mentions, m.mentions)) AS mentions, coalesce(m.original_mentions_room, m.mentions_room) AS mentions_room`;
+
+/** A message's reactions as JSON, grouped by emoji (see the header for the order). */
+const REACTIONS = sql`(SELECT json_agg(json_build_object('emoji', g.emoji, 'count', g.n, 'userIds', g.users) ORDER BY g.first, g.emoji)
+       FROM (SELECT r.emoji, count(*)::int AS n, json_agg(r.user_id ORDER BY r.created_at, r.user_id) AS users,
+                    min(r.group_created_at) AS first
+               FROM message_reactions r WHERE r.message_id = m.id GROUP BY r.emoji) g)`;
+
+/**
  * `FROM messages m` with its author `a` and the original `o` (author `oa`) of a reply; selects
  * MessageReadRow. Callers add WHERE / ORDER BY / LIMIT on `m`.
  */
-export const MESSAGE_FROM = sql`
-  SELECT m.id, m.room_id, m.seq, m.client_msg_id, m.body, m.created_at, m.edited_at, m.deleted_at,
-    to_json(m.mentions) AS mentions, m.mentions_room,
+const messageFrom = (state: MessageState) => sql`
+  SELECT m.id, m.room_id, m.seq, m.client_msg_id, m.created_at, m.deleted_at,
+    ${state === 'current' ? CURRENT_FIELDS : CREATED_FIELDS},
     a.id AS author_id, a.username AS author_username, a.avatar_url AS author_avatar_url, a.created_at AS author_created_at,
     o.id AS reply_id, o.seq AS reply_seq, m.reply_excerpt, (o.deleted_at IS NOT NULL) AS reply_deleted,
     oa.id AS reply_author_id, oa.username AS reply_author_username, oa.avatar_url AS reply_author_avatar_url,
     oa.created_at AS reply_author_created_at,
-    (SELECT json_agg(json_build_object('emoji', g.emoji, 'count', g.n, 'userIds', g.users) ORDER BY g.first, g.emoji)
-       FROM (SELECT r.emoji, count(*)::int AS n, json_agg(r.user_id ORDER BY r.created_at, r.user_id) AS users,
-                    min(r.created_at) AS first
-               FROM message_reactions r WHERE r.message_id = m.id GROUP BY r.emoji) g) AS reactions
+    ${state === 'created' ? sql`NULL` : REACTIONS} AS reactions
   FROM messages m
   JOIN users a ON a.id = m.author_id
   LEFT JOIN messages o ON o.id = m.reply_to_id
@@ -115,9 +130,9 @@ export function toMessageFromRow(row: MessageReadRow): Message {
   };
 }
 
-/** Runs MESSAGE_FROM with the given tail (WHERE ... ORDER BY ... LIMIT ...) and maps the rows. */
-export async function readMessages(db: Executor, tail: SQL): Promise<Message[]> {
-  const result = (await db.execute(sql`${MESSAGE_FROM} ${tail}`)) as unknown as { rows: MessageReadRow[] };
+/** Reads messages in the given state; `tail` selects them (WHERE ... ORDER BY ... LIMIT ... on `m`). */
+export async function readMessages(db: Executor, tail: SQL, state: MessageState = 'current'): Promise<Message[]> {
+  const result = (await db.execute(sql`${messageFrom(state)} ${tail}`)) as unknown as { rows: MessageReadRow[] };
   return result.rows.map(toMessageFromRow);
 }
 

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
+import { uuidv7 } from '../lib/uuid-v7.js';
 import type { Message } from '../protocol.js';
 import { LIMITS } from '../protocol-constants.js';
 import { readMessages, type InsertedRow } from './message-reads.js';
@@ -52,8 +53,11 @@ export function createMessagesRepository(db: Executor) {
       // than to run.
       // Lone surrogates become U+FFFD, as they would in a UTF-8 parameter (JSON would carry them
       // as \uD800 escapes, which Postgres refuses, failing the whole batch).
+      // Ids are UUIDv7 made here (one per item; those not inserted are simply never used).
+      const now = Date.now();
       const input = JSON.stringify(
         items.map((m, i) => ({
+          i: uuidv7(now),
           r: m.roomId,
           a: m.authorId,
           c: wellFormed(m.clientMsgId),
@@ -66,9 +70,9 @@ export function createMessagesRepository(db: Executor) {
       );
       const result = await db.execute(sql`
         WITH input AS (
-          SELECT x.r AS room_id, x.a AS author_id, x.c AS client_msg_id, x.b AS body, x.o AS ord,
+          SELECT x.i AS id, x.r AS room_id, x.a AS author_id, x.c AS client_msg_id, x.b AS body, x.o AS ord,
             x.p AS reply_to, x.n AS names, coalesce(x.ar, false) AS at_room
-          FROM json_to_recordset(${input}::json) AS x(r uuid, a uuid, c text, b text, o int, p bigint, n text[], ar boolean)
+          FROM json_to_recordset(${input}::json) AS x(i uuid, r uuid, a uuid, c text, b text, o int, p uuid, n text[], ar boolean)
         ),
         ok AS (
           SELECT i.*, rm.role AS author_role, rt.body AS reply_body FROM input i
@@ -92,8 +96,8 @@ export function createMessagesRepository(db: Executor) {
           RETURNING r.id, r.last_seq, c.n
         ),
         ins AS (
-          INSERT INTO messages (room_id, seq, author_id, client_msg_id, body, reply_to_id, reply_excerpt, mentions, mentions_room)
-          SELECT nb.room_id, b.last_seq - b.n + nb.rn, nb.author_id, nb.client_msg_id, nb.body,
+          INSERT INTO messages (id, room_id, seq, author_id, client_msg_id, body, reply_to_id, reply_excerpt, mentions, mentions_room)
+          SELECT nb.id, nb.room_id, b.last_seq - b.n + nb.rn, nb.author_id, nb.client_msg_id, nb.body,
             nb.reply_to, coalesce(left(nb.reply_body, ${LIMITS.REPLY_EXCERPT_CHARS}::int), ''),
             CASE WHEN nb.names IS NULL THEN '{}'::uuid[] ELSE ARRAY(
               SELECT u.id FROM users u JOIN room_members mm ON mm.user_id = u.id AND mm.room_id = nb.room_id
@@ -131,7 +135,7 @@ export function createMessagesRepository(db: Executor) {
 
     /** One message of the room as it is now (deleted ones included), or undefined. */
     async byId(roomId: string, messageId: string): Promise<Message | undefined> {
-      const [message] = await readMessages(db, sql`WHERE m.id = ${messageId}::bigint AND m.room_id = ${roomId}::uuid`);
+      const [message] = await readMessages(db, sql`WHERE m.id = ${messageId}::uuid AND m.room_id = ${roomId}::uuid`);
       return message;
     },
 

@@ -7,8 +7,9 @@
  * seq from rooms.last_seq and the event row, in one statement). An idempotent repeat stops before
  * `append`: it takes no seq.
  *
- * Reads: `eventsAfter` merges messages (as they are NOW: a message replayed after a later edit
- * already shows it, and the edit event follows anyway) with the stored events, in seq order.
+ * Reads: `eventsAfter` merges messages AS THEY WERE CREATED (message-reads.ts; a deleted one as
+ * its tombstone) with the stored events, in seq order: applying the events after a message to it
+ * gives exactly its current state.
  */
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
@@ -58,7 +59,7 @@ export function createRoomLogRepository(db: Executor) {
         sql`SELECT r.is_private, rm.role, m.author_id, m.created_at, m.deleted_at, m.body, to_json(m.mentions) AS mentions, m.mentions_room
             FROM rooms r
             LEFT JOIN room_members rm ON rm.room_id = r.id AND rm.user_id = ${actorId}::uuid
-            LEFT JOIN messages m ON m.id = ${messageId}::bigint AND m.room_id = r.id
+            LEFT JOIN messages m ON m.id = ${messageId}::uuid AND m.room_id = r.id
             WHERE r.id = ${roomId}::uuid
             FOR UPDATE OF r`,
       );
@@ -84,25 +85,34 @@ export function createRoomLogRepository(db: Executor) {
     async edit(input: { roomId: string; messageId: string; body: string; names: string[]; room: boolean }): Promise<{ mentions: string[]; mentionsRoom: boolean; editedAt: string }> {
       const [row] = await rowsOf<{ mentions: string[]; mentions_room: boolean; edited_at: Date | string }>(
         db,
-        sql`UPDATE messages SET body = ${input.body}, edited_at = now(), mentions_room = ${input.room},
+        sql`UPDATE messages SET original_body = coalesce(original_body, body), original_mentions = coalesce(original_mentions, mentions),
+              original_mentions_room = coalesce(original_mentions_room, mentions_room),
+              body = ${input.body}, edited_at = now(), mentions_room = ${input.room},
               mentions = ARRAY(
                 SELECT u.id FROM users u JOIN room_members mm ON mm.user_id = u.id AND mm.room_id = ${input.roomId}::uuid
                 WHERE lower(u.username) = ANY(${`{${input.names.join(',')}}`}::text[])
                 ORDER BY array_position(${`{${input.names.join(',')}}`}::text[], lower(u.username)))
-            WHERE id = ${input.messageId}::bigint
+            WHERE id = ${input.messageId}::uuid
             RETURNING to_json(mentions) AS mentions, mentions_room, edited_at`,
       );
       return { mentions: row!.mentions, mentionsRoom: row!.mentions_room, editedAt: toIso(row!.edited_at) };
     },
 
-    /** Makes the message a tombstone and drops its reactions; returns deletedAt. */
+    /**
+     * Makes the message a tombstone, drops its reactions, and scrubs the body and mentions of its
+     * earlier edit events (what was deleted is never served again); returns deletedAt.
+     */
     async tombstone(messageId: string, actorId: string): Promise<string> {
       const [row] = await rowsOf<{ deleted_at: Date | string }>(
         db,
-        sql`WITH gone AS (DELETE FROM message_reactions WHERE message_id = ${messageId}::bigint)
+        sql`WITH gone AS (DELETE FROM message_reactions WHERE message_id = ${messageId}::uuid),
+            scrubbed AS (
+              UPDATE room_events SET payload = payload || '{"body": "", "mentions": [], "mentionsRoom": false}'::jsonb
+              WHERE message_id = ${messageId}::uuid AND kind = 'edit'
+            )
             UPDATE messages SET body = '', deleted_at = now(), deleted_by = ${actorId}::uuid, mentions = '{}', mentions_room = false,
-              reply_to_id = NULL, reply_excerpt = ''
-            WHERE id = ${messageId}::bigint
+              reply_to_id = NULL, reply_excerpt = '', original_body = NULL, original_mentions = NULL, original_mentions_room = NULL
+            WHERE id = ${messageId}::uuid
             RETURNING deleted_at`,
       );
       return toIso(row!.deleted_at);
@@ -115,10 +125,12 @@ export function createRoomLogRepository(db: Executor) {
     async addReaction(messageId: string, emoji: string, userId: string): Promise<{ status: 'added' | 'repeat' | 'full'; count: number }> {
       const [row] = await rowsOf<{ inserted: number; mine: boolean; count: number; distinct: number }>(
         db,
-        sql`WITH cur AS (SELECT emoji, user_id FROM message_reactions WHERE message_id = ${messageId}::bigint),
+        sql`WITH cur AS (SELECT emoji, user_id FROM message_reactions WHERE message_id = ${messageId}::uuid),
             ins AS (
-              INSERT INTO message_reactions (message_id, emoji, user_id, created_at)
-              SELECT ${messageId}::bigint, ${emoji}, ${userId}::uuid, clock_timestamp()
+              INSERT INTO message_reactions (message_id, emoji, user_id, created_at, group_created_at)
+              SELECT ${messageId}::uuid, ${emoji}, ${userId}::uuid, clock_timestamp(),
+                coalesce((SELECT min(r.group_created_at) FROM message_reactions r
+                          WHERE r.message_id = ${messageId}::uuid AND r.emoji = ${emoji}), clock_timestamp())
               WHERE EXISTS (SELECT 1 FROM cur WHERE emoji = ${emoji})
                  OR (SELECT count(DISTINCT emoji) FROM cur) < ${LIMITS.REACTIONS_PER_MESSAGE}::int
               ON CONFLICT DO NOTHING
@@ -138,11 +150,11 @@ export function createRoomLogRepository(db: Executor) {
       const [row] = await rowsOf<{ removed: number; count: number }>(
         db,
         sql`WITH del AS (
-              DELETE FROM message_reactions WHERE message_id = ${messageId}::bigint AND emoji = ${emoji} AND user_id = ${userId}::uuid
+              DELETE FROM message_reactions WHERE message_id = ${messageId}::uuid AND emoji = ${emoji} AND user_id = ${userId}::uuid
               RETURNING 1
             )
             SELECT (SELECT count(*)::int FROM del) AS removed,
-              (SELECT count(*)::int FROM message_reactions WHERE message_id = ${messageId}::bigint AND emoji = ${emoji}) AS count`,
+              (SELECT count(*)::int FROM message_reactions WHERE message_id = ${messageId}::uuid AND emoji = ${emoji}) AS count`,
       );
       const removed = row!.removed > 0;
       return { removed, count: Number(row!.count) - (removed ? 1 : 0) };
@@ -155,7 +167,7 @@ export function createRoomLogRepository(db: Executor) {
         db,
         sql`WITH s AS (UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ${frame.roomId}::uuid RETURNING last_seq)
             INSERT INTO room_events (room_id, seq, kind, message_id, actor_id, payload)
-            SELECT ${frame.roomId}::uuid, s.last_seq, ${frame.type}, ${frame.messageId}::bigint, ${actorId}::uuid,
+            SELECT ${frame.roomId}::uuid, s.last_seq, ${frame.type}, ${frame.messageId}::uuid, ${actorId}::uuid,
               ${payload}::jsonb || jsonb_build_object('seq', s.last_seq)
             FROM s
             RETURNING seq`,
@@ -173,7 +185,7 @@ export function createRoomLogRepository(db: Executor) {
         : sql``;
       const take = input.limit + 1;
       const [messages, stored] = await Promise.all([
-        readMessages(db, sql`WHERE m.room_id = ${input.roomId}::uuid AND m.seq > ${input.after}::bigint${member} ORDER BY m.seq LIMIT ${take}::int`),
+        readMessages(db, sql`WHERE m.room_id = ${input.roomId}::uuid AND m.seq > ${input.after}::bigint${member} ORDER BY m.seq LIMIT ${take}::int`, 'created'),
         rowsOf<{ payload: LogFrame | string }>(
           db,
           sql`SELECT e.payload FROM room_events e WHERE e.room_id = ${input.roomId}::uuid AND e.seq > ${input.after}::bigint${member}

@@ -1,5 +1,6 @@
 /**
  * GET /ws: the upgrade. Authenticated here (cookie or Bearer; a browser Origin must be allowed),
+ * refused with 429 RATE_LIMITED above the connection caps per user and per IP (connection-caps.ts),
  * then the socket belongs to its session (src/realtime/socket-session.ts), which parses every
  * frame and dispatches it to its handler (src/realtime/handlers/frame-handlers.ts).
  */
@@ -43,8 +44,15 @@ export default async function wsRoutes(app: FastifyInstance): Promise<void> {
         if (origin && !app.isAllowedOrigin(request, origin)) {
           throw new AppError(403, 'FORBIDDEN_ORIGIN', 'WebSocket connections from this origin are not allowed');
         }
-        if (!(await app.resolveAuth(request))) throw errors.unauthorized();
+        const auth = await app.resolveAuth(request);
+        if (!auth) throw errors.unauthorized();
         if (app.shuttingDown) throw errors.unavailable();
+        // Last, so that nothing refuses the upgrade after a slot is taken; the slot is given back
+        // when the TCP connection closes (the WebSocket's end, or an upgrade that never finished).
+        const slot = await app.connectionCaps.reserve(auth.user.id, request.ip);
+        const tcp = request.raw.socket;
+        if (tcp.destroyed) slot.release();
+        else tcp.once('close', slot.release);
       },
     },
     (socket: WebSocket, request: FastifyRequest) => {

@@ -12,6 +12,7 @@ import { mentionCandidates } from '../lib/mentions.js';
 import type { User } from '../protocol.js';
 import { LIMITS } from '../protocol-constants.js';
 import { mentionNotice, type MentionNotice } from '../realtime/log-event.js';
+import { wellFormed } from '../repositories/messages-repository.js';
 import type { EventFrame, RoomLogRepository } from '../repositories/room-log-repository.js';
 import { accessError, deleteRefusal, editRefusal, isRoomStaff } from './room-access.js';
 
@@ -59,26 +60,29 @@ async function applyOp(log: RoomLogRepository, op: LogOp, rules: OpRules): Promi
   const denied = accessError(target && { room: { isPrivate: target.isPrivate }, role: target.role });
   if (denied) throw denied;
   const message = target!.message;
-  if (!message || message.deleted) {
-    if (op.kind === 'delete' && message) return { frame: null };
-    throw errors.messageNotFound();
-  }
+  if (!message) throw errors.messageNotFound();
+  // Deleting is decided before the tombstone check: a repeat by whoever may delete is a no-op.
+  if (op.kind === 'delete') {
+    const refusal = deleteRefusal(op.actor.id, target!.role, message);
+    if (refusal) throw refusal;
+    if (message.deleted) return { frame: null };
+  } else if (message.deleted) throw errors.messageNotFound();
   const base = { roomId: op.roomId, messageId: op.messageId };
 
   switch (op.kind) {
     case 'edit': {
       const refusal = editRefusal(op.actor.id, message, rules.editWindowSec);
       if (refusal) throw refusal;
-      if (op.body === message.body) return { frame: null };
-      const found = mentionCandidates(op.body);
-      const done = await log.edit({ ...base, body: op.body, names: found.names, room: found.room && isRoomStaff(target!.role) });
-      const frame = await log.append(op.actor.id, { type: 'edit', ...base, body: op.body, ...done });
+      // As a send stores it: lone surrogates become U+FFFD (the event's jsonb refuses them).
+      const body = wellFormed(op.body);
+      if (body === message.body) return { frame: null };
+      const found = mentionCandidates(body);
+      const done = await log.edit({ ...base, body, names: found.names, room: found.room && isRoomStaff(target!.role) });
+      const frame = await log.append(op.actor.id, { type: 'edit', ...base, body, ...done });
       const mention = mentionNotice({ ...base, id: op.messageId, seq: frame.seq, ...done, authorId: message.authorId }, message);
       return mention ? { frame, mention } : { frame };
     }
     case 'delete': {
-      const refusal = deleteRefusal(op.actor.id, target!.role, message);
-      if (refusal) throw refusal;
       const deletedAt = await log.tombstone(op.messageId, op.actor.id);
       return { frame: await log.append(op.actor.id, { type: 'delete', ...base, deletedBy: op.actor.id, deletedAt }) };
     }

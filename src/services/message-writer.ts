@@ -77,6 +77,8 @@ type Pending = PendingSend | PendingOp;
 interface Lane {
   queue: Pending[];
   busy: boolean;
+  /** The batch being stored: its rooms, and when its commits have been handed to onCommit. */
+  storing: { rooms: Set<string>; done: Promise<void> } | null;
 }
 
 /** A stable lane index for a room id (FNV-1a over its characters). */
@@ -123,7 +125,7 @@ export class MessageWriter {
   constructor(private readonly opts: MessageWriterOptions) {
     this.maxBatch = opts.maxBatch ?? DEFAULT_MAX_BATCH;
     const lanes = Math.max(1, Math.floor(opts.lanes ?? DEFAULT_LANES));
-    this.lanes = Array.from({ length: lanes }, () => ({ queue: [], busy: false }));
+    this.lanes = Array.from({ length: lanes }, () => ({ queue: [], busy: false, storing: null }));
   }
 
   /** Stores the message (or finds the original for a reused clientMsgId). */
@@ -161,6 +163,16 @@ export class MessageWriter {
     throw (access !== null && accessError(access)) || errors.rateLimited(wait, 'Sending too fast');
   }
 
+  /**
+   * Resolves once the batch this process is storing for the room (if any) has handed its commits to
+   * `onCommit`. A reader that found messages of the room in the database (a gap fill) waits for it,
+   * so this process's own new messages reach it with their sender, not as strangers' messages.
+   */
+  committing(roomId: string): Promise<void> | undefined {
+    const storing = this.lanes[laneOf(roomId, this.lanes.length)]!.storing;
+    return storing?.rooms.has(roomId) ? storing.done : undefined;
+  }
+
   /** Refuses new sends and waits until every accepted one has been stored and answered. */
   async close(): Promise<void> {
     this.closing = true;
@@ -183,6 +195,9 @@ export class MessageWriter {
       let n = 1;
       while (n < lane.queue.length && n < max && lane.queue[n]!.kind === kind) n++;
       const batch = lane.queue.splice(0, n);
+      let stored!: () => void;
+      const rooms = new Set(batch.map((p) => (p.kind === 'send' ? p.input.roomId : p.op.roomId)));
+      lane.storing = { rooms, done: new Promise<void>((resolve) => (stored = resolve)) };
       try {
         if (kind === 'send') await this.writeBatch(batch as PendingSend[]);
         else await this.runOps(batch as PendingOp[]);
@@ -191,6 +206,8 @@ export class MessageWriter {
         const failure = err instanceof AppError ? err : errors.unavailable();
         for (const p of batch) p.reject(failure);
       }
+      lane.storing = null;
+      stored();
       this.settle(batch.length);
     }
     lane.busy = false;

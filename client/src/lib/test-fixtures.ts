@@ -19,3 +19,23 @@ export const MEMBER_V2: Pick<JoinedRoom, 'role' | 'mentionCount' | 'imageUrl' | 
 };
 /** Test-only: the version-2 fields of a plain (not guest) user. */
 export const USER_V2: Pick<User, 'displayName' | 'isGuest'> = { displayName: null, isGuest: false };
+
+const T0 = '2026-01-01T00:00:00.000Z';
+/** Test-only: a joined room with nothing unread, owned by `ownerId`. */
+export function joinedRoom(id: string, ownerId: string, patch: Partial<JoinedRoom> = {}): JoinedRoom {
+  return {
+    id,
+    name: `Room ${id}`,
+    description: '',
+    isPrivate: false,
+    ownerId,
+    memberCount: 2,
+    lastSeq: 0,
+    createdAt: T0,
+    lastReadSeq: 0,
+    unreadCount: 0,
+    lastMessage: null,
+    ...MEMBER_V2,
+    ...patch,
+  };
+}

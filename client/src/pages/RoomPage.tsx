@@ -167,7 +167,7 @@ function RoomView({ room }: { room: JoinedRoom }) {
           }}
         >
           <div className="h-full w-72 max-w-[85%] lg:w-full lg:max-w-none">
-            <Suspense fallback={null}>
+            <Suspense fallback={<MembersPanelShell />}>
               <MembersPanel
                 roomId={room.id}
                 onClose={() => setShowMembers(false)}
@@ -193,6 +193,18 @@ function RoomView({ room }: { room: JoinedRoom }) {
         </Suspense>
       )}
     </div>
+  );
+}
+
+/** The panel's frame while its code loads: the layout does not jump, and the panel is there at once. */
+function MembersPanelShell() {
+  return (
+    <aside
+      aria-label="Members"
+      aria-busy="true"
+      className="h-full w-full border-l border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-950"
+      data-testid="members-panel"
+    />
   );
 }
 

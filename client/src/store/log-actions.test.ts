@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { MEMBER_V2, PLAIN_V2, USER_V2 } from '../lib/test-fixtures';
+import { PLAIN_V2, USER_V2, joinedRoom } from '../lib/test-fixtures';
 import type { JoinedRoom, Message, User } from '../lib/wire';
 import { createAppStore } from './index';
 
@@ -19,21 +19,7 @@ const msg = (seq: number, patch: Partial<Message> = {}): Message => ({
   createdAt: T0,
   ...patch,
 });
-const room = (patch: Partial<JoinedRoom> = {}): JoinedRoom => ({
-  id: 'r1',
-  name: 'r1',
-  description: '',
-  isPrivate: false,
-  ownerId: alice.id,
-  memberCount: 2,
-  lastSeq: 0,
-  createdAt: T0,
-  lastReadSeq: 0,
-  unreadCount: 0,
-  lastMessage: null,
-  ...MEMBER_V2,
-  ...patch,
-});
+const room = (patch: Partial<JoinedRoom> = {}): JoinedRoom => joinedRoom('r1', alice.id, patch);
 
 let store: ReturnType<typeof createAppStore>;
 const s = () => store.getState();

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { MEMBER_V2, PLAIN_V2, USER_V2 } from '../lib/test-fixtures';
+import { PLAIN_V2, USER_V2, joinedRoom } from '../lib/test-fixtures';
 import type { JoinedRoom, Message, User } from '../lib/wire';
 import { createAppStore } from './index';
 
@@ -18,21 +18,7 @@ const msg = (seq: number, author: User = bob, roomId = 'r1', clientMsgId = `c${s
   createdAt: new Date(Date.parse(T0) + seq * 1000).toISOString(),
 });
 
-const room = (id: string, patch: Partial<JoinedRoom> = {}): JoinedRoom => ({
-  id,
-  name: `Room ${id}`,
-  description: '',
-  isPrivate: false,
-  ownerId: alice.id,
-  memberCount: 2,
-  lastSeq: 0,
-  createdAt: T0,
-  lastReadSeq: 0,
-  unreadCount: 0,
-  lastMessage: null,
-  ...MEMBER_V2,
-  ...patch,
-});
+const room = (id: string, patch: Partial<JoinedRoom> = {}): JoinedRoom => joinedRoom(id, alice.id, patch);
 
 let store: ReturnType<typeof createAppStore>;
 

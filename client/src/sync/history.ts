@@ -78,6 +78,7 @@ export class History {
       }
     }
     store.getState().setHighlight(roomId, seq);
+    store.getState().announce('Showing the original message');
   }
 
   /** Pages the window of older history: before its first or after its last message. */

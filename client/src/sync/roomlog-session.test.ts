@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { LogEvent } from '../lib/wire';
-import { R1, T0, bob, me, msg, setupSessionTests } from './test-harness';
+import { R1, T0, bob, me, msg, setupSessionTests, failSocketUntilFallback } from './test-harness';
 
 /**
  * The room log through a sync session: edits, deletions and reactions resume with `sinceSeq`
@@ -81,12 +81,7 @@ describe('room log in the HTTP fallback', () => {
       }
       return new Response(JSON.stringify({ messages: [], hasMore: false }), { status: 200 });
     });
-    for (let i = 0; i < 3; i++) {
-      last().drop();
-      await vi.advanceTimersByTimeAsync(0);
-      if (i < 2) await vi.advanceTimersByTimeAsync(60_000);
-    }
-    await vi.waitFor(() => expect(useStore.getState().connection.transport).toBe('http'));
+    await failSocketUntilFallback(useStore, last);
     await vi.waitFor(() => expect(useStore.getState().timelines[R1]!.appliedSeq).toBe(8));
     expect(asked[0]).toContain(`/api/rooms/${R1}/events?after=5`);
     const t = useStore.getState().timelines[R1]!;
@@ -97,5 +92,53 @@ describe('room log in the HTTP fallback', () => {
     await vi.advanceTimersByTimeAsync(3_000);
     expect(asked[asked.length - 1]).toContain('after=8');
     expect(useStore.getState().timelines[R1]).toBe(t);
+  });
+});
+
+describe('jumping to a message (reply quotes)', () => {
+  const page = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => msg(R1, from + i));
+
+  it('highlights a held message without fetching, and opens a window around one far back', async () => {
+    const { rt, useStore, last } = await env.start();
+    last().ready();
+    await rt.loadLatest(R1); // holds 4 and 5
+    const asked: string[] = [];
+    vi.stubGlobal('fetch', async (url: string) => {
+      asked.push(url);
+      const params = new URL(url, 'http://x').searchParams;
+      if (params.has('around')) return new Response(JSON.stringify({ messages: page(1, 2), hasMore: true, hasOlder: false, hasNewer: true }), { status: 200 });
+      return new Response(JSON.stringify({ messages: page(3, 5), hasMore: false }), { status: 200 });
+    });
+    await rt.jumpTo(R1, 5);
+    expect(asked).toEqual([]);
+    expect(useStore.getState().highlight).toMatchObject({ roomId: R1, seq: 5 });
+
+    await rt.jumpTo(R1, 1);
+    expect(asked[0]).toContain(`/api/rooms/${R1}/messages?around=1`);
+    const t = useStore.getState().timelines[R1]!;
+    expect(t.window).toMatchObject({ hasOlder: false, hasNewer: true });
+    expect(t.window!.messages.map((m) => m.seq)).toEqual([1, 2]);
+    expect(t.messages.map((m) => m.seq)).toEqual([4, 5]); // the latest stay as they were
+    expect(useStore.getState().highlight).toMatchObject({ seq: 1 });
+
+    // Paging the window forward reaches the latest: it joins them and the window closes.
+    await rt.loadWindow(R1, 'newer');
+    expect(asked[1]).toContain('after=2');
+    const joined = useStore.getState().timelines[R1]!;
+    expect(joined.window).toBeNull();
+    expect(joined.messages.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(joined.hasMore).toBe(false);
+  });
+
+  it('an around page that reaches the held messages joins the timeline instead of a window', async () => {
+    const { rt, useStore, last } = await env.start();
+    last().ready();
+    await rt.loadLatest(R1);
+    vi.stubGlobal('fetch', async () => new Response(JSON.stringify({ messages: page(2, 5), hasMore: true, hasOlder: true, hasNewer: false }), { status: 200 }));
+    await rt.jumpTo(R1, 3);
+    const t = useStore.getState().timelines[R1]!;
+    expect(t.window).toBeNull();
+    expect(t.messages.map((m) => m.seq)).toEqual([2, 3, 4, 5]);
+    expect(t.hasMore).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { R1, R2, T0, bob, me, msg, setupSessionTests } from './test-harness';
+import { R1, R2, T0, bob, me, msg, setupSessionTests, failSocketUntilFallback } from './test-harness';
 
 /**
  * A sync session against a fake socket, a fake fetch and its own store: resume after reconnect,
@@ -149,12 +149,7 @@ describe('sync session', () => {
       }
       return new Response(JSON.stringify({ messages: [], hasMore: false }), { status: 200 });
     });
-    for (let i = 0; i < 3; i++) {
-      last().drop();
-      await vi.advanceTimersByTimeAsync(0);
-      if (i < 2) await vi.advanceTimersByTimeAsync(60_000);
-    }
-    await vi.waitFor(() => expect(useStore.getState().connection.transport).toBe('http'));
+    await failSocketUntilFallback(useStore, last);
     rt.sendMessage(R1, 'over http');
     await vi.waitFor(() => expect(useStore.getState().outbox).toEqual([]));
     expect(env.posted.find((p) => p.url.endsWith('/messages'))?.body).toMatchObject({ body: 'over http' });

@@ -92,6 +92,16 @@ export interface SessionTestEnv {
   start(): Promise<{ rt: SyncSession; useStore: AppStore; last: () => FakeSocket }>;
 }
 
+/** Drops the socket until the session falls back to HTTP (FALLBACK_AFTER_FAILURES in a row). */
+export async function failSocketUntilFallback(useStore: AppStore, last: () => FakeSocket): Promise<void> {
+  for (let i = 0; i < 3; i++) {
+    last().drop();
+    await vi.advanceTimersByTimeAsync(0);
+    if (i < 2) await vi.advanceTimersByTimeAsync(60_000);
+  }
+  await vi.waitFor(() => expect(useStore.getState().connection.transport).toBe('http'));
+}
+
 /** Registers the hooks; call once at the top of a test file. */
 export function setupSessionTests(): SessionTestEnv {
   const env = { session: null } as SessionTestEnv;

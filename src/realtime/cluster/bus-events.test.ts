@@ -10,7 +10,7 @@ describe('bus events', () => {
       {
         type: 'event',
         instance: 'i1',
-        event: { type: 'message', message: { id: '5', roomId, seq: 3, clientMsgId: 'c', author: user, body: 'b', createdAt: '2026-01-01T00:00:00.000Z', editedAt: null, deletedAt: null, attachments: [], replyTo: null, mentions: [], mentionsRoom: false, reactions: [] } },
+        event: { type: 'message', message: { id: '0190f6a2-3c4d-7e5f-8a6b-0c1d2e3f4a5b', roomId, seq: 3, clientMsgId: 'c', author: user, body: 'b', createdAt: '2026-01-01T00:00:00.000Z', editedAt: null, deletedAt: null, attachments: [], replyTo: null, mentions: [], mentionsRoom: false, reactions: [] } },
       },
       { type: 'typing', instance: 'i1', roomId, user, isTyping: true },
       { type: 'presence', instance: 'i1', version: 4, online: [`${roomId}\u0000${user.id}`], offline: [] },

@@ -19,6 +19,7 @@ import type { Hub, HubRelay } from '../hub.js';
 import type { PresenceView } from '../presence.js';
 import { TypingTracker } from '../typing.js';
 import type { BusEvent, BusEventOf, BusEventType } from './bus-events.js';
+import { ClusterConnectionCounts } from './connection-counts.js';
 import { PeerPresence } from './peer-presence.js';
 import { RedisBus, type BusLog } from './redis-bus.js';
 import { RoomFeeds, type FeedStore } from './room-feeds.js';
@@ -45,6 +46,8 @@ type BusHandlers = { [K in BusEventType]: (event: BusEventOf<K>) => void };
 export class RedisBroker implements Broker, HubRelay {
   readonly kind = 'redis' as const;
   readonly bus: RedisBus;
+  /** The WebSocket connection counts of every instance, for the connection caps. */
+  readonly connectionCounts: ClusterConnectionCounts;
   private readonly hub: Hub;
   private readonly feeds: RoomFeeds;
   private readonly peers: PeerPresence;
@@ -57,6 +60,7 @@ export class RedisBroker implements Broker, HubRelay {
     const bus = (this.bus = new RedisBus({ url: opts.url, prefix: opts.prefix, log: opts.log, instanceId: opts.instanceId }));
     this.feeds = new RoomFeeds(bus, opts.roomLog, hub);
     this.peers = new PeerPresence(bus, { graceMs: opts.presenceGraceMs, shown: (r, u, online) => hub.presenceShown(r, u, online) });
+    this.connectionCounts = new ClusterConnectionCounts(bus);
     this.remoteTyping = new TypingTracker((roomId, user, isTyping) => hub.typingShown(roomId, user, isTyping), TYPING_TTL_MS + 1000);
     this.handlers = {
       event: (e) => this.feeds.received(e.event),
@@ -73,20 +77,23 @@ export class RedisBroker implements Broker, HubRelay {
 
     bus.onEvent((event) => this.apply(event));
     bus.onSubscriberReady(async (recovering) => {
+      if (!(await this.feeds.resubscribe())) return; // an outage again: the next ready retries
       if (recovering) void this.recheckSessions();
       await this.peers.loadPeers();
-      const filled = await this.feeds.resubscribe();
+      const filled = await this.feeds.resync();
       bus.recovered({ rooms: this.feeds.size, filledFromPostgres: filled });
     });
     bus.onCommandsReady(async () => {
       await this.peers.beat();
       // Others may have dropped us meanwhile: publish our presence afresh.
       await this.peers.rewrite();
+      await this.connectionCounts.rewrite();
       this.feeds.publishUnsent();
       bus.recovered();
     });
     bus.onBeat(async () => {
       await this.peers.beat();
+      await this.connectionCounts.beat();
       this.feeds.publishUnsent();
       bus.recovered();
       await this.feeds.retrySubscriptions();
@@ -111,7 +118,10 @@ export class RedisBroker implements Broker, HubRelay {
     if (this.bus.isClosing) return;
     this.feeds.close();
     this.remoteTyping.close();
-    await this.bus.close(() => this.peers.goodbye());
+    await this.bus.close(async () => {
+      await this.connectionCounts.remove();
+      await this.peers.goodbye();
+    });
   }
 
   // ---- room events (Broker) --------------------------------------------------------------------
@@ -159,16 +169,12 @@ export class RedisBroker implements Broker, HubRelay {
     void this.bus.publish(this.bus.roomChannel(roomId), { type: 'typing', instance: this.instanceId, roomId, user, isTyping });
   }
 
-  roomOpened(roomId: string): void {
-    this.feeds.opened(roomId);
+  watchRoom(roomId: string): Promise<void> {
+    return this.feeds.watch(roomId);
   }
 
   roomClosed(roomId: string): void {
     this.feeds.closedLocally(roomId);
-  }
-
-  roomReady(roomId: string): Promise<void> | undefined {
-    return this.feeds.ready(roomId);
   }
 
   // ---- internals -------------------------------------------------------------------------------

@@ -30,6 +30,8 @@ export interface FeedStore {
   eventsAfter(input: { roomId: string; after: number; limit: number }): Promise<{ events: LogFrame[]; hasMore: boolean }>;
   /** The room's newest log position. */
   lastSeq(roomId: string): Promise<number>;
+  /** Resolves once this instance's commits of the room still on their way are offered (MessageWriter.committing). */
+  ownCommits?(roomId: string): Promise<void> | undefined;
 }
 
 interface RoomFeed {
@@ -70,19 +72,14 @@ export class RoomFeeds {
     this.feeds.get(event.roomId)?.seq.offer(event);
   }
 
-  /** Resolves once the room's events from every instance reach this one. */
-  ready(roomId: string): Promise<void> | undefined {
-    return this.feeds.get(roomId)?.ready;
-  }
-
-  /** The room got its first local subscriber. */
-  opened(roomId: string): void {
-    if (this.closed) return;
+  /** A member subscribes here: the room's feed (opened if needed); resolves once it is live. */
+  watch(roomId: string): Promise<void> {
+    if (this.closed) return Promise.resolve();
     const existing = this.feeds.get(roomId);
     if (existing) {
       if (existing.linger) clearTimeout(existing.linger);
       existing.linger = null;
-      return;
+      return existing.ready;
     }
     const seq = new RoomSequencer(roomId, {
       fetchAfter: async (r, after, limit) => {
@@ -91,6 +88,7 @@ export class RoomFeeds {
       },
       deliver: (event, origin) => this.target.deliverEvent(event, origin),
       hasSubscribers: (r) => this.target.hasSubscribers(r),
+      ownCommits: (r) => this.store.ownCommits?.(r),
       onFillError: (err, r) => {
         const now = Date.now();
         if (now - this.lastFillErrorLog < FILL_ERROR_LOG_EVERY_MS) return;
@@ -102,6 +100,7 @@ export class RoomFeeds {
     this.feeds.set(roomId, feed);
     feed.ready = this.open(roomId, feed);
     feed.ready.catch(() => undefined);
+    return feed.ready;
   }
 
   /** The room lost its last local subscriber: its feed lingers a while, then goes. */
@@ -126,14 +125,20 @@ export class RoomFeeds {
     }
   }
 
-  /** The subscriber is back: every feed's channel again, then what was missed from Postgres; returns how many were filled. */
-  async resubscribe(): Promise<number> {
+  /** The subscriber is back: every feed's channel again (at once, so as little as possible is missed). */
+  async resubscribe(): Promise<boolean> {
     const feeds = [...this.feeds.entries()];
-    if (!(await this.bus.subscribe(feeds.map(([roomId]) => this.bus.roomChannel(roomId))))) return 0;
+    if (!(await this.bus.subscribe(feeds.map(([roomId]) => this.bus.roomChannel(roomId))))) return false;
     for (const [, feed] of feeds) feed.subscribed = true;
+    return true;
+  }
+
+  /** What was published while nobody here listened, from Postgres; returns how many messages were filled. */
+  async resync(): Promise<number> {
+    const feeds = [...this.feeds.values()];
     const before = this.filledTotal();
     for (let k = 0; k < feeds.length; k += RESYNC_CONCURRENCY) {
-      await Promise.all(feeds.slice(k, k + RESYNC_CONCURRENCY).map(([, f]) => f.seq.resync()));
+      await Promise.all(feeds.slice(k, k + RESYNC_CONCURRENCY).map((f) => f.seq.resync()));
     }
     return this.filledTotal() - before;
   }

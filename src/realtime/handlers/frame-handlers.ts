@@ -41,7 +41,7 @@ export function createFrameHandlers(deps: HandlerDeps): FrameHandlers {
   const subscribeDeps: SubscribeDeps<Connection> = {
     register: (conn, roomId, sub) => hub.registry.subscribe(conn, roomId, sub),
     unregister: (conn, roomId) => hub.registry.unsubscribe(conn, roomId),
-    roomReady: (roomId) => hub.roomReady(roomId),
+    watchRoom: (roomId) => hub.watchRoom(roomId),
     access: (roomId, userId) => rooms.access(roomId, userId),
     eventsAfter: (input) => deps.roomLog.eventsAfter(input),
     onlineIn: (roomId) => hub.presence.onlineIn(roomId),

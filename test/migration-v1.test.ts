@@ -1,0 +1,117 @@
+/**
+ * Upgrading a database that holds version-1 data: migrate a fresh database to the last v1
+ * migration, insert rows the way v1 stored them, migrate to head, and check that old messages read
+ * back with the new fields at their defaults, resume by seq works, and new events continue the log.
+ */
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { hash } from '@node-rs/argon2';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MIGRATIONS_DIR, migrateDatabase, openDatabase, type Database } from '../src/db/client.js';
+import type { Message } from '../src/protocol.js';
+import { createPostgresDatabase, startServer, usePostgres, WsClient, type Account, type TestServer } from './helpers.js';
+import { logFramesOf, roomLogApi } from './room-log-helpers.js';
+
+/** The last migration of version 1 (before the room log). */
+const LAST_V1 = '0001_room_search';
+
+/** A migrations folder holding only the migrations up to `tag`. */
+function migrationsUpTo(tag: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'rtchat-migrations-'));
+  const journal = JSON.parse(readFileSync(path.join(MIGRATIONS_DIR, 'meta/_journal.json'), 'utf8')) as { entries: { tag: string }[] };
+  const upTo = journal.entries.findIndex((e) => e.tag === tag);
+  if (upTo < 0) throw new Error(`no migration ${tag}`);
+  journal.entries = journal.entries.slice(0, upTo + 1);
+  mkdirSync(path.join(dir, 'meta'));
+  writeFileSync(path.join(dir, 'meta/_journal.json'), JSON.stringify(journal));
+  for (const e of journal.entries) cpSync(path.join(MIGRATIONS_DIR, `${e.tag}.sql`), path.join(dir, `${e.tag}.sql`));
+  return dir;
+}
+
+async function migrateTo(database: Database, folder: string): Promise<void> {
+  if (database.kind === 'embedded') {
+    const { migrate } = await import('drizzle-orm/pglite/migrator');
+    await migrate(database.db as never, { migrationsFolder: folder });
+  } else {
+    const { migrate } = await import('drizzle-orm/node-postgres/migrator');
+    await migrate(database.db as never, { migrationsFolder: folder });
+  }
+}
+
+let database: Database;
+let dropDb: () => Promise<void> = async () => undefined;
+let server: TestServer;
+const ids = {
+  alice: '00000000-0000-4000-8000-00000000a11c',
+  bob: '00000000-0000-4000-8000-000000000b0b',
+  room: '00000000-0000-4000-8000-0000000000e1',
+};
+const PASSWORD = 'correct horse battery';
+
+beforeAll(async () => {
+  if (usePostgres) {
+    const pg = await createPostgresDatabase();
+    dropDb = pg.drop;
+    database = await openDatabase({ databaseUrl: pg.url, dataDir: null, migrate: false });
+  } else {
+    database = await openDatabase({ databaseUrl: null, dataDir: null, migrate: false });
+  }
+  await migrateTo(database, migrationsUpTo(LAST_V1));
+  // Version-1 rows, written with version-1 columns only.
+  const passwordHash = await hash(PASSWORD);
+  await database.rows(sql`INSERT INTO users (id, username, password_hash) VALUES
+    (${ids.alice}::uuid, 'v1alice', ${passwordHash}), (${ids.bob}::uuid, 'v1bob', ${passwordHash})`);
+  await database.rows(sql`INSERT INTO rooms (id, name, invite_code, owner_id, last_seq, member_count)
+    VALUES (${ids.room}::uuid, 'Old room', 'v1-invite-code', ${ids.alice}::uuid, 3, 2)`);
+  await database.rows(sql`INSERT INTO room_members (room_id, user_id, role, last_read_seq) VALUES
+    (${ids.room}::uuid, ${ids.alice}::uuid, 'owner', 3), (${ids.room}::uuid, ${ids.bob}::uuid, 'member', 1)`);
+  await database.rows(sql`INSERT INTO messages (room_id, seq, author_id, client_msg_id, body) VALUES
+    (${ids.room}::uuid, 1, ${ids.alice}::uuid, 'v1-a', 'first'),
+    (${ids.room}::uuid, 2, ${ids.bob}::uuid, 'v1-b', 'second'),
+    (${ids.room}::uuid, 3, ${ids.alice}::uuid, 'v1-c', 'third @v1bob')`);
+  await migrateDatabase(database);
+  server = await startServer({ SEND_RATE_PER_SEC: '1000', SEND_BURST: '1000' }, { database, url: null, drop: async () => undefined });
+}, 60_000);
+
+afterAll(async () => {
+  await server?.close();
+  await database?.close();
+  await dropDb();
+});
+
+async function login(username: string): Promise<Account> {
+  const res = await server.app.inject({ method: 'POST', url: '/api/auth/login', payload: { login: username, password: PASSWORD } });
+  expect(res.statusCode).toBe(200);
+  const body = res.json<Account>();
+  return { ...body, headers: { authorization: `Bearer ${body.token}` } };
+}
+
+describe('upgrade from a version-1 database', () => {
+  it('reads old messages with the new fields at their defaults, resumes by seq, and continues the log', async () => {
+    const [alice, bob] = [await login('v1alice'), await login('v1bob')];
+    const api = roomLogApi(server.app);
+    const history = await api.history(bob, ids.room);
+    expect(history.map((m) => [m.seq, m.body])).toEqual([[1, 'first'], [2, 'second'], [3, 'third @v1bob']]);
+    for (const m of history) {
+      expect(m).toMatchObject({ editedAt: null, deletedAt: null, attachments: [], replyTo: null, mentions: [], mentionsRoom: false, reactions: [] });
+    }
+    const joined = (await api.call(bob, 'GET', '/api/rooms/joined')).json<{ rooms: { id: string; unreadCount: number; mentionCount: number; role: string }[] }>();
+    // Old messages were stored without mentions: nothing to count there.
+    expect(joined.rooms[0]).toMatchObject({ id: ids.room, role: 'member', unreadCount: 1, mentionCount: 0 });
+
+    // Resume by seq over old rows, then new events of every kind continue the same seq.
+    const ws = await WsClient.connect(server.wsUrl, bob.token);
+    await ws.subscribe(ids.room, 1);
+    await ws.next((f) => f.type === 'message' && (f.message as Message).seq === 3);
+    expect((await api.edit(alice, ids.room, history[0]!.id, 'first, edited')).statusCode).toBe(200);
+    expect((await api.react(bob, ids.room, history[1]!.id, '👍')).statusCode).toBe(204);
+    expect((await api.remove(alice, ids.room, history[2]!.id)).statusCode).toBe(204);
+    await ws.next((f) => f.type === 'delete');
+    expect(logFramesOf(ws.frames, ids.room).map((f) => (f.type === 'message' ? f.message.seq : f.seq))).toEqual([2, 3, 4, 5, 6]);
+    const after = await api.history(bob, ids.room);
+    expect(after.map((m) => m.body)).toEqual(['first, edited', 'second', '']);
+    await ws.close();
+  });
+});
