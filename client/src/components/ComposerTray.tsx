@@ -20,10 +20,8 @@ export default function ComposerTray({ uploads }: { uploads: Uploads }) {
             data-status={u.status}
           >
             <div className="flex h-20 items-center justify-center bg-zinc-100 dark:bg-zinc-800">
-              {u.kind === 'image' && u.previewUrl ? (
-                <img src={u.previewUrl} alt="" className="h-full w-full object-cover" />
-              ) : u.kind === 'video' && u.previewUrl ? (
-                <video src={u.previewUrl} muted preload="metadata" className="h-full w-full object-cover" aria-hidden="true" />
+              {u.previewUrl ? (
+                <img src={u.previewUrl} alt="" className="h-full w-full object-cover" data-testid="upload-preview" />
               ) : (
                 <FileIcon width={28} height={28} className="text-zinc-500 dark:text-zinc-400" />
               )}

@@ -11,7 +11,7 @@ export interface PendingUpload {
   name: string;
   size: number;
   kind: Attachment['kind'];
-  /** An object URL of the local file, for image previews (revoked on removal). */
+  /** A small data: URL preview (images, a video's poster), once made. */
   previewUrl: string | null;
   /** 0..1 of the bytes sent. */
   progress: number;
@@ -34,8 +34,8 @@ let nextKey = 0;
 
 /**
  * The composer's files of one room: each uploads at once on its own XMLHttpRequest, so the user
- * sees a progress bar per file and may cancel any. Invariants: an item's request is aborted when
- * it is removed or the room changes; an object URL lives exactly as long as its item.
+ * sees a progress bar per file and may cancel any. Invariant: an item's request is aborted when
+ * it is removed, taken for a send or the room changes.
  */
 export function useUploads(roomId: string): Uploads {
   const [items, setItems] = useState<PendingUpload[]>([]);
@@ -50,7 +50,6 @@ export function useUploads(roomId: string): Uploads {
   const release = (item: PendingUpload) => {
     controllers.current.get(item.key)?.abort();
     controllers.current.delete(item.key);
-    if (item.previewUrl) URL.revokeObjectURL(item.previewUrl);
   };
 
   useEffect(
@@ -66,9 +65,15 @@ export function useUploads(roomId: string): Uploads {
       const ctl = new AbortController();
       controllers.current.set(key, ctl);
       try {
-        // The uploader and the poster maker are loaded with the first file.
-        const { uploadFile } = await import('../lib/upload');
-        const thumb = kind === 'video' ? await (await import('../lib/video-poster')).videoPoster(file) : null;
+        // The uploader and the preview maker are loaded with the first file.
+        const [{ uploadFile }, preview] = await Promise.all([import('../lib/upload'), import('../lib/local-preview')]);
+        let thumb: Blob | null = null;
+        if (kind === 'image') void preview.imagePreview(file).then((url) => url && patch(key, { previewUrl: url }));
+        if (kind === 'video') {
+          const poster = await preview.videoPoster(file);
+          if (poster) patch(key, { previewUrl: poster.dataUrl });
+          thumb = poster?.blob ?? null;
+        }
         if (ctl.signal.aborted) return;
         const attachment = await uploadFile(file, {
           signal: ctl.signal,
@@ -100,7 +105,7 @@ export function useUploads(roomId: string): Uploads {
           fresh.push({ key, name: file.name, size: file.size, kind, previewUrl: null, progress: 0, status: 'failed', error: `At most ${MAX_ATTACHMENTS} files per message` });
           continue;
         }
-        fresh.push({ key, name: file.name || 'pasted', size: file.size, kind, previewUrl: kind === 'image' || kind === 'video' ? URL.createObjectURL(file) : null, progress: 0, status: 'uploading' });
+        fresh.push({ key, name: file.name || 'pasted', size: file.size, kind, previewUrl: null, progress: 0, status: 'uploading' });
         starts.push([key, file, kind]);
       }
       if (!fresh.length) return;
