@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { createPortal } from 'react-dom';
 import { useModalDialog } from '../hooks/use-modal-dialog';
 import type { Attachment } from '../lib/wire';
 import { BackIcon, CloseIcon } from './Icons';
@@ -6,7 +7,8 @@ import { BackIcon, CloseIcon } from './Icons';
 /**
  * A message's images full size, one at a time, in a modal <dialog>: Left/Right go through them,
  * Escape closes, focus stays inside while open and returns to the image clicked. Loaded on the
- * first click: not part of the initial bundle.
+ * first click: not part of the initial bundle. Portalled to <body>, so nothing of the message
+ * (a pending message's dimming) reaches it.
  */
 export default function Lightbox({ images, start, onClose }: { images: readonly Attachment[]; start: number; onClose: () => void }) {
   const ref = useRef<HTMLDialogElement>(null);
@@ -28,7 +30,7 @@ export default function Lightbox({ images, start, onClose }: { images: readonly 
     }
   };
   const navBtn = 'absolute top-1/2 -translate-y-1/2 inline-flex h-11 w-11 items-center justify-center rounded-full bg-zinc-900/80 text-white hover:bg-zinc-900 focus-visible:outline-2 focus-visible:outline-white';
-  return (
+  return createPortal(
     <dialog
       ref={ref}
       aria-label={`Image ${index + 1} of ${images.length}: ${image.name}`}
@@ -50,7 +52,7 @@ export default function Lightbox({ images, start, onClose }: { images: readonly 
           data-testid="lightbox-image"
         />
       </div>
-      <p className="absolute bottom-3 left-1/2 max-w-[80%] -translate-x-1/2 truncate rounded-full bg-zinc-900/80 px-3 py-1 text-sm text-white" aria-live="polite">
+      <p className="absolute bottom-3 left-1/2 max-w-[80%] -translate-x-1/2 truncate rounded-full bg-zinc-900 px-3 py-1 text-sm text-white" aria-live="polite">
         {image.name}
         {many && ` (${index + 1}/${images.length})`}
       </p>
@@ -67,6 +69,7 @@ export default function Lightbox({ images, start, onClose }: { images: readonly 
           </button>
         </>
       )}
-    </dialog>
+    </dialog>,
+    document.body,
   );
 }

@@ -165,13 +165,14 @@ export function Sidebar({ activeRoomId, discoverActive = false }: { activeRoomId
             type="button"
             className="flex min-w-0 flex-1 items-center gap-2 rounded-lg p-0.5 text-left hover:bg-zinc-100 dark:hover:bg-zinc-800"
             onClick={() => setProfile(true)}
-            aria-label={`Profile picture of ${user.username}`}
+            title="Profile picture"
             data-testid="profile-button"
           >
             <Avatar user={user} size={32} />
             <span className="min-w-0 flex-1 truncate text-sm font-medium" data-testid="current-user">
               {user.username}
             </span>
+            <span className="sr-only">: profile picture</span>
           </button>
           <ThemeSwitcher />
           <button

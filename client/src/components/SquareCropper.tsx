@@ -18,26 +18,35 @@ export interface CropperHandle {
  */
 export function SquareCropper({ file, handleRef }: { file: File; handleRef: { current: CropperHandle | null } }) {
   const canvas = useRef<HTMLCanvasElement>(null);
-  const [img, setImg] = useState<HTMLImageElement | null>(null);
+  const [img, setImg] = useState<ImageBitmap | null>(null);
   const [error, setError] = useState(false);
   const [crop, setCrop] = useState<Crop | null>(null);
   const drag = useRef<{ x: number; y: number } | null>(null);
 
+  // Decoded off the DOM (no object URL for the page's image policy to allow), auto-oriented.
   useEffect(() => {
-    const url = URL.createObjectURL(file);
-    const image = new Image();
-    image.onload = () => {
-      setImg(image);
-      setCrop(centredCrop(image.naturalWidth, image.naturalHeight));
+    let live = true;
+    let bitmap: ImageBitmap | null = null;
+    setImg(null);
+    setError(false);
+    createImageBitmap(file, { imageOrientation: 'from-image' }).then(
+      (b) => {
+        bitmap = b;
+        if (!live) return b.close();
+        setImg(b);
+        setCrop(centredCrop(b.width, b.height));
+      },
+      () => live && setError(true),
+    );
+    return () => {
+      live = false;
+      bitmap?.close();
     };
-    image.onerror = () => setError(true);
-    image.src = url;
-    return () => URL.revokeObjectURL(url);
   }, [file]);
 
   const draw = (target: HTMLCanvasElement, px: number) => {
     if (!img || !crop) return;
-    const { sx, sy, side } = cropSource(img.naturalWidth, img.naturalHeight, crop);
+    const { sx, sy, side } = cropSource(img.width, img.height, crop);
     target.width = px;
     target.height = px;
     target.getContext('2d')?.drawImage(img, sx, sy, side, side, 0, 0, px, px);
@@ -59,8 +68,8 @@ export function SquareCropper({ file, handleRef }: { file: File; handleRef: { cu
 
   if (error) return <p className="text-sm text-red-700 dark:text-red-400" role="alert">This image cannot be read by the browser.</p>;
   if (!img || !crop) return <div className="mx-auto animate-pulse rounded-2xl bg-zinc-100 dark:bg-zinc-800" style={{ width: PREVIEW_PX, height: PREVIEW_PX }} />;
-  const w = img.naturalWidth;
-  const h = img.naturalHeight;
+  const w = img.width;
+  const h = img.height;
   const onPointerMove = (e: PointerEvent) => {
     if (!drag.current) return;
     setCrop((c) => c && dragCrop(w, h, c, e.clientX - drag.current!.x, e.clientY - drag.current!.y, PREVIEW_PX));
