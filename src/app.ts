@@ -25,6 +25,8 @@ import messagesRoutes from './routes/messages.js';
 import roomLogRoutes from './routes/room-log.js';
 import healthRoutes from './routes/health.js';
 import wsRoutes from './routes/ws.js';
+import uploadsRoutes from './routes/uploads.js';
+import filesRoutes from './routes/files.js';
 
 export const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/public');
 
@@ -173,6 +175,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
       await api.register(roomsRoutes);
       await api.register(messagesRoutes);
       await api.register(roomLogRoutes);
+      await api.register(uploadsRoutes);
+      await api.register(filesRoutes);
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     },
     { prefix: '/api' },

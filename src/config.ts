@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { LIMITS } from './protocol-constants.js';
+import type { S3Settings } from './storage/s3-storage.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -37,7 +38,31 @@ export interface Limits {
   wsMaxPerIp: number;
 }
 
+/** Uploads and their storage (S3 when `s3` is set, else local disk under DATA_DIR/files). */
+export interface FilesConfig {
+  s3: S3Settings | null;
+  imageMaxBytes: number;
+  videoMaxBytes: number;
+  /** Any other file (stored as a download). */
+  fileMaxBytes: number;
+  avatarMaxBytes: number;
+  /** Bytes a user may keep stored (uploads not yet removed). */
+  quotaBytes: number;
+  uploadsPerMinute: number;
+  /** Largest decoded image (width x height) accepted: a guard against decompression bombs. */
+  imageMaxPixels: number;
+  /** Images decoded / encoded at once (sharp runs in libuv's pool; this bounds how much of it). */
+  imageConcurrency: number;
+  /** Unclaimed uploads are removed after this long. */
+  unclaimedTtlMs: number;
+  /** Files of deleted messages and replaced avatars are removed after this long. */
+  deletedGraceMs: number;
+  /** Lifetime of a signed S3 URL handed out after the access check. */
+  signedUrlSec: number;
+}
+
 export interface Config {
+  files: FilesConfig;
   port: number;
   host: string;
   databaseUrl: string | null;
@@ -176,6 +201,40 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push('WS_SOFT_BUFFER_BYTES must not exceed WS_HARD_BUFFER_BYTES');
   }
 
+  const MIB = 1024 * 1024;
+  const s3Bucket = env.S3_BUCKET?.trim() || null;
+  const s3Endpoint = env.S3_ENDPOINT?.trim() || null;
+  if (s3Endpoint && !/^https?:\/\//.test(s3Endpoint)) problems.push('S3_ENDPOINT must be an http(s) URL');
+  if (s3Bucket && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(s3Bucket)) problems.push(`S3_BUCKET is not a valid bucket name: "${s3Bucket}"`);
+  const s3Key = env.S3_ACCESS_KEY_ID?.trim() || null;
+  const s3Secret = env.S3_SECRET_ACCESS_KEY?.trim() || null;
+  if (Boolean(s3Key) !== Boolean(s3Secret)) problems.push('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY are set together or not at all');
+  if (!s3Bucket && (s3Endpoint || s3Key)) problems.push('S3_ENDPOINT / S3_ACCESS_KEY_ID are set but S3_BUCKET is not');
+  const s3ForcePathStyle = bool('S3_FORCE_PATH_STYLE', false);
+  const files: FilesConfig = {
+    s3: s3Bucket
+      ? {
+          bucket: s3Bucket,
+          region: env.S3_REGION?.trim() || 'us-east-1',
+          endpoint: s3Endpoint,
+          accessKeyId: s3Key,
+          secretAccessKey: s3Secret,
+          forcePathStyle: s3ForcePathStyle,
+        }
+      : null,
+    imageMaxBytes: int('IMAGE_MAX_BYTES', 25 * MIB, 1024, 1 << 30),
+    videoMaxBytes: int('VIDEO_MAX_BYTES', 100 * MIB, 1024, 4 * 1024 * MIB),
+    fileMaxBytes: int('FILE_MAX_BYTES', 25 * MIB, 1024, 4 * 1024 * MIB),
+    avatarMaxBytes: int('AVATAR_MAX_BYTES', 5 * MIB, 1024, 1 << 30),
+    quotaBytes: int('UPLOAD_QUOTA_BYTES', 1024 * MIB, 1024, Number.MAX_SAFE_INTEGER),
+    uploadsPerMinute: int('UPLOADS_PER_MINUTE', 30, 1, 1_000_000),
+    imageMaxPixels: int('IMAGE_MAX_PIXELS', 50_000_000, 1, 1_000_000_000),
+    imageConcurrency: int('IMAGE_CONCURRENCY', 2, 1, 64),
+    unclaimedTtlMs: int('UNCLAIMED_UPLOAD_TTL_SEC', 86_400, 1, 365 * 86_400) * 1000,
+    deletedGraceMs: int('DELETED_FILE_GRACE_SEC', 3600, 0, 365 * 86_400) * 1000,
+    signedUrlSec: int('S3_SIGNED_URL_SEC', 300, 10, 7 * 86_400),
+  };
+
   const heartbeatMs = int('HEARTBEAT_MS', 25_000, 1000, 600_000);
   const presenceGraceMs = int('PRESENCE_GRACE_MS', 5000, 0, 600_000);
   const sessionTtlMs = int('SESSION_TTL_DAYS', 30, 1, 3650) * 86_400_000;
@@ -186,6 +245,7 @@ export function loadConfig(env: Env = process.env): Config {
   const sessionSecret = rawSecret && rawSecret.length >= 32 ? rawSecret : loadOrCreateSecret(dataDir);
 
   return {
+    files,
     port,
     host,
     databaseUrl,

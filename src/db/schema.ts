@@ -65,6 +65,8 @@ export const rooms = pgTable(
     memberCount: integer('member_count').notNull().default(0),
     /** Newest activity (creation, then last message) for the joined-rooms ordering. */
     lastActivityAt: timestamp('last_activity_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /** `/api/files/<id>` of the room's image (an `uploads` row with purpose room_image), or null. */
+    imageUrl: text('image_url'),
     createdAt: createdAt(),
   },
   (t) => [
@@ -175,6 +177,66 @@ export const reactions = pgTable(
   (t) => [primaryKey({ columns: [t.messageId, t.emoji, t.userId] })],
 );
 
+export const UPLOAD_PURPOSES = ['attachment', 'avatar', 'room_image'] as const;
+export const ATTACHMENT_KINDS = ['image', 'video', 'file'] as const;
+
+/**
+ * Every stored file. Who may read it:
+ * - an attachment not yet claimed (claimed_at null): its owner only;
+ * - a claimed attachment: members of the room of the message holding it (message_attachments)
+ *   while that message is not deleted; nobody once the message or its room is gone;
+ * - an avatar or room image: any signed-in user until it is released (replaced or removed).
+ * claimed_at is never reset, so a file whose message disappeared is never served again; the
+ * sweeper removes its bytes and row after the grace period.
+ */
+export const uploads = pgTable(
+  'uploads',
+  {
+    /** Random (crypto.randomUUID, 122 random bits): ids are unguessable. */
+    id: uuid('id').primaryKey(),
+    ownerId: uuid('owner_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    purpose: text('purpose', { enum: UPLOAD_PURPOSES }).notNull(),
+    kind: text('kind', { enum: ATTACHMENT_KINDS }).notNull(),
+    name: text('name').notNull(),
+    mime: text('mime').notNull(),
+    /** Bytes stored (original or re-encoded) plus the thumbnail's: what counts against the quota. */
+    size: bigint('size', { mode: 'number' }).notNull(),
+    width: integer('width'),
+    height: integer('height'),
+    storageKey: text('storage_key').notNull(),
+    thumbKey: text('thumb_key'),
+    createdAt: createdAt(),
+    claimedAt: timestamp('claimed_at', { withTimezone: true, mode: 'date' }),
+    releasedAt: timestamp('released_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [
+    // Quota (sum per owner) and the owner's unclaimed uploads.
+    index('uploads_owner_idx').on(t.ownerId),
+    // The sweeper: unclaimed attachments by age.
+    index('uploads_unclaimed_idx')
+      .on(t.createdAt)
+      .where(sql`${t.claimedAt} IS NULL AND ${t.purpose} = 'attachment'`),
+  ],
+);
+
+/** Which message holds an upload: the primary key makes a second claim of one upload fail. */
+export const messageAttachments = pgTable(
+  'message_attachments',
+  {
+    uploadId: uuid('upload_id')
+      .primaryKey()
+      .references(() => uploads.id, { onDelete: 'cascade' }),
+    messageId: bigint('message_id', { mode: 'number' })
+      .notNull()
+      .references(() => messages.id, { onDelete: 'cascade' }),
+    position: integer('position').notNull(),
+  },
+  // A message's attachments in order (every message read).
+  (t) => [index('message_attachments_message_idx').on(t.messageId, t.position)],
+);
+
 export const LOG_EVENT_KINDS = ['edit', 'delete', 'reaction'] as const;
 
 /**
@@ -213,3 +275,4 @@ export type MemberRow = typeof roomMembers.$inferSelect;
 export type MessageRow = typeof messages.$inferSelect;
 export type ReactionRow = typeof reactions.$inferSelect;
 export type RoomEventRow = typeof roomEvents.$inferSelect;
+export type UploadRow = typeof uploads.$inferSelect;

@@ -21,12 +21,23 @@ import { createUsersRepository, type UsersRepository } from '../repositories/use
 import { createOpRunner } from '../services/log-ops.js';
 import { MessageWriter } from '../services/message-writer.js';
 import { SendThrottle } from '../services/send-throttle.js';
+import { createUploadsRepository, type UploadsRepository } from '../repositories/uploads-repository.js';
+import { ImageProcessor } from '../services/image-processor.js';
+import { UploadService } from '../services/upload-service.js';
+import { createStorage } from '../storage/create-storage.js';
+import type { FileStorage } from '../storage/file-storage.js';
+import { LocalStorage } from '../storage/local-storage.js';
+import path from 'node:path';
+
+/** How often expired uploads are swept (unref'd timer; tests call `uploads.sweep()` directly). */
+export const UPLOAD_SWEEP_MS = 10 * 60_000;
 
 export interface Repositories {
   users: UsersRepository;
   rooms: RoomsRepository;
   messages: MessagesRepository;
   roomLog: RoomLogRepository;
+  uploads: UploadsRepository;
 }
 
 declare module 'fastify' {
@@ -41,6 +52,10 @@ declare module 'fastify' {
     limiter: RateLimiter;
     /** WebSocket connections per user and per IP (counted across instances with Redis). */
     connectionCaps: ConnectionCaps;
+    /** Where file bytes live (local disk or S3). */
+    storage: FileStorage;
+    /** Receives, re-encodes, stores and sweeps uploads. */
+    uploads: UploadService;
     /** True once shutdown has begun: new sends are refused with UNAVAILABLE. */
     shuttingDown: boolean;
   }
@@ -69,6 +84,7 @@ export default fp<ServicesOptions>(
       rooms: createRoomsRepository(db),
       messages: createMessagesRepository(db),
       roomLog: createRoomLogRepository(db),
+      uploads: createUploadsRepository(db),
     };
     const hub = new Hub({ heartbeatMs: config.heartbeatMs, presenceGraceMs: config.presenceGraceMs });
     const redisBroker = config.redisUrl
@@ -107,7 +123,24 @@ export default fp<ServicesOptions>(
     redisBroker?.connectionCounts.useLocal(connectionCaps);
     const limiter = redisBroker ? createRedisRateLimiter(redisBroker.bus.commands, config.redisPrefix) : createMemoryRateLimiter();
 
+    const storage = createStorage(config);
+    const uploads = new UploadService({
+      storage,
+      uploads: repos.uploads,
+      images: new ImageProcessor(config.files.imageConcurrency, config.files.imageMaxPixels),
+      limiter,
+      config: config.files,
+      tempDir: path.join(config.dataDir, 'upload-tmp'),
+      log: app.log,
+    });
+    // Nothing is being written yet: whatever a crash left half-written goes now.
+    await uploads.sweepTemp();
+    if (storage instanceof LocalStorage) await storage.sweepTemp();
+    let sweeper: NodeJS.Timeout | null = null;
+
     app.decorate('config', config);
+    app.decorate<FileStorage>('storage', storage);
+    app.decorate('uploads', uploads);
     app.decorate('database', database);
     app.decorate('repos', repos);
     app.decorate('hub', hub);
@@ -120,10 +153,16 @@ export default fp<ServicesOptions>(
     app.addHook('onReady', async () => {
       hub.start();
       await broker.start();
+      sweeper = setInterval(() => {
+        uploads.sweep().catch((err: unknown) => app.log.warn({ err }, 'upload sweep failed'));
+      }, UPLOAD_SWEEP_MS);
+      sweeper.unref();
     });
     app.addHook('onClose', async () => {
+      if (sweeper) clearInterval(sweeper);
       hub.close();
       await broker.close();
+      storage.close?.();
       limiter.close();
       if (ownsDatabase) await database.close();
     });

@@ -41,3 +41,8 @@ export function deleteRefusal(actorId: string, role: Role | null, message: { aut
   if (actorId === message.authorId || isRoomStaff(role)) return null;
   return new AppError(403, 'FORBIDDEN', 'Only the author, an owner or a moderator can delete this message');
 }
+
+/** Who may upload files (attachments, avatars, room images): every account but guests. */
+export function uploadRefusal(user: { isGuest: boolean }): AppError | null {
+  return user.isGuest ? new AppError(403, 'FORBIDDEN', 'Guests cannot upload files; sign up to share files') : null;
+}
