@@ -1,6 +1,6 @@
 CREATE TABLE "message_attachments" (
 	"upload_id" uuid PRIMARY KEY NOT NULL,
-	"message_id" bigint NOT NULL,
+	"message_id" uuid NOT NULL,
 	"position" integer NOT NULL
 );
 --> statement-breakpoint

@@ -228,7 +228,7 @@ export const messageAttachments = pgTable(
     uploadId: uuid('upload_id')
       .primaryKey()
       .references(() => uploads.id, { onDelete: 'cascade' }),
-    messageId: bigint('message_id', { mode: 'number' })
+    messageId: uuid('message_id')
       .notNull()
       .references(() => messages.id, { onDelete: 'cascade' }),
     position: integer('position').notNull(),
