@@ -52,7 +52,7 @@ function install() {
 afterEach(() => setXhrFactory(null));
 
 describe('sendMultipart', () => {
-  it('reports progress, sends the thumb before the file and resolves with the JSON body', async () => {
+  it('reports progress, sends the file then the thumb, and resolves with the JSON body', async () => {
     install();
     const seen: number[] = [];
     const p = sendMultipart<{ upload: { id: string } }>(new Blob(['abc']), 'a.webm', {
@@ -60,7 +60,7 @@ describe('sendMultipart', () => {
       onProgress: (l, t) => seen.push(l / t),
     });
     expect(xhr.opened).toEqual(['POST', '/api/uploads']);
-    expect([...xhr.body!.keys()]).toEqual(['thumb', 'file']);
+    expect([...xhr.body!.keys()]).toEqual(['file', 'thumb']);
     xhr.progress(1, 4);
     xhr.progress(4, 4);
     xhr.finish(201, { upload: { id: 'u1' } });

@@ -79,9 +79,9 @@ export function sendMultipart<T>(file: Blob, name: string, opts: UploadOptions =
     xhr.addEventListener('error', network);
     xhr.addEventListener('timeout', network);
     const form = new FormData();
-    // The thumb goes first: the server reads parts in order and the file part ends the form.
-    if (opts.thumb) form.append('thumb', opts.thumb, 'poster.webp');
+    // The contract's order: `file`, then a video's `thumb`.
     form.append('file', file, name);
+    if (opts.thumb) form.append('thumb', opts.thumb, 'poster.webp');
     xhr.open(opts.method ?? 'POST', opts.url ?? '/api/uploads');
     xhr.setRequestHeader('accept', 'application/json');
     xhr.send(form);
