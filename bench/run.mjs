@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run bench [-- --quick] [-- --only=fanout,durable,idle,history,storm] [-- --reps=N]`
+ * `npm run bench [-- --quick] [-- --only=fanout,durable,idle,history,storm,reactions] [-- --reps=N]`
  *
  * RtChat (the production build in dist/), a plain `ws` broadcast baseline and a Socket.IO
  * broadcast server, side by side on this machine: servers pinned to one core, load generators
@@ -10,6 +10,7 @@
 import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { reactionStorm } from './reactions.mjs';
 import {
   ROOT,
   SESSION_SECRET,
@@ -48,6 +49,7 @@ const CFG = QUICK
       idle: { conns: 1000, gens: 1, reps: 1, settleMs: 400 },
       history: { messages: 20_000, requests: 100 },
       storm: { subs: 200, rooms: 4, rate: 40, gens: 1, beforeMs: 200, catchUpMs: 800, afterMs: 200 },
+      reactions: { receivers: 200, actors: 20, samplers: 10, rate: 50, ms: 1500, warmMs: 300 },
     }
   : {
       reps: 3,
@@ -72,6 +74,8 @@ const CFG = QUICK
       idle: { conns: 10_000, gens: 4, settleMs: 2000 },
       history: { messages: 1_000_000, requests: 1000 },
       storm: { subs: 2000, rooms: 10, rate: 100, gens: 2, beforeMs: 2000, catchUpMs: 5000, afterMs: 2000 },
+      // A 1,000-member room: 950 subscribed receivers and 50 actors (also subscribed).
+      reactions: { receivers: 950, actors: 50, samplers: 20, rate: 100, ms: 5000, warmMs: 1000 },
     };
 if (Number.isFinite(repsArg) && repsArg > 0) CFG.reps = repsArg;
 
@@ -130,6 +134,7 @@ const SEEDS = {
   idle: () => ({ users: CFG.idle.conns, rooms: 100 }),
   hist: () => ({ users: 10, rooms: 1, history: CFG.history.messages }),
   storm: () => ({ users: CFG.storm.subs + CFG.storm.rooms, rooms: CFG.storm.rooms }),
+  react: () => ({ users: CFG.reactions.receivers + CFG.reactions.actors, rooms: 1 }),
 };
 let shared = null;
 
@@ -173,7 +178,7 @@ async function rtchatFor(tag) {
     throw err;
   }
 }
-const SCENARIO_OF = { fan: 'fanout', dur: 'durable', idle: 'idle', hist: 'history', storm: 'storm' };
+const SCENARIO_OF = { fan: 'fanout', dur: 'durable', idle: 'idle', hist: 'history', storm: 'storm', react: 'reactions' };
 
 async function insertHistory(db, room, people, count) {
   const authors = people.map((p) => `'${p.userId}'::uuid`).join(',');
@@ -604,6 +609,16 @@ async function storm() {
   }
 }
 
+// ---------------------------------------------------------------- 6. reaction storm
+async function reactions() {
+  const rt = await rtchatFor('react');
+  try {
+    return await reactionStorm({ rt, cfg: CFG.reactions, log });
+  } finally {
+    await rt.release();
+  }
+}
+
 // ---------------------------------------------------------------- report
 function fmt(x, d = 0) {
   if (x === null || x === undefined || !Number.isFinite(x)) return '-';
@@ -718,6 +733,7 @@ async function main() {
     ['idle', idle],
     ['history', history],
     ['storm', storm],
+    ['reactions', reactions],
   ]) {
     if (!want(name)) continue;
     try {

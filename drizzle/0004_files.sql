@@ -12,6 +12,7 @@ CREATE TABLE "uploads" (
 	"name" text NOT NULL,
 	"mime" text NOT NULL,
 	"size" bigint NOT NULL,
+	"thumb_size" bigint DEFAULT 0 NOT NULL,
 	"width" integer,
 	"height" integer,
 	"storage_key" text NOT NULL,

@@ -29,6 +29,8 @@ export const LIMITS = {
   UNREAD_CAP: 100,
   /** Code points of the original kept as a reply's excerpt. */
   REPLY_EXCERPT_CHARS: 120,
+  /** Attachments per message (PROTOCOL: at most 10). */
+  MAX_ATTACHMENTS: 10,
 } as const;
 export const USERNAME_PATTERN = '^[A-Za-z0-9_]+$';
 

@@ -31,6 +31,7 @@ export const ERROR_CODES = [
   'PAYLOAD_TOO_LARGE',
   'UNSUPPORTED_MEDIA_TYPE',
   'FILE_TOO_LARGE',
+  'ATTACHMENT_UNAVAILABLE',
   'QUOTA_EXCEEDED',
   'UNAVAILABLE',
   'INTERNAL',
@@ -49,6 +50,8 @@ export const Timestamp = Type.String({ format: 'date-time' });
 /** Printable ASCII without spaces: UUIDs, ULIDs, nanoids all fit. */
 export const ClientMsgId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[\\x21-\\x7E]+$' });
 export const Seq = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+/** Uploads (POST /api/uploads) of the sender that no message holds yet, in display order. */
+export const AttachmentIds = Type.Array(Id, { maxItems: LIMITS.MAX_ATTACHMENTS, uniqueItems: true });
 export const Username = Type.String({ minLength: LIMITS.USERNAME_MIN, maxLength: LIMITS.USERNAME_MAX, pattern: USERNAME_PATTERN });
 
 // ---------------------------------------------------------------------------------------------
@@ -209,6 +212,8 @@ export const SendFrame = Type.Object(
     body: Type.String(),
     /** A message of the same room (else MESSAGE_NOT_FOUND). */
     replyToId: Type.Optional(MessageId),
+    /** With attachments, `body` may be empty. */
+    attachmentIds: Type.Optional(AttachmentIds),
   },
   strict,
 );

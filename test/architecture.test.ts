@@ -15,6 +15,9 @@ const MAX_LINES = 300;
 const LONG_FILES: Record<string, string> = {
   // One file on purpose: every schema of the wire contract side by side, one type import for the client.
   'src/protocol.ts': 'the whole wire contract (objects, frames both ways, HTTP bodies)',
+  // Lanes, group commit, acks and leftovers are one state machine; attachment claims (issue 11)
+  // took it a few lines over. Split the leftover resolution out when it next grows.
+  'src/services/message-writer.ts': 'one batching state machine (lanes, group commit, acks, leftovers)',
 };
 
 const rel = (file: string) => path.relative(ROOT, file).split(path.sep).join('/');

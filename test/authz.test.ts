@@ -21,6 +21,7 @@ import {
   type TestServer,
 } from './helpers.js';
 import { barrier, errorsFor, expectError, isOpen, loginAgain, NO_SUCH_ROOM, recorder } from './authz-helpers.js';
+import { solidImage, upload, uploadOk } from './file-helpers.js';
 
 type Actor = 'anonymous' | 'outsider' | 'member' | 'owner';
 type Kind = 'public' | 'private';
@@ -832,6 +833,109 @@ describe('Origin checks', () => {
     expect(ws.frames[0]).toMatchObject({ type: 'ready', user: { id: accounts.member.user.id } });
     await barrier(ws);
     await ws.close();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Files (issue 11): every file route x uploader, member, outsider, ex-member, anonymous
+// ---------------------------------------------------------------------------------------------
+
+describe('files authorization matrix', () => {
+  type Reader = 'anonymous' | 'outsider' | 'exMember' | 'member' | 'owner';
+  const READERS: Reader[] = ['anonymous', 'outsider', 'exMember', 'member', 'owner'];
+  let exMember: Account;
+
+  beforeAll(async () => {
+    exMember = await register(server.app, uniqueName('ex'));
+  });
+  const headersFor = (r: Reader) => (r === 'anonymous' ? {} : r === 'exMember' ? exMember.headers : accounts[r].headers);
+  const statusOf = async (url: string, r: Reader) => (await http.inject({ url, headers: headersFor(r) })).statusCode;
+
+  async function sendWith(roomId: string, attachmentIds: string[]): Promise<Message> {
+    const res = await http.inject({
+      method: 'POST',
+      url: `/api/rooms/${roomId}/messages`,
+      headers: accounts.owner.headers,
+      payload: { clientMsgId: uniqueName('f'), body: 'file', attachmentIds },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json<{ message: Message }>().message;
+  }
+
+  for (const kind of ['public', 'private'] as Kind[]) {
+    it(`${kind} room: a sent file is served to members only; unsent to its uploader only; deleted to nobody`, async () => {
+      const { room, inviteCode } = await freshRoom(kind);
+      await joinRoom(server.app, exMember, room, inviteCode);
+      const png = await solidImage('png', 16, 16);
+      const sent = await uploadOk(server.url, accounts.owner, { bytes: png, name: 'sent.png' });
+      const unsent = await uploadOk(server.url, accounts.owner, { bytes: png, name: 'unsent.png' });
+      const doomed = await uploadOk(server.url, accounts.owner, { bytes: png, name: 'doomed.png' });
+      await sendWith(room.id, [sent.id]);
+      const doomedMessage = await sendWith(room.id, [doomed.id]);
+      expect(await statusOf(sent.url, 'exMember')).toBe(200);
+      expect((await http.inject({ method: 'POST', url: `/api/rooms/${room.id}/leave`, headers: exMember.headers })).statusCode).toBeLessThan(300);
+      const del = await http.inject({ method: 'DELETE', url: `/api/rooms/${room.id}/messages/${doomedMessage.id}`, headers: accounts.owner.headers });
+      expect(del.statusCode).toBe(204);
+
+      const expected: Record<string, Record<Reader, number>> = {
+        sent: { anonymous: 404, outsider: 404, exMember: 404, member: 200, owner: 200 },
+        unsent: { anonymous: 404, outsider: 404, exMember: 404, member: 404, owner: 200 },
+        deleted: { anonymous: 404, outsider: 404, exMember: 404, member: 404, owner: 404 },
+      };
+      const files = { sent, unsent, deleted: doomed };
+      for (const [name, att] of Object.entries(files)) {
+        for (const reader of READERS) {
+          for (const url of [att.url, att.thumbUrl!]) {
+            expect(await statusOf(url, reader), `${name} ${url} as ${reader}`).toBe(expected[name]![reader]);
+          }
+        }
+      }
+      const refused = await http.inject({ url: sent.url, headers: headersFor('outsider') });
+      expectError(refused, 404, 'NOT_FOUND');
+      expect(await statusOf(`/api/files/${randomUUID()}`, 'owner')).toBe(404);
+    });
+  }
+
+  it('upload, avatar and room-image routes: anonymous 401; room image for owner only (member 403, outsider 404/403)', async () => {
+    const png = await solidImage('png', 40, 30);
+    expect((await upload(server.url, null, { bytes: png, name: 'a.png' })).status).toBe(401);
+    expect((await upload(server.url, null, { bytes: png, name: 'a.png' }, { path: '/api/users/me/avatar', method: 'PUT' })).status).toBe(401);
+    expectError(await http.inject({ method: 'DELETE', url: '/api/users/me/avatar' }), 401, 'UNAUTHORIZED');
+    for (const kind of ['public', 'private'] as Kind[]) {
+      const { room } = await freshRoom(kind);
+      const path = `/api/rooms/${room.id}/image`;
+      expect((await upload(server.url, null, { bytes: png, name: 'r.png' }, { path, method: 'PUT' })).status).toBe(401);
+      const asOutsider = await upload(server.url, accounts.outsider, { bytes: png, name: 'r.png' }, { path, method: 'PUT' });
+      expect(asOutsider).toMatchObject(kind === 'private' ? { status: 404, body: { code: 'ROOM_NOT_FOUND' } } : { status: 403, body: { code: 'NOT_A_MEMBER' } });
+      const asMember = await upload(server.url, accounts.member, { bytes: png, name: 'r.png' }, { path, method: 'PUT' });
+      expect(asMember).toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
+      expectError(await http.inject({ method: 'DELETE', url: path, headers: accounts.member.headers }), 403, 'FORBIDDEN');
+      const asOwner = await upload(server.url, accounts.owner, { bytes: png, name: 'r.png' }, { path, method: 'PUT' });
+      expect(asOwner.status).toBe(200);
+      const imageUrl = (asOwner.body as { room?: Room }).room!.imageUrl!;
+      // Room images are served to any signed-in user, never to anonymous.
+      expect(await statusOf(imageUrl, 'outsider')).toBe(200);
+      expect(await statusOf(imageUrl, 'anonymous')).toBe(404);
+      const removed = await http.inject({ method: 'DELETE', url: path, headers: accounts.owner.headers });
+      expect(removed.json<{ room: Room }>().room.imageUrl).toBeNull();
+      expect(await statusOf(imageUrl, 'owner')).toBe(404);
+    }
+  });
+
+  it('an avatar is served to every signed-in user, not to anonymous; a replaced one stops at once', async () => {
+    const first = await upload(server.url, accounts.member, { bytes: await solidImage('jpeg', 300, 200), name: 'me.jpg' }, { path: '/api/users/me/avatar', method: 'PUT' });
+    expect(first.status).toBe(200);
+    const firstUrl = (first.body as { user?: User }).user!.avatarUrl!;
+    expect(await statusOf(firstUrl, 'outsider')).toBe(200);
+    expect(await statusOf(firstUrl, 'anonymous')).toBe(404);
+    const second = await upload(server.url, accounts.member, { bytes: await solidImage('png', 50, 50), name: 'me2.png' }, { path: '/api/users/me/avatar', method: 'PUT' });
+    const secondUrl = (second.body as { user?: User }).user!.avatarUrl!;
+    expect(secondUrl).not.toBe(firstUrl);
+    expect(await statusOf(firstUrl, 'owner')).toBe(404);
+    expect(await statusOf(secondUrl, 'owner')).toBe(200);
+    const cleared = await http.inject({ method: 'DELETE', url: '/api/users/me/avatar', headers: accounts.member.headers });
+    expect(cleared.json<{ user: User }>().user.avatarUrl).toBeNull();
+    expect(await statusOf(secondUrl, 'owner')).toBe(404);
   });
 });
 

@@ -561,6 +561,90 @@ describe('WebSocket frames', () => {
   });
 });
 
+describe('files: multipart, attachment ids, file ids, ranges', () => {
+  const multipart = (boundary: string, parts: { name: string; filename?: string; body: string | Buffer }[]) =>
+    Buffer.concat([
+      ...parts.flatMap((p) => [
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"${p.filename ? `; filename="${p.filename}"` : ''}\r\n\r\n`),
+        Buffer.isBuffer(p.body) ? p.body : Buffer.from(p.body),
+        Buffer.from('\r\n'),
+      ]),
+      Buffer.from(`--${boundary}--\r\n`),
+    ]);
+  const post = (payload: Buffer | string, contentType: string, url = '/api/uploads', method: 'POST' | 'PUT' = 'POST') =>
+    http.inject({ method, url, headers: { ...alice.headers, 'content-type': contentType }, payload });
+
+  it('answers 400 for a malformed multipart body or one without a boundary, 400 for misplaced parts, 413 for too many', async () => {
+    expectError(await post('--nope\r\ngarbage', 'multipart/form-data; boundary=xyz'), 400, 'VALIDATION');
+    expectError(await post('anything', 'multipart/form-data'), 400, 'VALIDATION');
+    const two = multipart('b1', [
+      { name: 'file', filename: 'a.txt', body: 'one' },
+      { name: 'file', filename: 'b.txt', body: 'two' },
+    ]);
+    expectError(await post(two, 'multipart/form-data; boundary=b1'), 400, 'VALIDATION');
+    const thumbFirst = multipart('b2', [{ name: 'thumb', filename: 't.png', body: 'x' }]);
+    expectError(await post(thumbFirst, 'multipart/form-data; boundary=b2'), 400, 'VALIDATION');
+    const many = multipart('b3', Array.from({ length: 5 }, (_, i) => ({ name: `f${i}`, filename: `${i}.txt`, body: 'x' })));
+    const tooMany = await post(many, 'multipart/form-data; boundary=b3');
+    expect([400, 413]).toContain(tooMany.statusCode);
+  });
+
+  it('cleans a file name: no path, no control characters', async () => {
+    const body = multipart('b4', [{ name: 'file', filename: '..\\..\\etc/pass\u0007wd.txt', body: 'secret' }]);
+    const res = await post(body, 'multipart/form-data; boundary=b4');
+    expect(res.statusCode, res.body).toBe(201);
+    const name = res.json<{ upload: { name: string } }>().upload.name;
+    expect(name).toBe('passwd.txt');
+  });
+
+  it('an avatar must be an image: text is 415, JSON is 415', async () => {
+    const text = multipart('b5', [{ name: 'file', filename: 'me.png', body: 'not an image at all' }]);
+    expectError(await post(text, 'multipart/form-data; boundary=b5', '/api/users/me/avatar', 'PUT'), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    const json = await http.inject({ method: 'PUT', url: '/api/users/me/avatar', headers: alice.headers, payload: { file: 'x' } });
+    expectError(json, 415, 'UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  it('attachmentIds: not an array, not UUIDs, repeated, or 11 are 400 over HTTP and an error frame over WebSocket', async () => {
+    const id = randomUUID();
+    for (const attachmentIds of ['x', [1], ['nope'], [id, id], Array.from({ length: 11 }, () => randomUUID())]) {
+      const res = await http.inject({
+        method: 'POST',
+        url: `/api/rooms/${room.id}/messages`,
+        headers: alice.headers,
+        payload: { clientMsgId: uniqueName('a'), body: 'x', attachmentIds },
+      });
+      expectError(res, 400, 'VALIDATION');
+    }
+    const ws = await connect();
+    const ref = uniqueName('w');
+    ws.send({ type: 'send', roomId: room.id, clientMsgId: ref, body: 'x', attachmentIds: ['nope'] });
+    const frame = await ws.next((f) => f.type === 'error' && f.ref === ref);
+    expect(frame).toMatchObject({ code: 'VALIDATION' });
+    const empty = uniqueName('w');
+    ws.send({ type: 'send', roomId: room.id, clientMsgId: empty, body: '  ', attachmentIds: [] });
+    expect(await ws.next((f) => f.type === 'error' && f.ref === empty)).toMatchObject({ code: 'VALIDATION' });
+    expect(isOpen(ws)).toBe(true);
+  });
+
+  it('file ids must be UUIDs; ranges: malformed is ignored (200), outside is 416, suffix and open-ended are 206', async () => {
+    expectError(await http.inject({ url: '/api/files/not-a-uuid', headers: alice.headers }), 400, 'VALIDATION');
+    expectError(await http.inject({ url: `/api/files/${randomUUID()}/thumb`, headers: alice.headers }), 404, 'NOT_FOUND');
+    const body = multipart('b6', [{ name: 'file', filename: 'digits.txt', body: '0123456789' }]);
+    const url = (await post(body, 'multipart/form-data; boundary=b6')).json<{ upload: { url: string } }>().upload.url;
+    const get = (range: string) => http.inject({ url, headers: { ...alice.headers, range } });
+    expect((await get('bytes=abc')).statusCode).toBe(200);
+    expect((await get('bytes=0-1, 4-5')).statusCode).toBe(200);
+    const outside = await get('bytes=50-60');
+    expect(outside.statusCode).toBe(416);
+    expect(outside.headers['content-range']).toBe('bytes */10');
+    expect((await get('bytes=-0')).statusCode).toBe(416);
+    expect(await get('bytes=-3')).toMatchObject({ statusCode: 206, body: '789' });
+    expect(await get('bytes=7-')).toMatchObject({ statusCode: 206, body: '789' });
+    expect(await get('bytes=2-4')).toMatchObject({ statusCode: 206, body: '234', headers: { 'content-range': 'bytes 2-4/10' } });
+    expect(await get('bytes=8-100')).toMatchObject({ statusCode: 206, body: '89' });
+  });
+});
+
 describe('after all of that', () => {
   it('never answered a 500', () => {
     expect(http.serverErrors()).toEqual([]);

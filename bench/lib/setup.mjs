@@ -128,7 +128,7 @@ export async function seed(db, { users, rooms, tag }) {
 }
 
 // ---------- processes ----------
-function pinned(cpu, args) {
+export function pinned(cpu, args) {
   return HAS_TASKSET ? ['taskset', ['-c', cpu, ...args]] : [args[0], args.slice(1)];
 }
 

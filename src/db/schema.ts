@@ -201,8 +201,9 @@ export const uploads = pgTable(
     kind: text('kind', { enum: ATTACHMENT_KINDS }).notNull(),
     name: text('name').notNull(),
     mime: text('mime').notNull(),
-    /** Bytes stored (original or re-encoded) plus the thumbnail's: what counts against the quota. */
+    /** Bytes of the file as stored (original or re-encoded); with thumb_size, what counts against the quota. */
     size: bigint('size', { mode: 'number' }).notNull(),
+    thumbSize: bigint('thumb_size', { mode: 'number' }).notNull().default(0),
     width: integer('width'),
     height: integer('height'),
     storageKey: text('storage_key').notNull(),

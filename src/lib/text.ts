@@ -25,9 +25,10 @@ export function toIso(value: Date | string): string {
 }
 
 /** A message body as stored: trimmed, not blank, no control characters, at most `maxChars`. */
-export function cleanMessageBody(raw: string, maxChars: number): string {
+/** `allowEmpty`: a message with attachments may have no text. */
+export function cleanMessageBody(raw: string, maxChars: number, allowEmpty = false): string {
   const body = raw.trim();
-  if (!body) throw errors.validation('Message body must not be blank');
+  if (!body && !allowEmpty) throw errors.validation('Message body must not be blank');
   if (hasForbiddenControl(body)) throw errors.validation('Message body contains control characters');
   if (charLength(body) > maxChars) throw errors.messageTooLong(maxChars);
   return body;

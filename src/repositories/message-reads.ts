@@ -12,9 +12,9 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
-import type { Message, Reaction, User } from '../protocol.js';
+import type { Attachment, Message, Reaction, User } from '../protocol.js';
 import { toIso } from '../lib/text.js';
-import { toUser } from './mappers.js';
+import { toAttachment, toUser } from './mappers.js';
 
 /** A row returned by MessagesRepository.insertMany. */
 export interface InsertedRow {
@@ -33,7 +33,32 @@ export interface InsertedRow {
   reply_author_username: string | null;
   reply_author_avatar_url: string | null;
   reply_author_created_at: Date | string | null;
+  attachments?: AttachmentJson[] | null;
 }
+
+/** An attachment as ATTACHMENT_JSON builds it from `uploads u`. */
+export interface AttachmentJson {
+  id: string;
+  kind: Attachment['kind'];
+  name: string;
+  mime: string;
+  size: number | string;
+  width: number | null;
+  height: number | null;
+  thumb: boolean;
+}
+
+/** One `uploads u` row as JSON (urls are made by the mapper). */
+export const ATTACHMENT_JSON = sql`json_build_object('id', u.id, 'kind', u.kind, 'name', u.name, 'mime', u.mime, 'size', u.size,
+  'width', u.width, 'height', u.height, 'thumb', u.thumb_key IS NOT NULL)`;
+
+/** A message's attachments in order; none once it is deleted (a tombstone holds no files). */
+const ATTACHMENTS = sql`(SELECT json_agg(${ATTACHMENT_JSON} ORDER BY ma.position)
+       FROM message_attachments ma JOIN uploads u ON u.id = ma.upload_id
+       WHERE ma.message_id = m.id AND m.deleted_at IS NULL)`;
+
+const toAttachments = (rows: AttachmentJson[] | null | undefined): Attachment[] =>
+  (rows ?? []).map((a) => toAttachment({ ...a, size: Number(a.size), thumbKey: a.thumb ? 'yes' : null }));
 
 /** A row of MESSAGE_FROM, as both drivers return it (bigints may come back as strings). */
 export interface MessageReadRow {
@@ -60,6 +85,7 @@ export interface MessageReadRow {
   reply_author_avatar_url: string | null;
   reply_author_created_at: Date | string | null;
   reactions: Reaction[] | null;
+  attachments: AttachmentJson[] | null;
 }
 
 /**
@@ -90,7 +116,8 @@ const messageFrom = (state: MessageState) => sql`
     o.id AS reply_id, o.seq AS reply_seq, m.reply_excerpt, (o.deleted_at IS NOT NULL) AS reply_deleted,
     oa.id AS reply_author_id, oa.username AS reply_author_username, oa.avatar_url AS reply_author_avatar_url,
     oa.created_at AS reply_author_created_at,
-    ${state === 'created' ? sql`NULL` : REACTIONS} AS reactions
+    ${state === 'created' ? sql`NULL` : REACTIONS} AS reactions,
+    ${ATTACHMENTS} AS attachments
   FROM messages m
   JOIN users a ON a.id = m.author_id
   LEFT JOIN messages o ON o.id = m.reply_to_id
@@ -108,7 +135,7 @@ export function toMessageFromRow(row: MessageReadRow): Message {
     createdAt: toIso(row.created_at),
     editedAt: row.edited_at === null ? null : toIso(row.edited_at),
     deletedAt: row.deleted_at === null ? null : toIso(row.deleted_at),
-    attachments: [],
+    attachments: toAttachments(row.attachments),
     replyTo:
       row.reply_id === null || row.reply_author_id === null
         ? null
@@ -160,7 +187,7 @@ export function toInsertedMessage(row: InsertedRow, body: string, author: User):
     createdAt: toIso(row.created_at),
     editedAt: null,
     deletedAt: null,
-    attachments: [],
+    attachments: toAttachments(row.attachments),
     replyTo:
       row.reply_to_id === null || row.reply_author_id === null
         ? null

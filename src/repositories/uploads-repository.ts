@@ -20,7 +20,7 @@ export function createUploadsRepository(db: Executor) {
     /** Bytes the user keeps stored (every row not yet swept counts). */
     async usage(ownerId: string): Promise<number> {
       const [row] = await db
-        .select({ total: sql<string | number | null>`sum(${uploads.size})` })
+        .select({ total: sql<string | number | null>`sum(${uploads.size} + ${uploads.thumbSize})` })
         .from(uploads)
         .where(eq(uploads.ownerId, ownerId));
       return Number(row?.total ?? 0);

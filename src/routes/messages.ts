@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ClientMsgId, errorResponses, MessageId, MessageResponse, MessagesResponse, Seq } from '../protocol.js';
+import { AttachmentIds, ClientMsgId, errorResponses, MessageId, MessageResponse, MessagesResponse, Seq } from '../protocol.js';
 import { errors } from '../lib/errors.js';
 import { cleanMessageBody } from '../lib/text.js';
 import { requireMember } from '../services/room-access.js';
@@ -52,7 +52,7 @@ const messagesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['messages'],
         params: RoomParams,
-        body: Type.Object({ clientMsgId: ClientMsgId, body: Type.String(), replyToId: Type.Optional(MessageId) }),
+        body: Type.Object({ clientMsgId: ClientMsgId, body: Type.String(), replyToId: Type.Optional(MessageId), attachmentIds: Type.Optional(AttachmentIds) }),
         response: { 200: MessageResponse, 201: MessageResponse, ...errorResponses(400, 401, 403, 404, 429, 503) },
       },
     },
@@ -60,10 +60,11 @@ const messagesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { user } = request.auth!;
       if (app.shuttingDown) throw errors.unavailable();
       // The writer takes a token of the user's send bucket (shared with their sockets): RATE_LIMITED.
-      const body = cleanMessageBody(request.body.body, config.limits.messageMaxChars);
-      const { clientMsgId, replyToId } = request.body;
+      const { clientMsgId, replyToId, attachmentIds = [] } = request.body;
+      const body = cleanMessageBody(request.body.body, config.limits.messageMaxChars, attachmentIds.length > 0);
       const quoting = replyToId !== undefined ? { replyToId } : {};
-      const result = await writer.send({ roomId: request.params.roomId, author: user, clientMsgId, body, ...quoting });
+      const files = attachmentIds.length ? { attachmentIds } : {};
+      const result = await writer.send({ roomId: request.params.roomId, author: user, clientMsgId, body, ...quoting, ...files });
       return reply.code(result.created ? 201 : 200).send({ message: result.message });
     },
   );

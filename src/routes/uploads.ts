@@ -23,7 +23,9 @@ function multipartError(err: unknown): unknown {
   if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') {
     return new AppError(413, 'PAYLOAD_TOO_LARGE', 'Too many parts: send one file (and, for a video, one poster "thumb")');
   }
-  if (code === 'FST_INVALID_MULTIPART_CONTENT_TYPE' || code === 'FST_PROTO_VIOLATION' || code === 'FST_PREMATURE_CLOSE') {
+  // busboy's own parse errors are plain Errors without a code.
+  const busboyParse = !(err instanceof AppError) && !code && /multipart|boundary|Unexpected end of|Malformed part header/i.test(String((err as Error).message));
+  if (busboyParse || code === 'FST_INVALID_MULTIPART_CONTENT_TYPE' || code === 'FST_PROTO_VIOLATION' || code === 'FST_PREMATURE_CLOSE') {
     return new AppError(400, 'VALIDATION', 'The multipart body is malformed');
   }
   return err;

@@ -23,6 +23,7 @@
  * user for HTTP and all their sockets). Without a token nothing is queued: a send the author may
  * not make at all is still refused as such (ROOM_NOT_FOUND / NOT_A_MEMBER, one access read),
  * anything else answers RATE_LIMITED.
+ * Attachments are claimed with their message (services/attachment-claims.ts).
  */
 import type { Message, User } from '../protocol.js';
 import type { AckTarget } from '../realtime/ack-target.js';
@@ -36,6 +37,7 @@ import { mentionCandidates } from '../lib/mentions.js';
 import { toInsertedMessage } from '../repositories/message-reads.js';
 import type { LogOp, OpRunner } from './log-ops.js';
 import { accessError } from './room-access.js';
+import { attachmentUnavailable, firstClaimWins, notStoredReason } from './attachment-claims.js';
 import type { SendThrottle } from './send-throttle.js';
 
 export interface SendInput {
@@ -46,6 +48,8 @@ export interface SendInput {
   body: string;
   /** A message of the same room (else MESSAGE_NOT_FOUND). */
   replyToId?: string;
+  /** Unclaimed uploads of the author (else ATTACHMENT_UNAVAILABLE), claimed with the message. */
+  attachmentIds?: string[];
 }
 
 export interface SendResult {
@@ -240,7 +244,10 @@ export class MessageWriter {
         followers.set(p, []);
       }
     }
-    const unique = [...firstByKey.values()];
+    const unique = firstClaimWins([...firstByKey.values()], (p) => {
+      const err = attachmentUnavailable();
+      for (const r of [p, ...followers.get(p)!]) r.reject(err);
+    });
     const items: (NewMessage & { roomId: string })[] = unique.map((p) => {
       const found = mentionCandidates(p.input.body);
       return {
@@ -251,6 +258,7 @@ export class MessageWriter {
         ...(p.input.replyToId !== undefined ? { replyToId: p.input.replyToId } : {}),
         ...(found.names.length ? { mentionNames: found.names } : {}),
         ...(found.room ? { mentionRoom: true } : {}),
+        ...(p.input.attachmentIds?.length ? { attachmentIds: p.input.attachmentIds } : {}),
       };
     });
 
@@ -308,10 +316,8 @@ export class MessageWriter {
         answer(p, { message: original, created: false });
         continue;
       }
-      // A member whose message was not stored replied to something that is not a live message here.
-      const err = accessError(access) ?? (p.input.replyToId !== undefined ? errors.messageNotFound() : errors.notAMember());
-      p.reject(err);
-      for (const f of followers.get(p)!) f.reject(err);
+      const err = accessError(access) ?? (await notStoredReason(p.input, this.opts.messages));
+      for (const r of [p, ...followers.get(p)!]) r.reject(err);
     }
   }
 }

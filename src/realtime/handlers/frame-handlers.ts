@@ -69,9 +69,11 @@ export function createFrameHandlers(deps: HandlerDeps): FrameHandlers {
 
     // New messages are acked by the hub in seq order; a reused clientMsgId by the writer, with its original.
     send: async (conn, frame) => {
-      const body = cleanMessageBody(frame.body, deps.messageMaxChars);
+      const attachmentIds = frame.attachmentIds ?? [];
+      const body = cleanMessageBody(frame.body, deps.messageMaxChars, attachmentIds.length > 0);
       const reply = frame.replyToId !== undefined ? { replyToId: frame.replyToId } : {};
-      await writer.send({ roomId: frame.roomId, author: conn.user, clientMsgId: frame.clientMsgId, body, ...reply }, conn);
+      const files = attachmentIds.length ? { attachmentIds } : {};
+      await writer.send({ roomId: frame.roomId, author: conn.user, clientMsgId: frame.clientMsgId, body, ...reply, ...files }, conn);
     },
 
     typing: async (conn, frame) => {
