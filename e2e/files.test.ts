@@ -262,7 +262,9 @@ describe.skipIf(reason !== null)('files in the browser', () => {
     // members panel. (Live frames of a socket opened before the change still carry the old
     // avatarUrl: a server matter, see the report.)
     await bob.reload();
-    const avatar = row(bob, 'new face').getByTestId('avatar-image');
+    // Her rows group under one header: the avatar is on the group's first row.
+    await row(bob, 'new face').waitFor();
+    const avatar = bob.locator(`[data-testid="message"][data-author="${aliceName}"]`).getByTestId('avatar-image').first();
     await avatar.waitFor();
     await expect.poll(() => avatar.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
     const inMembers = bob.locator(`[data-testid="member"][data-username="${aliceName}"]`).getByTestId('avatar-image');
