@@ -226,6 +226,9 @@ describe.skipIf(reason !== null)('files in the browser', () => {
     await composer(alice).press('Enter');
     const video = row(bob, 'a clip').getByTestId('attachment-video');
     await video.waitFor();
+    // The poster frame made by the sender's browser, served as the video's thumbnail.
+    expect(await video.getAttribute('poster')).toMatch(/^\/api\/files\//);
+    expect(await video.evaluate((v: HTMLVideoElement) => [v.width, v.height])).toEqual([160, 120]);
     await video.evaluate((v: HTMLVideoElement) => {
       v.muted = true;
       return v.play();
