@@ -1,4 +1,4 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, JSHandle, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   announceSkip,
@@ -68,6 +68,19 @@ const inPage = {
       clearInterval(timer);
       return new File(chunks, n, { type: 'video/webm' });
     }, name),
+
+  /** Puts a file into a file <input> (by test id) as the system's file chooser would. */
+  choose: (page: Page, testId: string, file: JSHandle) =>
+    page.evaluate(
+      ([id, f]) => {
+        const dt = new DataTransfer();
+        dt.items.add(f as File);
+        const input = document.querySelector<HTMLInputElement>(`[data-testid="${id}"]`)!;
+        input.files = dt.files;
+        input.dispatchEvent(new Event('change', { bubbles: true }));
+      },
+      [testId, file] as const,
+    ),
 };
 
 describe.skipIf(reason !== null)('files in the browser', () => {
@@ -211,16 +224,7 @@ describe.skipIf(reason !== null)('files in the browser', () => {
   it('sends a video made in the browser; the other user plays it', async (ctx) => {
     if (!uploadsServed) return ctx.skip();
     const clip = await inPage.webm(alice, 'clip.webm');
-    await alice.evaluate(
-      ([f]) => {
-        const dt = new DataTransfer();
-        dt.items.add(f as File);
-        const input = document.querySelector<HTMLInputElement>('[data-testid="file-input"]')!;
-        input.files = dt.files;
-        input.dispatchEvent(new Event('change', { bubbles: true }));
-      },
-      [clip] as const,
-    );
+    await inPage.choose(alice, 'file-input', clip);
     await expect.poll(() => alice.getByTestId('upload-item').getAttribute('data-status'), { timeout: 30_000 }).toBe('done');
     await composer(alice).fill('a clip');
     await composer(alice).press('Enter');
@@ -243,16 +247,7 @@ describe.skipIf(reason !== null)('files in the browser', () => {
     const dialog = alice.getByRole('dialog', { name: 'Profile picture' });
     await dialog.waitFor();
     const pic = await inPage.png(alice, 'me.png', 500, 300);
-    await alice.evaluate(
-      ([f]) => {
-        const dt = new DataTransfer();
-        dt.items.add(f as File);
-        const input = document.querySelector<HTMLInputElement>('[data-testid="image-picker-input"]')!;
-        input.files = dt.files;
-        input.dispatchEvent(new Event('change', { bubbles: true }));
-      },
-      [pic] as const,
-    );
+    await inPage.choose(alice, 'image-picker-input', pic);
     await dialog.getByTestId('crop-preview').waitFor();
     await screenshot(alice, 'files-avatar-crop');
     expect(await axeViolations(alice)).toEqual([]);
