@@ -3,7 +3,7 @@
  *
  * The CSP: the SPA loads only its own scripts and styles (Tailwind's inline style attributes need
  * 'unsafe-inline' for styles only), talks only to its own origin ('self' covers same-origin ws:
- * and wss: in current browsers), shows images from itself, data: and blob: URLs; messages are
+ * and wss: in current browsers), shows images from itself, data: and blob: URLs (and media from itself and blob:); messages are
  * text, never markup, so nothing else is needed. No `upgrade-insecure-requests` (helmet's default):
  * a LAN install on plain http would break. No HSTS either: TLS ends at the proxy, which owns it.
  */
@@ -15,6 +15,8 @@ const CSP_DIRECTIVES = {
   scriptSrc: ["'self'"],
   styleSrc: ["'self'", "'unsafe-inline'"],
   imgSrc: ["'self'", 'data:', 'blob:'],
+  // The composer reads a local video (blob:) to draw its poster frame before uploading it.
+  mediaSrc: ["'self'", 'blob:'],
   connectSrc: ["'self'"],
   fontSrc: ["'self'"],
   objectSrc: ["'none'"],

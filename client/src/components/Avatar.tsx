@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import type { User } from '../lib/wire';
 
 const COLORS = [
@@ -18,19 +19,28 @@ function colorFor(id: string): string {
   return COLORS[h % COLORS.length]!;
 }
 
-/** The user's picture, or their initials on a colour derived from their id. */
+/** An image URL we show: the server's own files (`/api/files/…`) or an absolute http(s) URL. */
+export function isShowableUrl(url: string | null | undefined): url is string {
+  return !!url && (/^https?:\/\//i.test(url) || (url.startsWith('/') && !url.startsWith('//')));
+}
+
+/** The user's picture, or their initials on a colour derived from their id (also when it fails to load). */
 export function Avatar({ user, size = 36 }: { user: Pick<User, 'id' | 'username' | 'avatarUrl'>; size?: number }) {
+  const [failed, setFailed] = useState<string | null>(null);
   const style = { width: size, height: size, fontSize: Math.round(size * 0.4) };
-  if (user.avatarUrl && /^https?:\/\//i.test(user.avatarUrl)) {
+  if (isShowableUrl(user.avatarUrl) && failed !== user.avatarUrl) {
     return (
       <img
         src={user.avatarUrl}
         alt=""
         width={size}
         height={size}
+        loading="lazy"
         referrerPolicy="no-referrer"
-        className="shrink-0 rounded-full object-cover"
+        className="shrink-0 rounded-full bg-zinc-200 object-cover dark:bg-zinc-800"
         style={style}
+        onError={() => setFailed(user.avatarUrl)}
+        data-testid="avatar-image"
       />
     );
   }

@@ -1,14 +1,17 @@
-import { lazy, Suspense, useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { lazy, Suspense, useEffect, useRef, useState, type ClipboardEvent, type FormEvent, type KeyboardEvent } from 'react';
+import type { Uploads } from '../hooks/use-uploads';
 import { isDeleted } from '../lib/log-apply';
 import { mentionAt } from '../lib/mention-complete';
 import { MAX_MESSAGE_LENGTH } from '../lib/wire';
 import { useStore } from '../store';
 import { useSync } from '../sync/SyncProvider';
-import { CloseIcon, ReplyIcon, SendIcon } from './Icons';
+import { CloseIcon, PaperclipIcon, ReplyIcon, SendIcon } from './Icons';
 import type { ComposerAria } from './MentionAutocomplete';
 
 /** Loaded when an `@` is first typed: not part of the initial bundle. */
 const MentionAutocomplete = lazy(() => import('./MentionAutocomplete'));
+/** Loaded with the first file: not part of the initial bundle. */
+const ComposerTray = lazy(() => import('./ComposerTray'));
 
 /** Typing notices go out at most this often while the user keeps typing. */
 export const TYPING_THROTTLE_MS = 3_000;
@@ -25,8 +28,20 @@ function countChars(s: string): number {
   return n;
 }
 
-export function Composer({ roomId, roomName, onSent }: { roomId: string; roomName: string; onSent: () => void }) {
+export function Composer({
+  roomId,
+  roomName,
+  onSent,
+  uploads,
+}: {
+  roomId: string;
+  roomName: string;
+  onSent: () => void;
+  /** The room's files (the room page owns them, so a drop anywhere on the room adds one). */
+  uploads: Uploads;
+}) {
   const sync = useSync();
+  const fileInput = useRef<HTMLInputElement>(null);
   const [text, setText] = useState(() => drafts.get(roomId) ?? '');
   const ref = useRef<HTMLTextAreaElement>(null);
   const typingSentAt = useRef(0);
@@ -79,6 +94,9 @@ export function Composer({ roomId, roomName, onSent }: { roomId: string; roomNam
   // The server counts Unicode code points after trimming.
   const length = countChars(trimmed);
   const tooLong = length > MAX_MESSAGE_LENGTH;
+  const ready = uploads.items.some((u) => u.status === 'done');
+  // A message waits for its uploads: sending is possible once none is still in flight.
+  const canSend = (!!trimmed || ready) && !tooLong && !uploads.busy;
 
   const change = (value: string) => {
     setText(value);
@@ -98,8 +116,8 @@ export function Composer({ roomId, roomName, onSent }: { roomId: string; roomNam
 
   const submit = (e?: FormEvent) => {
     e?.preventDefault();
-    if (!trimmed || tooLong) return;
-    sync.sendMessage(roomId, trimmed, reply?.id);
+    if (!canSend) return;
+    sync.sendMessage(roomId, trimmed, reply?.id, uploads.take());
     setReplyDraft(roomId, null);
     stopTyping();
     setText('');
@@ -120,6 +138,14 @@ export function Composer({ roomId, roomName, onSent }: { roomId: string; roomNam
       }
     }
     return false;
+  };
+
+  /** Files pasted (a screenshot) join the tray; pasted text is left to the textarea. */
+  const onPaste = (e: ClipboardEvent<HTMLTextAreaElement>) => {
+    const files = [...e.clipboardData.files];
+    if (!files.length) return;
+    e.preventDefault();
+    uploads.add(files);
   };
 
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
@@ -165,7 +191,34 @@ export function Composer({ roomId, roomName, onSent }: { roomId: string; roomNam
           </button>
         </div>
       )}
-      <div className="flex items-end gap-2 rounded-2xl border border-zinc-300 bg-white p-1.5 pl-3 focus-within:border-indigo-500 focus-within:ring-2 focus-within:ring-indigo-500/30 dark:border-zinc-700 dark:bg-zinc-900">
+      {uploads.items.length > 0 && (
+        <Suspense fallback={null}>
+          <ComposerTray uploads={uploads} />
+        </Suspense>
+      )}
+      <div className="flex items-end gap-2 rounded-2xl border border-zinc-300 bg-white p-1.5 pl-1.5 focus-within:border-indigo-500 focus-within:ring-2 focus-within:ring-indigo-500/30 dark:border-zinc-700 dark:bg-zinc-900">
+        <button
+          type="button"
+          className="icon-btn h-9 w-9 shrink-0"
+          aria-label="Attach files"
+          title="Attach files"
+          onClick={() => fileInput.current?.click()}
+        >
+          <PaperclipIcon width={18} height={18} />
+        </button>
+        <input
+          ref={fileInput}
+          type="file"
+          multiple
+          className="hidden"
+          tabIndex={-1}
+          aria-hidden="true"
+          data-testid="file-input"
+          onChange={(e) => {
+            if (e.target.files) uploads.add([...e.target.files]);
+            e.target.value = '';
+          }}
+        />
         <label htmlFor="composer-input" className="sr-only">
           Message {roomName}
         </label>
@@ -180,6 +233,7 @@ export function Composer({ roomId, roomName, onSent }: { roomId: string; roomNam
           }}
           onSelect={(e) => setCaret(e.currentTarget.selectionStart)}
           onKeyDown={onKeyDown}
+          onPaste={onPaste}
           aria-autocomplete="list"
           aria-controls={aria?.controls}
           aria-activedescendant={aria?.activeId}
@@ -203,14 +257,14 @@ export function Composer({ roomId, roomName, onSent }: { roomId: string; roomNam
         <button
           type="submit"
           className="inline-flex h-9 w-9 shrink-0 items-center justify-center rounded-xl bg-indigo-600 text-white transition-colors hover:bg-indigo-700 disabled:bg-zinc-300 disabled:text-zinc-600 dark:disabled:bg-zinc-800 dark:disabled:text-zinc-400"
-          disabled={!trimmed || tooLong}
+          disabled={!canSend}
           aria-label="Send message"
         >
           <SendIcon width={18} height={18} />
         </button>
       </div>
       <p id="composer-hint" className="sr-only">
-        Enter sends, Shift+Enter adds a new line, Up edits your last message, @ mentions someone.
+        Enter sends, Shift+Enter adds a new line, Up edits your last message, @ mentions someone. Paste or drop files to attach them.
       </p>
     </form>
   );

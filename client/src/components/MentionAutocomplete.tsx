@@ -3,6 +3,7 @@ import { useRoomMembers } from '../hooks/use-room-members';
 import { listboxKey } from '../lib/listbox';
 import { complete, suggest, type MentionQuery } from '../lib/mention-complete';
 import { useStore } from '../store';
+import { Avatar } from './Avatar';
 
 /**
  * The composer's @-autocomplete (lazy-loaded once an `@` is typed): the listbox of matching
@@ -85,13 +86,14 @@ export default function MentionAutocomplete({
           id={`${id}-${i}`}
           role="option"
           aria-selected={i === current}
-          className={`cursor-pointer truncate rounded-lg px-3 py-1.5 text-sm ${
+          className={`flex cursor-pointer items-center gap-2 truncate rounded-lg px-2 py-1.5 text-sm ${
             i === current ? 'bg-indigo-600 text-white' : 'text-zinc-800 hover:bg-zinc-100 dark:text-zinc-200 dark:hover:bg-zinc-800'
           }`}
           onPointerDown={(e) => e.preventDefault()}
           onClick={() => pick(s.name)}
         >
-          @{s.label}
+          {s.user ? <Avatar user={s.user} size={20} /> : <span className="inline-block h-5 w-5 shrink-0" aria-hidden="true" />}
+          <span className="truncate">@{s.label}</span>
         </li>
       ))}
     </ul>

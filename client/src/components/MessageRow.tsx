@@ -9,6 +9,7 @@ import { useStore } from '../store';
 import { Avatar } from './Avatar';
 import { AlertIcon, ClockIcon } from './Icons';
 import { LONG_PRESS_MS, MessageActions } from './MessageActions';
+import { AttachmentSlots } from './AttachmentSlots';
 import { MessageBody } from './MessageBody';
 import { EditedMarker, Reactions, ReplyQuote } from './MessageParts';
 
@@ -58,6 +59,7 @@ export const MessageRow = memo(function MessageRow({ row, meId }: { row: Row; me
           status={row.item.status}
           error={row.item.error}
           clientMsgId={row.item.clientMsgId}
+          below={row.item.attachments?.length ? <AttachmentSlots attachments={row.item.attachments} pending /> : null}
         />
       );
   }
@@ -105,10 +107,15 @@ function SentMessage({ message: m, head, meId }: { message: Message; head: boole
     );
   } else {
     body = (
-      <div className="flex flex-wrap items-baseline">
-        <MessageBody text={m.body} me={me?.username} />
-        {m.editedAt && <EditedMarker at={m.editedAt} />}
-      </div>
+      <>
+        {(m.body || m.editedAt) && (
+          <div className="flex flex-wrap items-baseline">
+            <MessageBody text={m.body} me={me?.username} />
+            {m.editedAt && <EditedMarker at={m.editedAt} />}
+          </div>
+        )}
+        <AttachmentSlots attachments={m.attachments} />
+      </>
     );
   }
   return (

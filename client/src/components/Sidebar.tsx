@@ -7,9 +7,12 @@ import { useStore } from '../store';
 import { Avatar } from './Avatar';
 import { CompassIcon, HashIcon, LockIcon, LogOutIcon, PlusIcon } from './Icons';
 import { Link } from './Link';
+import { RoomImage } from './RoomImage';
 import { ThemeSwitcher } from './ThemeSwitcher';
 
 const CreateRoomDialog = lazy(() => import('./CreateRoomDialog'));
+/** The profile picture dialog and its cropper, loaded when opened. */
+const ImagePickerDialog = lazy(() => import('./ImagePickerDialog'));
 
 function activity(r: JoinedRoom): string {
   return r.lastMessage?.createdAt ?? r.createdAt;
@@ -35,11 +38,15 @@ const RoomItem = memo(function RoomItem({ room, active, meId }: { room: JoinedRo
         }`}
       >
         <span
-          className={`mt-0.5 inline-flex h-8 w-8 shrink-0 items-center justify-center rounded-lg ${
+          className={`mt-0.5 inline-flex h-8 w-8 shrink-0 items-center justify-center overflow-hidden rounded-lg ${
             active ? 'bg-indigo-600 text-white' : 'bg-zinc-200 text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300'
           }`}
         >
-          {room.isPrivate ? <LockIcon width={16} height={16} /> : <HashIcon width={16} height={16} />}
+          <RoomImage
+            url={room.imageUrl}
+            size={32}
+            fallback={room.isPrivate ? <LockIcon width={16} height={16} /> : <HashIcon width={16} height={16} />}
+          />
         </span>
         <span className="min-w-0 flex-1">
           <span className="flex items-baseline justify-between gap-2">
@@ -88,6 +95,7 @@ export function Sidebar({ activeRoomId, discoverActive = false }: { activeRoomId
   const user = useStore((s) => s.user);
   const sync = useSync();
   const [creating, setCreating] = useState(false);
+  const [profile, setProfile] = useState(false);
 
   const sorted = useMemo(
     () => Object.values(rooms).sort((a, b) => activity(b).localeCompare(activity(a)) || a.name.localeCompare(b.name)),
@@ -153,10 +161,19 @@ export function Sidebar({ activeRoomId, discoverActive = false }: { activeRoomId
       </div>
       {user && (
         <div className="flex items-center gap-2 border-t border-zinc-200 px-3 py-3 dark:border-zinc-800">
-          <Avatar user={user} size={32} />
-          <span className="min-w-0 flex-1 truncate text-sm font-medium" data-testid="current-user">
-            {user.username}
-          </span>
+          <button
+            type="button"
+            className="flex min-w-0 flex-1 items-center gap-2 rounded-lg p-0.5 text-left hover:bg-zinc-100 dark:hover:bg-zinc-800"
+            onClick={() => setProfile(true)}
+            title="Profile picture"
+            data-testid="profile-button"
+          >
+            <Avatar user={user} size={32} />
+            <span className="min-w-0 flex-1 truncate text-sm font-medium" data-testid="current-user">
+              {user.username}
+            </span>
+            <span className="sr-only">: profile picture</span>
+          </button>
           <ThemeSwitcher />
           <button
             type="button"
@@ -170,6 +187,11 @@ export function Sidebar({ activeRoomId, discoverActive = false }: { activeRoomId
             <LogOutIcon />
           </button>
         </div>
+      )}
+      {profile && user && (
+        <Suspense fallback={null}>
+          <ImagePickerDialog target={{ kind: 'avatar', user }} onClose={() => setProfile(false)} />
+        </Suspense>
       )}
       {creating && (
         <Suspense fallback={null}>

@@ -141,10 +141,15 @@ export const api = {
     const events = res.events.map((e) => (e.type === 'message' ? { ...e, message: withV2Fields(e.message) } : e));
     return { ...res, events };
   },
-  send: async (roomId: string, clientMsgId: string, body: string, replyToId?: string) => {
+  send: async (roomId: string, clientMsgId: string, body: string, replyToId?: string, attachmentIds: string[] = []) => {
     const res = await request<MessageResponse>(`/api/rooms/${enc(roomId)}/messages`, {
       method: 'POST',
-      body: replyToId ? { clientMsgId, body, replyToId } : { clientMsgId, body },
+      body: {
+        clientMsgId,
+        body,
+        ...(replyToId ? { replyToId } : {}),
+        ...(attachmentIds.length ? { attachmentIds } : {}),
+      },
     });
     return { message: withV2Fields(res.message) };
   },
@@ -161,6 +166,8 @@ export const api = {
     request<void>(`/api/rooms/${enc(roomId)}/messages/${enc(messageId)}/reactions/${enc(emoji)}`, {
       method: add ? 'PUT' : 'DELETE',
     }),
+  deleteAvatar: () => request<{ user: User }>('/api/users/me/avatar', { method: 'DELETE' }),
+  deleteRoomImage: (roomId: string) => request<RoomResponse>(`/api/rooms/${enc(roomId)}/image`, { method: 'DELETE' }),
   read: (roomId: string, seq: number) =>
     request<void>(`/api/rooms/${enc(roomId)}/read`, { method: 'POST', body: { seq } }),
 };

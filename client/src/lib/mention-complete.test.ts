@@ -29,6 +29,12 @@ describe('mention autocomplete', () => {
     expect(suggest(members, 'x', undefined, 'member')).toEqual([]);
   });
 
+  it('carries each member (for the avatar), and none for @room', () => {
+    const [room, first] = suggest(members, '', undefined, 'owner');
+    expect(room!.user).toBeUndefined();
+    expect(first!.user).toBe(members.find((m) => m.user.username === first!.name)!.user);
+  });
+
   it('offers @room to owners and moderators only', () => {
     expect(suggest(members, 'r', undefined, 'moderator')[0]!.name).toBe('room');
     expect(suggest(members, 'r', undefined, 'member').some((s) => s.name === 'room')).toBe(false);

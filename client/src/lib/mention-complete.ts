@@ -31,6 +31,8 @@ export interface Suggestion {
   /** What goes after the `@`. */
   name: string;
   label: string;
+  /** The member (absent for `@room`), for their avatar. */
+  user?: Member['user'];
 }
 
 /**
@@ -51,6 +53,7 @@ export function suggest(members: readonly Member[], query: string, me: string | 
   const out: Suggestion[] = [...starts.sort(byName), ...contains.sort(byName)].map((m) => ({
     name: m.user.username,
     label: m.user.username,
+    user: m.user,
   }));
   if ((myRole === 'owner' || myRole === 'moderator') && 'room'.startsWith(q)) {
     out.unshift({ name: 'room', label: 'room (everyone here)' });

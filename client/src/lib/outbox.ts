@@ -3,6 +3,8 @@
  * clientMsgId, so sending it again (after a reconnect or a reload) can never store it twice.
  * It is persisted per user, so a reload while offline loses nothing.
  */
+import type { Attachment } from './wire';
+
 export type OutboxStatus = 'pending' | 'failed';
 
 export interface OutboxItem {
@@ -15,6 +17,29 @@ export interface OutboxItem {
   error?: string;
   /** The message it replies to (same room). */
   replyToId?: string;
+  /**
+   * Uploads finished before the send, kept whole so the pending bubble shows them; their ids go
+   * out as `attachmentIds` whenever the item is (re)sent, so an upload done before going offline
+   * is sent with the message later.
+   */
+  attachments?: Attachment[];
+}
+
+/** The ids a send carries: those of the item's finished uploads. */
+export function attachmentIds(item: Pick<OutboxItem, 'attachments'>): string[] {
+  return item.attachments?.map((a) => a.id) ?? [];
+}
+
+function isAttachment(v: unknown): v is Attachment {
+  if (!v || typeof v !== 'object') return false;
+  const a = v as Record<string, unknown>;
+  return (
+    typeof a.id === 'string' &&
+    (a.kind === 'image' || a.kind === 'video' || a.kind === 'file') &&
+    typeof a.name === 'string' &&
+    typeof a.url === 'string' &&
+    typeof a.size === 'number'
+  );
 }
 
 export interface StorageLike {
@@ -38,7 +63,8 @@ function isItem(v: unknown): v is OutboxItem {
     typeof o.body === 'string' &&
     typeof o.createdAt === 'string' &&
     (o.status === 'pending' || o.status === 'failed') &&
-    (o.replyToId === undefined || typeof o.replyToId === 'string')
+    (o.replyToId === undefined || typeof o.replyToId === 'string') &&
+    (o.attachments === undefined || (Array.isArray(o.attachments) && o.attachments.every(isAttachment)))
   );
 }
 

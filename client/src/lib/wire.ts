@@ -4,6 +4,7 @@ import type { MessagesResponse } from '../../../src/protocol';
 
 export type {
   AckFrame,
+  Attachment,
   AuthResponse,
   ClientFrame,
   DeleteFrame,

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { BackIcon, HashIcon, SearchIcon, UsersIcon } from '../components/Icons';
 import { InviteCodeForm } from '../components/InviteCodeForm';
 import { Link } from '../components/Link';
+import { RoomImage } from '../components/RoomImage';
 import { api, isAbort, isApiError } from '../lib/api';
 import { plural } from '../lib/format';
 import { navigate, roomPath } from '../lib/router';
@@ -137,8 +138,8 @@ function DiscoverItem({ room, joined }: { room: ListedRoom; joined: boolean }) {
       data-testid="discover-room"
       data-room-name={room.name}
     >
-      <span className="inline-flex h-10 w-10 shrink-0 items-center justify-center rounded-xl bg-indigo-100 text-indigo-700 dark:bg-indigo-500/20 dark:text-indigo-300">
-        <HashIcon width={20} height={20} />
+      <span className="inline-flex h-10 w-10 shrink-0 items-center justify-center overflow-hidden rounded-xl bg-indigo-100 text-indigo-700 dark:bg-indigo-500/20 dark:text-indigo-300">
+        <RoomImage url={room.imageUrl} size={40} fallback={<HashIcon width={20} height={20} />} />
       </span>
       <div className="min-w-0 flex-1">
         <h2 className="truncate font-semibold">{room.name}</h2>

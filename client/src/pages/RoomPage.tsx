@@ -1,20 +1,26 @@
 import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import { Composer } from '../components/Composer';
-import { Dialog } from '../components/Dialog';
-import { BackIcon, HashIcon, LinkIcon, LockIcon, LogOutIcon, UsersIcon } from '../components/Icons';
+import { Centered } from '../components/Centered';
+import { FileDropZone } from '../components/FileDropZone';
+import { BackIcon, HashIcon, ImageIcon, LinkIcon, LockIcon, LogOutIcon, UsersIcon } from '../components/Icons';
 import { Link } from '../components/Link';
+import { RoomImage } from '../components/RoomImage';
 import { MessageList } from '../components/MessageList';
 import { TypingIndicator } from '../components/TypingIndicator';
 import { api, isApiError } from '../lib/api';
 import { plural } from '../lib/format';
 import { useSync } from '../sync/SyncProvider';
-import { navigate } from '../lib/router';
-import { useJoinRoom } from '../hooks/use-join-room';
 import { useRoomMembers } from '../hooks/use-room-members';
+import { useUploads } from '../hooks/use-uploads';
 import type { JoinedRoom, Room } from '../lib/wire';
 import { useStore } from '../store';
 
 const InviteDialog = lazy(() => import('../components/InviteDialog'));
+/** The room image dialog and its cropper, loaded when opened. */
+const ImagePickerDialog = lazy(() => import('../components/ImagePickerDialog'));
+/** Shown on demand (leaving, a room you are not in): not part of the initial bundle. */
+const LeaveDialog = lazy(() => import('../components/RoomPanels').then((m) => ({ default: m.LeaveDialog })));
+const JoinPanel = lazy(() => import('../components/RoomPanels').then((m) => ({ default: m.JoinPanel })));
 /** Out of the initial bundle: phones open it on demand, desktops a moment after the room. */
 const MembersPanel = lazy(() => import('../components/MembersPanel').then((m) => ({ default: m.MembersPanel })));
 
@@ -73,7 +79,13 @@ export function RoomPage({ roomId }: { roomId: string }) {
   }, [roomId, isMember, loaded, sync]);
 
   if (status.kind === 'notFound') return <NotFoundPanel />;
-  if (status.kind === 'notMember') return <JoinPanel room={status.room} />;
+  if (status.kind === 'notMember') {
+    return (
+      <Suspense fallback={<CenteredSpinner />}>
+        <JoinPanel room={status.room} />
+      </Suspense>
+    );
+  }
   if (status.kind === 'error') return <ErrorPanel message={status.message} />;
   if (!room) return <CenteredSpinner />;
   return <RoomView key={roomId} room={room} />;
@@ -82,22 +94,29 @@ export function RoomPage({ roomId }: { roomId: string }) {
 function RoomView({ room }: { room: JoinedRoom }) {
   const [showMembers, setShowMembers] = useState(() => window.matchMedia?.('(min-width: 1280px)').matches ?? false);
   const [inviting, setInviting] = useState(false);
+  const [editingImage, setEditingImage] = useState(false);
+  const canManage = room.role === 'owner' || room.role === 'moderator';
   const [confirmLeave, setConfirmLeave] = useState(false);
   const [sentSignal, setSentSignal] = useState(0);
   // The divider for "new messages" stays where the read cursor was when the room was opened.
   const unreadAfterRef = useRef<number | null>(room.unreadCount > 0 ? room.lastReadSeq : null);
   // Names for the reaction tooltips and the @-autocomplete.
   useRoomMembers(room.id, true);
+  const uploads = useUploads(room.id);
 
   return (
     <div className="flex h-full min-h-0">
-      <section aria-labelledby="room-title" className="flex min-w-0 flex-1 flex-col">
+      <FileDropZone labelledBy="room-title" onFiles={uploads.add}>
         <header className="flex items-center gap-2 border-b border-zinc-200 px-2 py-2 sm:px-4 dark:border-zinc-800">
           <Link href="/" className="icon-btn md:hidden" aria-label="Back to rooms">
             <BackIcon />
           </Link>
-          <span className="hidden h-9 w-9 shrink-0 items-center justify-center rounded-lg bg-zinc-100 text-zinc-700 sm:inline-flex dark:bg-zinc-800 dark:text-zinc-300">
-            {room.isPrivate ? <LockIcon width={18} height={18} /> : <HashIcon width={18} height={18} />}
+          <span className="hidden h-9 w-9 shrink-0 items-center justify-center overflow-hidden rounded-lg bg-zinc-100 text-zinc-700 sm:inline-flex dark:bg-zinc-800 dark:text-zinc-300">
+            <RoomImage
+              url={room.imageUrl}
+              size={36}
+              fallback={room.isPrivate ? <LockIcon width={18} height={18} /> : <HashIcon width={18} height={18} />}
+            />
           </span>
           <div className="min-w-0 flex-1">
             <h1 id="room-title" className="truncate text-base font-semibold" data-testid="room-title">
@@ -121,6 +140,11 @@ function RoomView({ room }: { room: JoinedRoom }) {
             <UsersIcon width={18} height={18} />
             <span className="tabular-nums">{room.memberCount}</span>
           </button>
+          {canManage && (
+            <button type="button" className="icon-btn" onClick={() => setEditingImage(true)} aria-label="Room image" title="Room image" data-testid="room-image-button">
+              <ImageIcon width={18} height={18} />
+            </button>
+          )}
           <button type="button" className="icon-btn" onClick={() => setInviting(true)} aria-label="Invite people" title="Invite people">
             <LinkIcon width={18} height={18} />
           </button>
@@ -130,8 +154,8 @@ function RoomView({ room }: { room: JoinedRoom }) {
         </header>
         <MessageList roomId={room.id} unreadAfterSeq={unreadAfterRef.current} scrollToEndSignal={sentSignal} />
         <TypingIndicator roomId={room.id} />
-        <Composer roomId={room.id} roomName={room.name} onSent={() => setSentSignal((n) => n + 1)} />
-      </section>
+        <Composer roomId={room.id} roomName={room.name} uploads={uploads} onSent={() => setSentSignal((n) => n + 1)} />
+      </FileDropZone>
       {showMembers && (
         <div
           className="fixed inset-0 z-30 flex justify-end bg-black/30 lg:static lg:z-auto lg:w-64 lg:shrink-0 lg:bg-transparent"
@@ -158,7 +182,16 @@ function RoomView({ room }: { room: JoinedRoom }) {
           <InviteDialog room={room} onClose={() => setInviting(false)} />
         </Suspense>
       )}
-      {confirmLeave && <LeaveDialog room={room} onClose={() => setConfirmLeave(false)} />}
+      {editingImage && (
+        <Suspense fallback={null}>
+          <ImagePickerDialog target={{ kind: 'room', room }} onClose={() => setEditingImage(false)} />
+        </Suspense>
+      )}
+      {confirmLeave && (
+        <Suspense fallback={null}>
+          <LeaveDialog room={room} onClose={() => setConfirmLeave(false)} />
+        </Suspense>
+      )}
     </div>
   );
 }
@@ -172,59 +205,6 @@ function MembersPanelShell() {
       className="h-full w-full border-l border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-950"
       data-testid="members-panel"
     />
-  );
-}
-
-function LeaveDialog({ room, onClose }: { room: JoinedRoom; onClose: () => void }) {
-  const sync = useSync();
-  const [busy, setBusy] = useState(false);
-  const toast = useStore((s) => s.toast);
-  const leave = async () => {
-    setBusy(true);
-    try {
-      await sync.leaveRoom(room.id);
-      toast(`You left ${room.name}`);
-      onClose();
-      navigate('/', { replace: true });
-    } catch (err) {
-      setBusy(false);
-      toast(isApiError(err) ? err.message : 'Could not leave the room.', 'error');
-    }
-  };
-  return (
-    <Dialog
-      title={`Leave ${room.name}?`}
-      description={room.isPrivate ? 'You will need a new invite link to come back.' : 'You can join again from Discover.'}
-      onClose={onClose}
-    >
-      <div className="flex justify-end gap-2">
-        <button type="button" className="btn-ghost" onClick={onClose} autoFocus>
-          Cancel
-        </button>
-        <button type="button" className="btn bg-red-600 text-white hover:bg-red-700" onClick={() => void leave()} disabled={busy}>
-          Leave room
-        </button>
-      </div>
-    </Dialog>
-  );
-}
-
-function JoinPanel({ room }: { room: Room }) {
-  const { busy, join } = useJoinRoom(room.id);
-  return (
-    <Centered>
-      <span className="mb-4 inline-flex h-12 w-12 items-center justify-center rounded-2xl bg-indigo-100 text-indigo-700 dark:bg-indigo-500/20 dark:text-indigo-300">
-        <HashIcon width={24} height={24} />
-      </span>
-      <h1 className="text-xl font-semibold">{room.name}</h1>
-      {room.description && <p className="mt-1 max-w-md text-sm text-zinc-600 dark:text-zinc-400">{room.description}</p>}
-      <p className="mt-2 text-sm text-zinc-600 dark:text-zinc-400">
-        {plural(room.memberCount, 'member')} · You are not a member of this room yet.
-      </p>
-      <button type="button" className="btn-primary mt-5" onClick={() => void join()} disabled={busy}>
-        {busy ? 'Joining…' : 'Join room'}
-      </button>
-    </Centered>
   );
 }
 
@@ -253,10 +233,6 @@ function ErrorPanel({ message }: { message: string }) {
       </button>
     </Centered>
   );
-}
-
-function Centered({ children }: { children: React.ReactNode }) {
-  return <div className="flex h-full flex-col items-center justify-center p-6 text-center">{children}</div>;
 }
 
 function CenteredSpinner() {

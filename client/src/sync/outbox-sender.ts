@@ -1,6 +1,7 @@
 import { api, isApiError } from '../lib/api';
 import { newClientMsgId } from '../lib/id';
-import { loadOutbox, saveOutbox, sendable, type OutboxItem, type StorageLike } from '../lib/outbox';
+import { attachmentIds, loadOutbox, saveOutbox, sendable, type OutboxItem, type StorageLike } from '../lib/outbox';
+import type { Attachment } from '../lib/wire';
 import { describeSendError } from '../lib/send-errors';
 import type { AppStore } from '../store';
 import type { Connection } from './connection';
@@ -57,7 +58,7 @@ export class OutboxSender {
     this.unavailableTries.clear();
   }
 
-  send(roomId: string, body: string, replyToId?: string): void {
+  send(roomId: string, body: string, replyToId?: string, attachments: readonly Attachment[] = []): void {
     const item: OutboxItem = {
       clientMsgId: newClientMsgId(),
       roomId,
@@ -65,6 +66,7 @@ export class OutboxSender {
       createdAt: new Date().toISOString(),
       status: 'pending',
       ...(replyToId ? { replyToId } : {}),
+      ...(attachments.length ? { attachments: [...attachments] } : {}),
     };
     this.deps.store.getState().enqueue(item);
     this.trySend(item);
@@ -120,8 +122,9 @@ export class OutboxSender {
     const { connection, store } = this.deps;
     if (connection.isOpen) {
       if (this.sentOn.get(item.clientMsgId) === connection.number) return;
-      const reply = item.replyToId ? { replyToId: item.replyToId } : {};
-      if (connection.send({ type: 'send', roomId: item.roomId, clientMsgId: item.clientMsgId, body: item.body, ...reply })) {
+      const ids = attachmentIds(item);
+      const extra = { ...(item.replyToId ? { replyToId: item.replyToId } : {}), ...(ids.length ? { attachmentIds: ids } : {}) };
+      if (connection.send({ type: 'send', roomId: item.roomId, clientMsgId: item.clientMsgId, body: item.body, ...extra })) {
         this.sentOn.set(item.clientMsgId, connection.number);
       }
       return;
@@ -135,7 +138,7 @@ export class OutboxSender {
     if (this.httpInFlight.has(item.clientMsgId)) return;
     this.httpInFlight.add(item.clientMsgId);
     try {
-      const { message } = await api.send(item.roomId, item.clientMsgId, item.body, item.replyToId);
+      const { message } = await api.send(item.roomId, item.clientMsgId, item.body, item.replyToId, attachmentIds(item));
       this.deps.store.getState().receiveMessages(message.roomId, [message]);
     } catch (err) {
       if (isApiError(err) && err.status >= 400 && err.status < 500 && err.status !== 408) {

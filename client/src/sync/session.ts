@@ -1,12 +1,12 @@
 import { api, setUnauthorizedHandler } from '../lib/api';
 import type { StorageLike } from '../lib/outbox';
 import { lastSeqOf } from '../lib/timeline';
-import type { Room, User } from '../lib/wire';
+import type { Attachment, Room, User } from '../lib/wire';
 import { useStore, type AppStore } from '../store';
 import { Connection } from './connection';
 import { createFrameHandlers, dispatchFrame, type FrameHandlers } from './frames';
 import { History } from './history';
-import { HttpFallback } from './http-fallback';
+import type { HttpFallback } from './http-fallback';
 import { MessageActions } from './message-actions';
 import { OutboxSender } from './outbox-sender';
 import { ReadCursor } from './read-cursor';
@@ -54,7 +54,8 @@ export class SyncSession {
   private readonly outbox: OutboxSender;
   private readonly history: History;
   private readonly reads: ReadCursor;
-  private readonly fallback: HttpFallback;
+  /** Made the first time WebSockets keep failing (its module is loaded then: most sessions never need it). */
+  private fallback: HttpFallback | null = null;
   private readonly handlers: FrameHandlers;
   private typingTimer: ReturnType<typeof setInterval> | null = null;
   private running = false;
@@ -69,19 +70,11 @@ export class SyncSession {
       createSocket: opts.createSocket,
       onFrame: (frame) => dispatchFrame(this.handlers, frame),
       onSessionEnded: () => this.sessionEnded(),
-      onFailing: () => void this.fallback.enter(),
+      onFailing: () => void this.enterFallback(),
     });
     this.outbox = new OutboxSender({ store, userId, connection: this.connection, storage: opts.storage ?? defaultStorage() });
     this.history = new History({ store, onNewRoom: (roomId) => this.subscribe(roomId) });
     this.reads = new ReadCursor({ store, connection: this.connection });
-    this.fallback = new HttpFallback({
-      store,
-      isSocketOpen: () => this.connection.isOpen,
-      applyEvent: (event) => dispatchFrame(this.handlers, event),
-      refreshRooms: () => this.history.refreshRooms(),
-      flushOutbox: () => this.outbox.flush(),
-      onSessionEnded: () => this.sessionEnded(),
-    });
     this.handlers = createFrameHandlers({
       store,
       userId,
@@ -107,7 +100,7 @@ export class SyncSession {
   stop(): void {
     this.running = false;
     this.connection.stop();
-    this.fallback.stop();
+    this.fallback?.stop();
     if (this.typingTimer) clearInterval(this.typingTimer);
     this.typingTimer = null;
     this.outbox.stop();
@@ -128,8 +121,8 @@ export class SyncSession {
   }
 
   // ---- what the UI calls -------------------------------------------------------------------
-  sendMessage(roomId: string, body: string, replyToId?: string): void {
-    this.outbox.send(roomId, body, replyToId);
+  sendMessage(roomId: string, body: string, replyToId?: string, attachments?: readonly Attachment[]): void {
+    this.outbox.send(roomId, body, replyToId, attachments);
   }
   retryMessage(clientMsgId: string): void {
     this.outbox.retry(clientMsgId);
@@ -189,15 +182,30 @@ export class SyncSession {
     this.connection.send({ type: 'subscribe', roomId, sinceSeq });
   }
 
+  private async enterFallback(): Promise<void> {
+    const { HttpFallback } = await import('./http-fallback');
+    // Stopped while the module loaded, or the socket came back meanwhile: nothing to do.
+    if (!this.running || this.connection.isOpen) return;
+    this.fallback ??= new HttpFallback({
+      store: this.store,
+      isSocketOpen: () => this.connection.isOpen,
+      applyEvent: (event) => dispatchFrame(this.handlers, event),
+      refreshRooms: () => this.history.refreshRooms(),
+      flushOutbox: () => this.outbox.flush(),
+      onSessionEnded: () => this.sessionEnded(),
+    });
+    await this.fallback.enter();
+  }
+
   private onConnected(): void {
-    this.fallback.stop();
+    this.fallback?.stop();
     for (const roomId of Object.keys(this.store.getState().rooms)) this.subscribe(roomId);
   }
 
   /** The server was updated to a protocol this app does not speak: no retry loop, ask for a reload. */
   private onOutdated(): void {
     this.connection.stop();
-    this.fallback.stop();
+    this.fallback?.stop();
     this.store.getState().setConnection({ outdated: true });
   }
 
