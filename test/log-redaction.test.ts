@@ -60,7 +60,7 @@ it('logs a failed batch without its parameters, over HTTP and WebSocket', async 
   expect(JSON.stringify(failed)).not.toContain(SECRET_TEXT);
   await ws.close();
 
-  const batchFailures = lines.filter((l) => l.includes('message batch failed'));
+  const batchFailures = lines.filter((l) => l.includes('batch failed'));
   expect(batchFailures.length).toBeGreaterThanOrEqual(2);
   const requestFailure = lines.find((l) => l.includes('request failed'));
   expect(requestFailure).toContain('test_no_zebra_room');
