@@ -42,6 +42,11 @@ const rowsOf = async <T>(db: Executor, query: ReturnType<typeof sql>): Promise<T
   ((await db.execute(query)) as unknown as Rows<T>).rows;
 
 export function createRoomLogRepository(db: Executor) {
+  async function lastSeq(roomId: string): Promise<number> {
+    const [row] = await rowsOf<{ last_seq: number | string }>(db, sql`SELECT last_seq FROM rooms WHERE id = ${roomId}::uuid`);
+    return row ? Number(row.last_seq) : 0;
+  }
+
   return {
     /** Locks the room row (undefined: no such room) and reads the actor's role and the message. */
     async lockTarget(roomId: string, actorId: string, messageId: string): Promise<LockedTarget | undefined> {
@@ -176,19 +181,32 @@ export function createRoomLogRepository(db: Executor) {
     },
 
     /**
-     * The log after `after`, ascending: messages as they are now and the stored events, exactly as
-     * they were broadcast. With `readerId`, nothing unless the reader is a member.
+     * The log after `after`, ascending: messages as created and the stored events, exactly as they
+     * were broadcast. With `readerId`, nothing unless the reader is a member.
+     *
+     * Complete up to the room's `last_seq` read FIRST: a writer holds the room row from taking its
+     * seq until it commits, so once a last_seq is visible every event at or below it is committed.
+     * The two tables are then read by separate statements (separate snapshots on a pool) but both
+     * bounded by it, so one cannot see a newer event that the other misses (a hole the caller would
+     * skip over for good). Events committed later are the caller's next page or live delivery.
      */
     async eventsAfter(input: { roomId: string; after: number; limit: number; readerId?: string }): Promise<{ events: LogFrame[]; hasMore: boolean }> {
       const member = input.readerId
         ? sql` AND EXISTS (SELECT 1 FROM room_members rm WHERE rm.room_id = ${input.roomId}::uuid AND rm.user_id = ${input.readerId}::uuid)`
         : sql``;
       const take = input.limit + 1;
+      const upTo = await lastSeq(input.roomId);
+      if (upTo <= input.after) return { events: [], hasMore: false };
+      const range = sql`> ${input.after}::bigint AND `;
       const [messages, stored] = await Promise.all([
-        readMessages(db, sql`WHERE m.room_id = ${input.roomId}::uuid AND m.seq > ${input.after}::bigint${member} ORDER BY m.seq LIMIT ${take}::int`, 'created'),
+        readMessages(
+          db,
+          sql`WHERE m.room_id = ${input.roomId}::uuid AND m.seq ${range}m.seq <= ${upTo}::bigint${member} ORDER BY m.seq LIMIT ${take}::int`,
+          'created',
+        ),
         rowsOf<{ payload: LogFrame | string }>(
           db,
-          sql`SELECT e.payload FROM room_events e WHERE e.room_id = ${input.roomId}::uuid AND e.seq > ${input.after}::bigint${member}
+          sql`SELECT e.payload FROM room_events e WHERE e.room_id = ${input.roomId}::uuid AND e.seq ${range}e.seq <= ${upTo}::bigint${member}
               ORDER BY e.seq LIMIT ${take}::int`,
         ),
       ]);
@@ -204,10 +222,7 @@ export function createRoomLogRepository(db: Executor) {
     },
 
     /** The room's newest log position (0 for none or no such room). */
-    async lastSeq(roomId: string): Promise<number> {
-      const [row] = await rowsOf<{ last_seq: number | string }>(db, sql`SELECT last_seq FROM rooms WHERE id = ${roomId}::uuid`);
-      return row ? Number(row.last_seq) : 0;
-    },
+    lastSeq,
   };
 }
 
