@@ -4,7 +4,8 @@
  * them to what it had equals a fresh HTTP load.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Message } from '../src/protocol.js';
+import { sql } from 'drizzle-orm';
+import type { LogFrame, Message } from '../src/protocol.js';
 import { createRoom, joinRoom, register, startServer, WsClient, type Account, type TestServer } from './helpers.js';
 import { churn, logFramesOf, project, roomLogApi, seqOfFrame } from './room-log-helpers.js';
 
@@ -65,4 +66,27 @@ describe('resume with sinceSeq over the room log', () => {
     expect(project(before, fallback)).toEqual(await api.history(carol, roomId));
     await ws.close();
   }, 60_000);
+  it("never serves the log past the room's last_seq: an event stored beyond it (still committing) waits, so no read shows a newer event while missing an older one", async () => {
+    const { room } = await createRoom(server.app, alice);
+    const roomId = room.id;
+    const first = (await api.post(alice, roomId, 'one')).json<{ message: Message }>().message;
+    await api.post(alice, roomId, 'two');
+    const before = (await api.events(alice, roomId, 0)).json<{ events: LogFrame[] }>();
+    expect(before.events.map(seqOfFrame)).toEqual([first.seq, first.seq + 1]);
+    // What a writer holding the room row looks like to a reader: its event row is there (another
+    // snapshot may see it) but last_seq does not cover it yet.
+    const ahead = first.seq + 2;
+    await server.app.database.rows(
+      sql`INSERT INTO room_events (room_id, seq, kind, message_id, actor_id, payload)
+          VALUES (${roomId}::uuid, ${ahead}, 'edit', ${first.id}::uuid, ${alice.user.id}::uuid,
+                  ${JSON.stringify({ type: 'edit', roomId, seq: ahead, messageId: first.id, body: 'later', mentions: [], mentionsRoom: false, editedAt: new Date().toISOString() })}::jsonb)`,
+    );
+    const page = (await api.events(alice, roomId, 0)).json<{ events: LogFrame[]; hasMore: boolean }>();
+    expect(page.events.map(seqOfFrame)).toEqual([first.seq, first.seq + 1]);
+    expect(page.hasMore).toBe(false);
+    // Once last_seq covers it (the writer committed), it is served.
+    await server.app.database.rows(sql`UPDATE rooms SET last_seq = ${ahead} WHERE id = ${roomId}::uuid`);
+    const after = (await api.events(alice, roomId, first.seq + 1)).json<{ events: LogFrame[] }>();
+    expect(after.events.map(seqOfFrame)).toEqual([ahead]);
+  });
 });
