@@ -1,12 +1,9 @@
 /**
  * Message ids (issue 9 item 15): UUIDv7 made by the server, not a global counter (which told an
  * outsider how many messages were sent meanwhile in rooms they cannot see). The upgrade from
- * version-1 data: migrate to the migration before ours, store v1 rows, migrate to head; the old
+ * version-1 data: migrate to the last version-1 migration, store v1 rows, migrate to head; the old
  * messages are still readable (with UUIDv7 ids carrying their createdAt) and resume by seq works.
  */
-import { cpSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,32 +11,9 @@ import { migrateDatabase, openDatabase, type Database } from '../src/db/client.j
 import { uuidv7Time } from '../src/lib/uuid-v7.js';
 import type { Message } from '../src/protocol.js';
 import { createRoom, createPostgresDatabase, joinRoom, postMessage, register, startServer, usePostgres, WsClient, type TestServer } from './helpers.js';
+import { LAST_V1_MIGRATION, migrateTo, migrationsUpTo } from './migration-helpers.js';
 
-const DRIZZLE = path.resolve(import.meta.dirname, '..', 'drizzle');
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-
-/** A migrations folder holding every migration before the one that made message ids UUIDs. */
-function foldersBeforeUuidIds(): string {
-  const journal = JSON.parse(readFileSync(path.join(DRIZZLE, 'meta', '_journal.json'), 'utf8')) as { entries: { tag: string }[] };
-  const ours = journal.entries.findIndex((e) => e.tag.endsWith('_message_uuid_ids'));
-  expect(ours).toBeGreaterThan(0);
-  const dir = mkdtempSync(path.join(tmpdir(), 'rtchat-v1-migrations-'));
-  mkdirSync(path.join(dir, 'meta'));
-  const entries = journal.entries.slice(0, ours);
-  for (const e of entries) cpSync(path.join(DRIZZLE, `${e.tag}.sql`), path.join(dir, `${e.tag}.sql`));
-  writeFileSync(path.join(dir, 'meta', '_journal.json'), JSON.stringify({ ...journal, entries }));
-  return dir;
-}
-
-async function migrateTo(database: Database, migrationsFolder: string): Promise<void> {
-  if (database.kind === 'embedded') {
-    const { migrate } = await import('drizzle-orm/pglite/migrator');
-    await migrate(database.db as never, { migrationsFolder });
-  } else {
-    const { migrate } = await import('drizzle-orm/node-postgres/migrator');
-    await migrate(database.db as never, { migrationsFolder });
-  }
-}
 
 describe('message ids', () => {
   let server: TestServer | undefined;
@@ -83,7 +57,7 @@ describe('upgrading a database that holds version-1 messages', () => {
     dropAll.push(async () => {
       if (!closed) await database.close();
     });
-    await migrateTo(database, foldersBeforeUuidIds());
+    await migrateTo(database, migrationsUpTo(LAST_V1_MIGRATION));
 
     // Version-1 rows: bigint identity ids.
     const ownerId = randomUUID();

@@ -3,42 +3,14 @@
  * migration, insert rows the way v1 stored them, migrate to head, and check that old messages read
  * back with the new fields at their defaults, resume by seq works, and new events continue the log.
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { hash } from '@node-rs/argon2';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MIGRATIONS_DIR, migrateDatabase, openDatabase, type Database } from '../src/db/client.js';
+import { migrateDatabase, openDatabase, type Database } from '../src/db/client.js';
 import type { Message } from '../src/protocol.js';
 import { createPostgresDatabase, startServer, usePostgres, WsClient, type Account, type TestServer } from './helpers.js';
 import { logFramesOf, roomLogApi } from './room-log-helpers.js';
-
-/** The last migration of version 1 (before the room log). */
-const LAST_V1 = '0001_room_search';
-
-/** A migrations folder holding only the migrations up to `tag`. */
-function migrationsUpTo(tag: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'rtchat-migrations-'));
-  const journal = JSON.parse(readFileSync(path.join(MIGRATIONS_DIR, 'meta/_journal.json'), 'utf8')) as { entries: { tag: string }[] };
-  const upTo = journal.entries.findIndex((e) => e.tag === tag);
-  if (upTo < 0) throw new Error(`no migration ${tag}`);
-  journal.entries = journal.entries.slice(0, upTo + 1);
-  mkdirSync(path.join(dir, 'meta'));
-  writeFileSync(path.join(dir, 'meta/_journal.json'), JSON.stringify(journal));
-  for (const e of journal.entries) cpSync(path.join(MIGRATIONS_DIR, `${e.tag}.sql`), path.join(dir, `${e.tag}.sql`));
-  return dir;
-}
-
-async function migrateTo(database: Database, folder: string): Promise<void> {
-  if (database.kind === 'embedded') {
-    const { migrate } = await import('drizzle-orm/pglite/migrator');
-    await migrate(database.db as never, { migrationsFolder: folder });
-  } else {
-    const { migrate } = await import('drizzle-orm/node-postgres/migrator');
-    await migrate(database.db as never, { migrationsFolder: folder });
-  }
-}
+import { LAST_V1_MIGRATION, migrateTo, migrationsUpTo } from './migration-helpers.js';
 
 let database: Database;
 let dropDb: () => Promise<void> = async () => undefined;
@@ -58,7 +30,7 @@ beforeAll(async () => {
   } else {
     database = await openDatabase({ databaseUrl: null, dataDir: null, migrate: false });
   }
-  await migrateTo(database, migrationsUpTo(LAST_V1));
+  await migrateTo(database, migrationsUpTo(LAST_V1_MIGRATION));
   // Version-1 rows, written with version-1 columns only.
   const passwordHash = await hash(PASSWORD);
   await database.rows(sql`INSERT INTO users (id, username, password_hash) VALUES

@@ -4,34 +4,11 @@
  * lower()), then every migration and a start of the app, which backfills the keys.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { sql } from 'drizzle-orm';
-import { MIGRATIONS_DIR, migrateDatabase, openDatabase, type Database } from '../src/db/client.js';
+import { migrateDatabase, openDatabase, type Database } from '../src/db/client.js';
 import { createPostgresDatabase, register, startServer, uniqueName, usePostgres, type TestServer } from './helpers.js';
 import { expectError } from './authz-helpers.js';
-
-/** A migrations folder holding only the version 1 migrations (0000, 0001). */
-function v1MigrationsFolder(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'rtchat-v1-'));
-  mkdirSync(path.join(dir, 'meta'));
-  const journal = JSON.parse(readFileSync(path.join(MIGRATIONS_DIR, 'meta/_journal.json'), 'utf8')) as { entries: { tag: string }[] };
-  journal.entries = journal.entries.filter((e) => e.tag === '0000_init' || e.tag === '0001_room_search');
-  writeFileSync(path.join(dir, 'meta/_journal.json'), JSON.stringify(journal));
-  for (const e of journal.entries) copyFileSync(path.join(MIGRATIONS_DIR, `${e.tag}.sql`), path.join(dir, `${e.tag}.sql`));
-  return dir;
-}
-
-async function migrateTo(database: Database, migrationsFolder: string): Promise<void> {
-  if (database.kind === 'embedded') {
-    const { migrate } = await import('drizzle-orm/pglite/migrator');
-    await migrate(database.db as never, { migrationsFolder });
-  } else {
-    const { migrate } = await import('drizzle-orm/node-postgres/migrator');
-    await migrate(database.db as never, { migrationsFolder });
-  }
-}
+import { LAST_V1_MIGRATION, migrateTo, migrationsUpTo } from './migration-helpers.js';
 
 let database: Database;
 let dropPostgres: (() => Promise<void>) | undefined;
@@ -52,7 +29,7 @@ beforeAll(async () => {
   } else {
     database = await openDatabase({ databaseUrl: null, dataDir: null, migrate: false });
   }
-  await migrateTo(database, v1MigrationsFolder());
+  await migrateTo(database, migrationsUpTo(LAST_V1_MIGRATION));
   const [owner] = await database.rows<{ id: string }>(sql`INSERT INTO users (username, password_hash) VALUES ('v1owner', 'x') RETURNING id`);
   for (const [i, [name, isPrivate]] of V1_ROOMS.entries()) {
     const [room] = await database.rows<{ id: string }>(sql`

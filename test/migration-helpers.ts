@@ -1,0 +1,36 @@
+/**
+ * For upgrade tests: a migrations folder holding only the migrations up to a given one, and
+ * applying such a folder to a test database (embedded or Postgres), so a test can build a database
+ * as an older version left it, insert rows the old way, then migrate to head.
+ */
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { MIGRATIONS_DIR, type Database } from '../src/db/client.js';
+
+/** The last migration of version 1 (before room-name keys, UUID message ids and the room log). */
+export const LAST_V1_MIGRATION = '0001_room_search';
+
+/** A migrations folder holding the migrations up to and including the one whose tag is `tag`. */
+export function migrationsUpTo(tag: string): string {
+  const journal = JSON.parse(readFileSync(path.join(MIGRATIONS_DIR, 'meta', '_journal.json'), 'utf8')) as { entries: { tag: string }[] };
+  const upTo = journal.entries.findIndex((e) => e.tag === tag);
+  if (upTo < 0) throw new Error(`no migration ${tag}`);
+  const entries = journal.entries.slice(0, upTo + 1);
+  const dir = mkdtempSync(path.join(tmpdir(), 'rtchat-migrations-'));
+  mkdirSync(path.join(dir, 'meta'));
+  writeFileSync(path.join(dir, 'meta', '_journal.json'), JSON.stringify({ ...journal, entries }));
+  for (const e of entries) cpSync(path.join(MIGRATIONS_DIR, `${e.tag}.sql`), path.join(dir, `${e.tag}.sql`));
+  return dir;
+}
+
+/** Applies the migrations in `folder` with the driver's own migrator. */
+export async function migrateTo(database: Database, folder: string): Promise<void> {
+  if (database.kind === 'embedded') {
+    const { migrate } = await import('drizzle-orm/pglite/migrator');
+    await migrate(database.db as never, { migrationsFolder: folder });
+  } else {
+    const { migrate } = await import('drizzle-orm/node-postgres/migrator');
+    await migrate(database.db as never, { migrationsFolder: folder });
+  }
+}
