@@ -34,7 +34,9 @@ const repsArg = Number(argv.find((a) => a.startsWith('--reps='))?.slice(7));
 const want = (name) => !only || only.includes(name);
 const HARD_LIMIT_MS = (QUICK ? 3 : 40) * 60_000;
 
-const PORTS = { rtchat: 39101, ws: 39102, sio: 39103, naive: 39104, rtchat2: [39105, 39106] };
+// BENCH_PORT_BASE moves every server's port, so two benchmark runs on one machine don't collide.
+const PORT_BASE = Number(process.env.BENCH_PORT_BASE) || 39101;
+const PORTS = { rtchat: PORT_BASE, ws: PORT_BASE + 1, sio: PORT_BASE + 2, naive: PORT_BASE + 3, rtchat2: [PORT_BASE + 4, PORT_BASE + 5] };
 const SCRIPTS = {
   rtchat: path.join(ROOT, 'dist/server.js'),
   ws: path.join(ROOT, 'bench/servers/baseline-ws.mjs'),
