@@ -10,6 +10,7 @@
  *   TCP socket's close, which covers both a closed WebSocket and an upgrade that never completed.
  * - Empty counts are deleted, so the maps hold only users and addresses with open connections.
  */
+import type { Socket } from 'node:net';
 import { AppError } from '../lib/errors.js';
 
 /** What the other instances hold (cluster/connection-counts.ts); absent on one instance. */
@@ -54,21 +55,49 @@ export class ConnectionCaps implements LocalCounts {
       throw err;
     }
     this.shared?.changed(userId, ip, 1);
-    let released = false;
-    return {
-      release: () => {
-        if (released) return;
-        released = true;
-        this.add(userId, ip, -1);
-        this.shared?.changed(userId, ip, -1);
-      },
-    };
+    return new ReservedSlot(this, userId, ip);
+  }
+
+  /** Gives back what `reserve` took (ReservedSlot.release, once). */
+  unreserve(userId: string, ip: string): void {
+    this.add(userId, ip, -1);
+    this.shared?.changed(userId, ip, -1);
   }
 
   private add(userId: string, ip: string, delta: 1 | -1): void {
     bump(this.users, userId, delta);
     bump(this.ips, ip, delta);
   }
+}
+
+class ReservedSlot implements Slot {
+  private released = false;
+  constructor(
+    private readonly caps: ConnectionCaps,
+    private readonly userId: string,
+    private readonly ip: string,
+  ) {}
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.caps.unreserve(this.userId, this.ip);
+  }
+}
+
+/** The slot each open TCP socket holds, released by one listener shared by every socket. */
+const held = new WeakMap<Socket, Slot>();
+function releaseHeld(this: Socket): void {
+  held.get(this)?.release();
+  held.delete(this);
+}
+
+/** Ties the slot to the TCP socket: released when it closes (at once if it already has). */
+export function releaseOnClose(tcp: Socket, slot: Slot): void {
+  if (tcp.destroyed) return slot.release();
+  held.set(tcp, slot);
+  tcp.on('close', releaseHeld); // `on`, not `once`: once wraps the listener in two objects per socket
+
 }
 
 function bump(map: Map<string, number>, key: string, delta: number): void {

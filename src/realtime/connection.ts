@@ -8,7 +8,7 @@ import type { WebSocket } from 'ws';
 import { CLOSE, type Message, type ServerFrame, type User } from '../protocol.js';
 import type { AckTarget } from './ack-target.js';
 import { ackFrameJson, encodeFrame } from './frames.js';
-import { OutFrame, SocketWriter, releaseUpgrade } from './socket-writer.js';
+import { OutFrame, SocketWriter } from './socket-writer.js';
 import type { Subscription } from './subscription.js';
 
 export { OutFrame, encodeTextFrame } from './socket-writer.js';
@@ -44,7 +44,6 @@ export class Connection implements AckTarget {
     private readonly limits: ConnectionLimits,
   ) {
     this.out = new SocketWriter(socket);
-    releaseUpgrade(socket, () => this.close(CLOSE.POLICY, 'internal error'));
   }
 
   get isOpen(): boolean {

@@ -1,21 +1,23 @@
 /**
  * In-memory two-way index: room -> connections and connection -> rooms (Connection.subs), kept in
  * step; plus user -> connections and session -> connections for presence and logout.
- * An empty set is deleted so the maps only hold what is live.
+ * An empty entry is deleted so the maps only hold what is live. A user or session with a single
+ * connection (the usual case) maps straight to it; a Set is made only for a second one (an idle
+ * socket does not pay for two one-element Sets).
  */
 import type { Connection } from './connection.js';
 import type { Subscription } from './subscription.js';
 
+/** One connection, or several. */
+type Bucket = Connection | Set<Connection>;
 
-
-function addTo<K>(map: Map<K, Set<Connection>>, key: K, conn: Connection): number {
+function addTo<K>(map: Map<K, Set<Connection>>, key: K, conn: Connection): void {
   let set = map.get(key);
   if (!set) {
     set = new Set();
     map.set(key, set);
   }
   set.add(conn);
-  return set.size;
 }
 
 function removeFrom<K>(map: Map<K, Set<Connection>>, key: K, conn: Connection): number {
@@ -26,26 +28,44 @@ function removeFrom<K>(map: Map<K, Set<Connection>>, key: K, conn: Connection): 
   return set.size;
 }
 
+function addToBucket<K>(map: Map<K, Bucket>, key: K, conn: Connection): void {
+  const held = map.get(key);
+  if (!held) map.set(key, conn);
+  else if (held instanceof Set) held.add(conn);
+  else if (held !== conn) map.set(key, new Set([held, conn]));
+}
+
+function removeFromBucket<K>(map: Map<K, Bucket>, key: K, conn: Connection): void {
+  const held = map.get(key);
+  if (held === conn) map.delete(key);
+  else if (held instanceof Set && held.delete(conn) && held.size === 1) map.set(key, held.values().next().value!);
+}
+
+function bucketOf<K>(map: Map<K, Bucket>, key: K): Iterable<Connection> | undefined {
+  const held = map.get(key);
+  return held instanceof Set ? held : held && [held];
+}
+
 export class RoomRegistry {
   private readonly rooms = new Map<string, Set<Connection>>();
-  private readonly users = new Map<string, Set<Connection>>();
-  private readonly sessions = new Map<string, Set<Connection>>();
+  private readonly users = new Map<string, Bucket>();
+  private readonly sessions = new Map<string, Bucket>();
 
   /** `onRoomEmpty`: the room's last subscriber here is gone (its cross-instance feed may go). */
   constructor(private readonly onRoomEmpty: (roomId: string) => void) {}
 
-  /** Registers a new connection; returns how many connections the user now has here. */
-  add(conn: Connection): number {
-    addTo(this.sessions, conn.sessionId, conn);
-    return addTo(this.users, conn.user.id, conn);
+  /** Registers a new connection. */
+  add(conn: Connection): void {
+    addToBucket(this.sessions, conn.sessionId, conn);
+    addToBucket(this.users, conn.user.id, conn);
   }
 
-  /** Removes the connection from every index; returns the user's remaining connection count. */
-  remove(conn: Connection): number {
+  /** Removes the connection from every index. */
+  remove(conn: Connection): void {
     for (const roomId of conn.subs.keys()) this.leaveRoom(roomId, conn);
     conn.subs.clear();
-    removeFrom(this.sessions, conn.sessionId, conn);
-    return removeFrom(this.users, conn.user.id, conn);
+    removeFromBucket(this.sessions, conn.sessionId, conn);
+    removeFromBucket(this.users, conn.user.id, conn);
   }
 
   subscribe(conn: Connection, roomId: string, sub: Subscription): void {
@@ -68,12 +88,12 @@ export class RoomRegistry {
     return this.rooms.get(roomId);
   }
 
-  connectionsOfUser(userId: string): ReadonlySet<Connection> | undefined {
-    return this.users.get(userId);
+  connectionsOfUser(userId: string): Iterable<Connection> | undefined {
+    return bucketOf(this.users, userId);
   }
 
-  connectionsOfSession(sessionId: string): ReadonlySet<Connection> | undefined {
-    return this.sessions.get(sessionId);
+  connectionsOfSession(sessionId: string): Iterable<Connection> | undefined {
+    return bucketOf(this.sessions, sessionId);
   }
 
   sessionIds(): string[] {
@@ -83,7 +103,10 @@ export class RoomRegistry {
   all(): IterableIterator<Connection> {
     const users = this.users;
     return (function* () {
-      for (const set of users.values()) yield* set;
+      for (const held of users.values()) {
+        if (held instanceof Set) yield* held;
+        else yield held;
+      }
     })();
   }
 }

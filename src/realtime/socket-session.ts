@@ -15,6 +15,7 @@ import { AppError, isDatabaseUnavailable } from '../lib/errors.js';
 import { TokenBucket } from '../lib/rate-limiter.js';
 import { CLOSE, PROTOCOL_VERSION, type ClientFrame, type User } from '../protocol.js';
 import { Connection, type ConnectionLimits } from './connection.js';
+import { releaseUpgrade } from './socket-writer.js';
 import { errorFrame, parseFrame } from './frames.js';
 import { ORDERED_FRAMES, type FrameHandlers, type Handler } from './handlers/frame-handlers.js';
 import type { Hub } from './hub.js';
@@ -51,50 +52,113 @@ function refOf(frame: ClientFrame): string | undefined {
   return 'roomId' in frame ? frame.roomId : undefined;
 }
 
-export function startSession(opts: SessionOptions, socket: WebSocket, auth: SessionAuth): Connection {
-  const { hub, handlers, log } = opts;
-  const conn = new Connection(socket, auth.user, auth.sessionId, opts.limits);
-  const frameBucket = new TokenBucket(
-    Math.max(FRAME_RATE_PER_SEC, 2 * opts.limits.sendRatePerSec),
-    Math.max(FRAME_BURST, 2 * opts.limits.sendBurst),
-  );
-  let chain: Promise<void> = Promise.resolve();
-  let announced = false;
-  let pending: [RawData, boolean][] | null = [];
+/** Each open socket's session, found from the socket by the listeners (shared by every socket). */
+const sessions = new WeakMap<WebSocket, SocketSession>();
 
-  const fail = (err: unknown, ref: string | undefined): void => {
+/*
+ * The socket listeners are module functions called with `this` = the socket, not closures: an
+ * idle connection then holds no function objects of its own (see README, Performance).
+ */
+function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  sessions.get(this)?.received(data, isBinary);
+}
+function onPong(this: WebSocket): void {
+  sessions.get(this)?.conn.markAlive();
+}
+function onClose(this: WebSocket): void {
+  sessions.get(this)?.closed();
+}
+function onError(this: WebSocket, err: Error): void {
+  sessions.get(this)?.errored(err);
+}
+
+class SocketSession {
+  private readonly frameBucket: TokenBucket;
+  /** The tail of the ordered frames' promise chain (null when nothing is in flight). */
+  private chain: Promise<void> | null = null;
+  private announced = false;
+  /** Frames that arrived while the user's rooms were loading (null once they are known). */
+  private pending: [RawData, boolean][] | null = [];
+
+  constructor(
+    private readonly opts: SessionOptions,
+    readonly conn: Connection,
+  ) {
+    this.frameBucket = new TokenBucket(
+      Math.max(FRAME_RATE_PER_SEC, 2 * opts.limits.sendRatePerSec),
+      Math.max(FRAME_BURST, 2 * opts.limits.sendBurst),
+    );
+  }
+
+  received(data: RawData, isBinary: boolean): void {
+    this.conn.markAlive();
+    if (this.pending) this.pending.push([data, isBinary]);
+    else this.handle(data, isBinary);
+  }
+
+  closed(): void {
+    sessions.delete(this.conn.socket);
+    this.opts.hub.detach(this.conn, this.announced);
+  }
+
+  /** ws has already closed with 1002/1009 itself for protocol errors; anything else closes here. */
+  errored(err: Error): void {
+    this.opts.log.debug({ err }, 'websocket error');
+    this.conn.close(CLOSE.POLICY, 'internal error');
+  }
+
+  /** The user's rooms are known (or could not be read): presence counts it, queued frames run. */
+  roomsLoaded(roomIds: string[] | null): void {
+    if (roomIds && this.conn.isOpen) {
+      this.opts.hub.announce(this.conn, roomIds);
+      this.announced = true;
+    }
+    const queued = this.pending ?? [];
+    this.pending = null;
+    for (const [data, isBinary] of queued) this.handle(data, isBinary);
+  }
+
+  private fail(err: unknown, ref: string | undefined): void {
+    const { conn, opts } = this;
     if (err instanceof AppError) {
       conn.send(errorFrame(err.code, err.message, ref, err.extra.retryAfterMs));
       return;
     }
     if (isDatabaseUnavailable(err)) {
       // Expected during an outage: no stack trace, and the client retries (it recovers by itself).
-      log.warn({ reason: (err as Error).message, userId: conn.user.id }, 'websocket frame: database unavailable');
+      opts.log.warn({ reason: (err as Error).message, userId: conn.user.id }, 'websocket frame: database unavailable');
       conn.send(errorFrame('UNAVAILABLE', 'The database is unreachable right now; retry shortly', ref));
       return;
     }
-    log.error({ err, userId: conn.user.id }, 'websocket frame failed');
+    opts.log.error({ err, userId: conn.user.id }, 'websocket frame failed');
     conn.send(errorFrame('INTERNAL', 'Something went wrong on our side', ref));
-  };
+  }
 
-  const dispatch = (frame: ClientFrame): void => {
+  private dispatch(frame: ClientFrame): void {
     const ref = refOf(frame);
-    const handler = handlers[frame.type] as Handler<typeof frame.type>;
+    const handler = this.opts.handlers[frame.type] as Handler<typeof frame.type>;
     if (ORDERED_FRAMES.has(frame.type)) {
-      chain = chain.then(() => handler(conn, frame)).catch((err: unknown) => fail(err, ref));
+      const tail: Promise<void> = (this.chain ?? Promise.resolve())
+        .then(() => handler(this.conn, frame))
+        .catch((err: unknown) => this.fail(err, ref))
+        .finally(() => {
+          if (this.chain === tail) this.chain = null; // nothing queued behind it: let it go
+        });
+      this.chain = tail;
       return;
     }
     try {
-      const done = handler(conn, frame);
-      if (done) done.catch((err: unknown) => fail(err, ref));
+      const done = handler(this.conn, frame);
+      if (done) done.catch((err: unknown) => this.fail(err, ref));
     } catch (err) {
-      fail(err, ref);
+      this.fail(err, ref);
     }
-  };
+  }
 
-  const handle = (data: RawData, isBinary: boolean): void => {
+  private handle(data: RawData, isBinary: boolean): void {
+    const conn = this.conn;
     if (!conn.isOpen) return;
-    if (frameBucket.take() > 0) {
+    if (this.frameBucket.take() > 0) {
       conn.close(CLOSE.POLICY, 'flooding');
       return;
     }
@@ -109,34 +173,30 @@ export function startSession(opts: SessionOptions, socket: WebSocket, auth: Sess
       conn.strike();
       return;
     }
-    dispatch(parsed.frame);
-  };
+    this.dispatch(parsed.frame);
+  }
+}
 
+export function startSession(opts: SessionOptions, socket: WebSocket, auth: SessionAuth): Connection {
+  const { hub, log } = opts;
+  const conn = new Connection(socket, auth.user, auth.sessionId, opts.limits);
+  const session = new SocketSession(opts, conn);
+  sessions.set(socket, session);
   // Listeners first, before any await: frames that arrive during set-up wait in `pending`.
-  socket.on('message', (data: RawData, isBinary: boolean) => {
-    conn.markAlive();
-    if (pending) pending.push([data, isBinary]);
-    else handle(data, isBinary);
-  });
-  socket.on('pong', () => conn.markAlive());
-  socket.on('close', () => hub.detach(conn, announced));
-  socket.on('error', (err) => log.debug({ err }, 'websocket error'));
+  releaseUpgrade(socket, onError);
+  socket.on('message', onMessage);
+  socket.on('pong', onPong);
+  socket.on('close', onClose);
 
   hub.attach(conn);
   conn.send({ type: 'ready', user: auth.user, protocol: PROTOCOL_VERSION, heartbeatMs: opts.heartbeatMs });
 
-  opts
-    .roomIdsOf(auth.user.id)
-    .then((roomIds) => {
-      if (!conn.isOpen) return;
-      hub.announce(conn, roomIds);
-      announced = true;
-    })
-    .catch((err: unknown) => log.error({ err }, 'loading rooms for presence failed'))
-    .finally(() => {
-      const queued = pending ?? [];
-      pending = null;
-      for (const [data, isBinary] of queued) handle(data, isBinary);
-    });
+  opts.roomIdsOf(auth.user.id).then(
+    (roomIds) => session.roomsLoaded(roomIds),
+    (err: unknown) => {
+      log.error({ err }, 'loading rooms for presence failed');
+      session.roomsLoaded(null);
+    },
+  );
   return conn;
 }

@@ -53,16 +53,13 @@ interface WsInternals {
  * 'error' listener closes over the Fastify request and reply, and the TCP socket keeps the upgrade's
  * ServerResponse as `_httpMessage`: together they held about 3.4 KB per idle connection (10,000
  * idle sockets measured 10.65 KB each with them, 7.28 KB without; plain `ws` 6.3 KB). The listener is
- * replaced by `onError` (ws has already closed with 1002/1009 itself for protocol errors).
- * Listeners added after this (the route's own) stay.
+ * replaced by `onError`, the session's one error listener. Listeners added after this stay.
  */
-export function releaseUpgrade(socket: WebSocket, onError: () => void): void {
+export function releaseUpgrade(socket: WebSocket, onError: (this: WebSocket, err: Error) => void): void {
   const raw = (socket as unknown as WsInternals)._socket;
   if (raw && raw._httpMessage) raw._httpMessage = null; // its 'close' hook reads this and no-ops on null
   if (typeof socket.listeners !== 'function') return;
-  const inherited = socket.listeners('error');
-  if (!inherited.length) return;
-  for (const listener of inherited) socket.removeListener('error', listener as (err: Error) => void);
+  for (const listener of socket.listeners('error')) socket.removeListener('error', listener as (err: Error) => void);
   socket.on('error', onError);
 }
 

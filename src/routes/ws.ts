@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { AppError, errors } from '../lib/errors.js';
 import { createFrameHandlers } from '../realtime/handlers/frame-handlers.js';
+import { releaseOnClose } from '../realtime/connection-caps.js';
 import { startSession, type SessionOptions } from '../realtime/socket-session.js';
 
 export default async function wsRoutes(app: FastifyInstance): Promise<void> {
@@ -50,9 +51,7 @@ export default async function wsRoutes(app: FastifyInstance): Promise<void> {
         // Last, so that nothing refuses the upgrade after a slot is taken; the slot is given back
         // when the TCP connection closes (the WebSocket's end, or an upgrade that never finished).
         const slot = await app.connectionCaps.reserve(auth.user.id, request.ip);
-        const tcp = request.raw.socket;
-        if (tcp.destroyed) slot.release();
-        else tcp.once('close', slot.release);
+        releaseOnClose(request.raw.socket, slot);
       },
     },
     (socket: WebSocket, request: FastifyRequest) => {
