@@ -16,6 +16,7 @@ import { Hub } from '../realtime/hub.js';
 import { RedisBroker } from '../realtime/cluster/redis-broker.js';
 import { createMessagesRepository, type MessagesRepository } from '../repositories/messages-repository.js';
 import { createRoomLogRepository, type RoomLogRepository } from '../repositories/room-log-repository.js';
+import { createConnectReadsRepository, type ConnectReadsRepository } from '../repositories/connect-reads-repository.js';
 import { createRoomsRepository, type RoomsRepository } from '../repositories/rooms-repository.js';
 import { createUsersRepository, type UsersRepository } from '../repositories/users-repository.js';
 import { createOpRunner } from '../services/log-ops.js';
@@ -41,6 +42,7 @@ export interface Repositories {
   messages: MessagesRepository;
   roomLog: RoomLogRepository;
   uploads: UploadsRepository;
+  connectReads: ConnectReadsRepository;
 }
 
 declare module 'fastify' {
@@ -90,6 +92,7 @@ export default fp<ServicesOptions>(
       messages: createMessagesRepository(db),
       roomLog: createRoomLogRepository(db),
       uploads: createUploadsRepository(db),
+      connectReads: createConnectReadsRepository(db),
     };
     const hub = new Hub({ heartbeatMs: config.heartbeatMs, presenceGraceMs: config.presenceGraceMs });
     const redisBroker = config.redisUrl

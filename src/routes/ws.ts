@@ -7,19 +7,22 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { AppError, errors } from '../lib/errors.js';
+import { createConnectReads } from '../realtime/connect-reads.js';
 import { createFrameHandlers } from '../realtime/handlers/frame-handlers.js';
 import { releaseOnClose } from '../realtime/connection-caps.js';
 import { startSession, type SessionOptions } from '../realtime/socket-session.js';
 
 export default async function wsRoutes(app: FastifyInstance): Promise<void> {
   const { config, hub, broker, repos, writer } = app;
+  // Connecting and subscribing sockets read in batches per turn (a reconnect storm's thousands at once).
+  const reads = createConnectReads(repos.connectReads);
   const session: SessionOptions = {
     hub,
     handlers: createFrameHandlers({
       hub,
       events: broker,
       writer,
-      rooms: repos.rooms,
+      rooms: { access: reads.access, markRead: repos.rooms.markRead },
       roomLog: repos.roomLog,
       messageMaxChars: config.limits.messageMaxChars,
       recoveryMaxMessages: config.limits.recoveryMaxMessages,
@@ -31,7 +34,7 @@ export default async function wsRoutes(app: FastifyInstance): Promise<void> {
       sendBurst: config.limits.sendBurst,
     },
     heartbeatMs: config.heartbeatMs,
-    roomIdsOf: (userId) => repos.rooms.roomIdsOf(userId),
+    roomIdsOf: reads.roomIdsOf,
     log: app.log,
   };
 

@@ -1,0 +1,46 @@
+/**
+ * What every new WebSocket connection reads (its user's rooms for presence, then the access of
+ * each room it subscribes to), as set-based queries over many users at once. Called through the
+ * turn batchers of src/realtime/connect-reads.ts; each row answers the same question as
+ * `roomIdsOf` / `access` of the rooms repository for one user.
+ */
+import { and, eq, inArray } from 'drizzle-orm';
+import type { Executor } from '../db/client.js';
+import { roomMembers, rooms } from '../db/schema.js';
+import type { RoomAccess } from './rooms-repository.js';
+
+export function createConnectReadsRepository(db: Executor) {
+  return {
+    /** Each user's rooms (a user who is in none is absent from the map). */
+    async roomIdsOfUsers(userIds: string[]): Promise<Map<string, string[]>> {
+      const rows = await db
+        .select({ userId: roomMembers.userId, roomId: roomMembers.roomId })
+        .from(roomMembers)
+        .where(inArray(roomMembers.userId, userIds));
+      const out = new Map<string, string[]>();
+      for (const r of rows) {
+        const list = out.get(r.userId);
+        if (list) list.push(r.roomId);
+        else out.set(r.userId, [r.roomId]);
+      }
+      return out;
+    },
+
+    /** The room and each user's role in it (role null for a non-member); an empty map when there is no such room. */
+    async accessOfUsers(roomId: string, userIds: string[]): Promise<Map<string, RoomAccess>> {
+      const rows = await db
+        .select({ room: rooms, userId: roomMembers.userId, role: roomMembers.role })
+        .from(rooms)
+        .leftJoin(roomMembers, and(eq(roomMembers.roomId, rooms.id), inArray(roomMembers.userId, userIds)))
+        .where(eq(rooms.id, roomId));
+      const out = new Map<string, RoomAccess>();
+      if (!rows.length) return out;
+      const room = rows[0]!.room;
+      for (const userId of userIds) out.set(userId, { room, role: null });
+      for (const r of rows) if (r.userId) out.set(r.userId, { room, role: r.role });
+      return out;
+    },
+  };
+}
+
+export type ConnectReadsRepository = ReturnType<typeof createConnectReadsRepository>;
