@@ -160,10 +160,20 @@ export function toMessageFromRow(row: MessageReadRow): Message {
   };
 }
 
-/** Reads messages in the given state; `tail` selects them (WHERE ... ORDER BY ... LIMIT ... on `m`). */
-export async function readMessages(db: Executor, tail: SQL, state: MessageState = 'current'): Promise<Message[]> {
-  const result = (await db.execute(sql`${messageFrom(state)} ${tail}`)) as unknown as { rows: MessageReadRow[] };
-  return result.rows.map(toMessageFromRow);
+/** Runs a statement and returns its rows (an Executor's execute, or Database.prepared). */
+export type RowsRunner = <T>(query: SQL) => Promise<T[]>;
+
+/**
+ * Reads messages in the given state; `tail` selects them (WHERE ... ORDER BY ... LIMIT ... on `m`).
+ * `db` may be a RowsRunner (a prepared statement for the history pages, which repeat one text).
+ */
+export async function readMessages(db: Executor | RowsRunner, tail: SQL, state: MessageState = 'current'): Promise<Message[]> {
+  const query = sql`${messageFrom(state)} ${tail}`;
+  const rows =
+    typeof db === 'function'
+      ? await db<MessageReadRow>(query)
+      : ((await db.execute(query)) as unknown as { rows: MessageReadRow[] }).rows;
+  return rows.map(toMessageFromRow);
 }
 
 /** The newest message (deleted ones included) of each room, by room id. */

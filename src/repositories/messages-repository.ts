@@ -3,7 +3,7 @@ import type { Executor } from '../db/client.js';
 import { uuidv7 } from '../lib/uuid-v7.js';
 import type { Message } from '../protocol.js';
 import { LIMITS } from '../protocol-constants.js';
-import { ATTACHMENT_JSON, readMessages, type InsertedRow } from './message-reads.js';
+import { ATTACHMENT_JSON, readMessages, type InsertedRow, type RowsRunner } from './message-reads.js';
 
 export type { InsertedRow };
 
@@ -81,11 +81,11 @@ const readable = (roomId: string, readerId: string | undefined) =>
     : sql``;
 
 /**
- * `prepared` runs the batch insert (Database.prepared: a prepared statement on Postgres); without
- * it, the insert is a plain query on `db`.
+ * `prepared` runs the statements sent over and over, the batch insert and the history pages
+ * (Database.prepared: prepared statements on Postgres); without it, they are plain queries on `db`.
  */
-export function createMessagesRepository(db: Executor, prepared?: <T>(query: SQL) => Promise<T[]>) {
-  const repeated = prepared ?? (async <T>(query: SQL) => ((await db.execute(query)) as unknown as { rows: T[] }).rows);
+export function createMessagesRepository(db: Executor, prepared?: RowsRunner) {
+  const repeated: RowsRunner = prepared ?? (async <T>(query: SQL) => ((await db.execute(query)) as unknown as { rows: T[] }).rows);
   return {
     /**
      * Stores a batch of messages for any number of rooms in ONE statement (one round trip, one
@@ -214,7 +214,7 @@ export function createMessagesRepository(db: Executor, prepared?: <T>(query: SQL
             ? sql` AND m.seq < ${input.before}::bigint`
             : sql``;
       const rows = await readMessages(
-        db,
+        repeated,
         sql`WHERE m.room_id = ${input.roomId}::uuid${bound}${readable(input.roomId, input.readerId)}
             ORDER BY m.seq ${sql.raw(ascending ? 'ASC' : 'DESC')} LIMIT ${input.limit + 1}::int`,
       );
@@ -229,8 +229,8 @@ export function createMessagesRepository(db: Executor, prepared?: <T>(query: SQL
     async around(input: { roomId: string; seq: number; limit: number; readerId?: string }): Promise<{ messages: Message[]; hasOlder: boolean; hasNewer: boolean }> {
       const access = readable(input.roomId, input.readerId);
       const [older, newer] = await Promise.all([
-        readMessages(db, sql`WHERE m.room_id = ${input.roomId}::uuid AND m.seq < ${input.seq}::bigint${access} ORDER BY m.seq DESC LIMIT ${input.limit + 1}::int`),
-        readMessages(db, sql`WHERE m.room_id = ${input.roomId}::uuid AND m.seq >= ${input.seq}::bigint${access} ORDER BY m.seq ASC LIMIT ${input.limit + 1}::int`),
+        readMessages(repeated, sql`WHERE m.room_id = ${input.roomId}::uuid AND m.seq < ${input.seq}::bigint${access} ORDER BY m.seq DESC LIMIT ${input.limit + 1}::int`),
+        readMessages(repeated, sql`WHERE m.room_id = ${input.roomId}::uuid AND m.seq >= ${input.seq}::bigint${access} ORDER BY m.seq ASC LIMIT ${input.limit + 1}::int`),
       ]);
       const half = Math.floor(input.limit / 2);
       const takeNewer = Math.min(newer.length, Math.max(input.limit - half, input.limit - older.length));
