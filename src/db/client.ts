@@ -21,6 +21,11 @@ export interface Database {
   kind: 'postgres' | 'embedded';
   /** Runs raw SQL and returns its rows, the same shape on both drivers. */
   rows<T>(query: SQL, executor?: Executor): Promise<T[]>;
+  /**
+   * Like `rows` (outside any transaction), for a statement sent over and over: a prepared
+   * statement on Postgres (db/prepared.ts), a plain query on the embedded database.
+   */
+  prepared<T>(query: SQL): Promise<T[]>;
   /** Cheap liveness probe for /readyz. */
   ping(): Promise<void>;
   /** Applies drizzle/ migrations (Postgres: on a connection of its own, without statement timeouts). */
@@ -70,12 +75,14 @@ export function migrateDatabase(database: Database): Promise<void> {
 async function openPostgres(url: string, poolSize: number, timeoutMs: number): Promise<Database> {
   const { createPool } = await import('./postgres-pool.js');
   const { drizzle } = await import('drizzle-orm/node-postgres');
+  const { preparedRunner } = await import('./prepared.js');
   const pool = createPool({ url, size: poolSize, timeoutMs });
   const db = drizzle(pool, { schema }) as unknown as Db;
   return {
     db,
     kind: 'postgres',
     rows: (query, executor = db) => rowsOf(executor, query),
+    prepared: preparedRunner(pool),
     ping: async () => {
       await pool.query('SELECT 1');
     },
@@ -109,6 +116,7 @@ async function openEmbedded(dataDir: string | null): Promise<Database> {
     db,
     kind: 'embedded',
     rows: (query, executor = db) => rowsOf(executor, query),
+    prepared: (query) => rowsOf(db, query),
     ping: async () => {
       await client.query('SELECT 1');
     },

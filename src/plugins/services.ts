@@ -89,7 +89,7 @@ export default fp<ServicesOptions>(
     const repos: Repositories = {
       users: createUsersRepository(db),
       rooms: createRoomsRepository(db),
-      messages: createMessagesRepository(db),
+      messages: createMessagesRepository(db, (query) => database.prepared(query)),
       roomLog: createRoomLogRepository(db),
       uploads: createUploadsRepository(db),
       connectReads: createConnectReadsRepository(db),

@@ -16,7 +16,10 @@ import type { Attachment, Message, Reaction, ReplyTo, User } from '../protocol.j
 import { toIso } from '../lib/text.js';
 import { toAttachment, toUser } from './mappers.js';
 
-/** A row returned by MessagesRepository.insertMany. */
+/**
+ * A row returned by MessagesRepository.insertMany. A plain batch (no reply, no mention, the
+ * common case) returns only the first six columns: the rest are then the column defaults.
+ */
 export interface InsertedRow {
   id: number | string;
   room_id: string;
@@ -24,15 +27,15 @@ export interface InsertedRow {
   author_id: string;
   client_msg_id: string;
   created_at: Date | string;
-  mentions: string[];
-  mentions_room: boolean;
-  reply_to_id: number | string | null;
-  reply_excerpt: string;
-  reply_seq: number | string | null;
-  reply_author_id: string | null;
-  reply_author_username: string | null;
-  reply_author_avatar_url: string | null;
-  reply_author_created_at: Date | string | null;
+  mentions?: string[];
+  mentions_room?: boolean;
+  reply_to_id?: number | string | null;
+  reply_excerpt?: string;
+  reply_seq?: number | string | null;
+  reply_author_id?: string | null;
+  reply_author_username?: string | null;
+  reply_author_avatar_url?: string | null;
+  reply_author_created_at?: Date | string | null;
   attachments?: AttachmentJson[] | null;
 }
 
@@ -123,18 +126,18 @@ const messageFrom = (state: MessageState) => sql`
   LEFT JOIN messages o ON o.id = m.reply_to_id
   LEFT JOIN users oa ON oa.id = o.author_id`;
 
-type ReplyFields = Pick<MessageReadRow, 'reply_seq' | 'reply_excerpt' | 'reply_author_id' | 'reply_author_username' | 'reply_author_avatar_url' | 'reply_author_created_at'>;
+type ReplyFields = Pick<InsertedRow, 'reply_seq' | 'reply_excerpt' | 'reply_author_id' | 'reply_author_username' | 'reply_author_avatar_url' | 'reply_author_created_at'>;
 
 /** The quote of a reply (null when the message is none); a deleted original shows no excerpt. */
-function replyOf(replyId: number | string | null, row: ReplyFields, deleted: boolean): ReplyTo | null {
-  if (replyId === null || row.reply_author_id === null) return null;
+function replyOf(replyId: number | string | null | undefined, row: ReplyFields, deleted: boolean): ReplyTo | null {
+  if (replyId == null || row.reply_author_id == null) return null;
   const author = toUser({
     id: row.reply_author_id,
     username: row.reply_author_username!,
-    avatarUrl: row.reply_author_avatar_url,
+    avatarUrl: row.reply_author_avatar_url ?? null,
     createdAt: row.reply_author_created_at as Date,
   });
-  return { id: String(replyId), seq: Number(row.reply_seq), author, excerpt: deleted ? '' : row.reply_excerpt, deleted };
+  return { id: String(replyId), seq: Number(row.reply_seq), author, excerpt: deleted ? '' : (row.reply_excerpt ?? ''), deleted };
 }
 
 export function toMessageFromRow(row: MessageReadRow): Message {
@@ -157,10 +160,20 @@ export function toMessageFromRow(row: MessageReadRow): Message {
   };
 }
 
-/** Reads messages in the given state; `tail` selects them (WHERE ... ORDER BY ... LIMIT ... on `m`). */
-export async function readMessages(db: Executor, tail: SQL, state: MessageState = 'current'): Promise<Message[]> {
-  const result = (await db.execute(sql`${messageFrom(state)} ${tail}`)) as unknown as { rows: MessageReadRow[] };
-  return result.rows.map(toMessageFromRow);
+/** Runs a statement and returns its rows (an Executor's execute, or Database.prepared). */
+export type RowsRunner = <T>(query: SQL) => Promise<T[]>;
+
+/**
+ * Reads messages in the given state; `tail` selects them (WHERE ... ORDER BY ... LIMIT ... on `m`).
+ * `db` may be a RowsRunner (a prepared statement for the history pages, which repeat one text).
+ */
+export async function readMessages(db: Executor | RowsRunner, tail: SQL, state: MessageState = 'current'): Promise<Message[]> {
+  const query = sql`${messageFrom(state)} ${tail}`;
+  const rows =
+    typeof db === 'function'
+      ? await db<MessageReadRow>(query)
+      : ((await db.execute(query)) as unknown as { rows: MessageReadRow[] }).rows;
+  return rows.map(toMessageFromRow);
 }
 
 /** The newest message (deleted ones included) of each room, by room id. */
@@ -187,10 +200,10 @@ export function toInsertedMessage(row: InsertedRow, body: string, author: User):
     createdAt: toIso(row.created_at),
     editedAt: null,
     deletedAt: null,
-    attachments: toAttachments(row.attachments),
+    attachments: row.attachments ? toAttachments(row.attachments) : [],
     replyTo: replyOf(row.reply_to_id, row, false),
     mentions: row.mentions ?? [],
-    mentionsRoom: row.mentions_room,
+    mentionsRoom: row.mentions_room ?? false,
     reactions: [],
   };
 }

@@ -1,9 +1,9 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { uuidv7 } from '../lib/uuid-v7.js';
 import type { Message } from '../protocol.js';
 import { LIMITS } from '../protocol-constants.js';
-import { ATTACHMENT_JSON, readMessages, type InsertedRow } from './message-reads.js';
+import { ATTACHMENT_JSON, readMessages, type InsertedRow, type RowsRunner } from './message-reads.js';
 
 export type { InsertedRow };
 
@@ -43,17 +43,16 @@ const RICH_VALUES = sql`, nb.reply_to, coalesce(left(nb.reply_body, ${LIMITS.REP
               WHERE lower(u.username) = ANY(nb.names) ORDER BY array_position(nb.names, lower(u.username))
             ) END,
             nb.at_room AND nb.author_role IN ('owner', 'moderator')`;
-const RICH_REPLY_COLUMNS = sql`, rp.seq AS reply_seq,
+// What only a rich batch returns: the stored mentions and the quote of a reply.
+const RICH_RETURNING = sql`, mentions, mentions_room, reply_to_id, reply_excerpt`;
+const RICH_COLUMNS = sql`, to_json(ins.mentions) AS mentions, ins.mentions_room, ins.reply_to_id, ins.reply_excerpt, rp.seq AS reply_seq,
           rp.id AS reply_author_id, rp.username AS reply_author_username, rp.avatar_url AS reply_author_avatar_url,
-          rp.created_at AS reply_author_created_at
-        FROM ins LEFT JOIN LATERAL (
+          rp.created_at AS reply_author_created_at`;
+const RICH_REPLY_JOIN = sql` LEFT JOIN LATERAL (
           SELECT o.seq, oa.id, oa.username, oa.avatar_url, oa.created_at
           FROM messages o JOIN users oa ON oa.id = o.author_id
           WHERE ins.reply_to_id IS NOT NULL AND o.id = ins.reply_to_id
         ) rp ON true`;
-const PLAIN_REPLY_COLUMNS = sql`, NULL::bigint AS reply_seq, NULL::uuid AS reply_author_id, NULL::text AS reply_author_username,
-          NULL::text AS reply_author_avatar_url, NULL::timestamptz AS reply_author_created_at
-        FROM ins`;
 
 // The parts of insertMany that only a batch holding attachments needs (see its header).
 const FILES_OK = sql` AND (i.att IS NULL OR (
@@ -81,7 +80,12 @@ const readable = (roomId: string, readerId: string | undefined) =>
     ? sql` AND EXISTS (SELECT 1 FROM room_members rm WHERE rm.room_id = ${roomId}::uuid AND rm.user_id = ${readerId}::uuid)`
     : sql``;
 
-export function createMessagesRepository(db: Executor) {
+/**
+ * `prepared` runs the statements sent over and over, the batch insert and the history pages
+ * (Database.prepared: prepared statements on Postgres); without it, they are plain queries on `db`.
+ */
+export function createMessagesRepository(db: Executor, prepared?: RowsRunner) {
+  const repeated: RowsRunner = prepared ?? (async <T>(query: SQL) => ((await db.execute(query)) as unknown as { rows: T[] }).rows);
   return {
     /**
      * Stores a batch of messages for any number of rooms in ONE statement (one round trip, one
@@ -128,7 +132,7 @@ export function createMessagesRepository(db: Executor) {
           ...(m.attachmentIds?.length ? { at: m.attachmentIds } : {}),
         })),
       );
-      const result = await db.execute(sql`
+      return repeated<InsertedRow>(sql`
         WITH input AS (
           SELECT x.i AS id, x.r AS room_id, x.a AS author_id, x.c AS client_msg_id, x.b AS body, x.o AS ord${rich ? RICH_INPUT : sql``}${withFiles ? sql`, x.at AS att` : sql``}
           FROM json_to_recordset(${input}::json) AS x(i uuid, r uuid, a uuid, c text, b text, o int${rich ? sql`, p uuid, n text[], ar boolean` : sql``}${withFiles ? sql`, at uuid[]` : sql``})
@@ -157,7 +161,7 @@ export function createMessagesRepository(db: Executor) {
           SELECT nb.id, nb.room_id, b.last_seq - b.n + nb.rn, nb.author_id, nb.client_msg_id, nb.body${rich ? RICH_VALUES : sql``}
           FROM numbered nb JOIN bumped b ON b.id = nb.room_id
           ORDER BY nb.room_id, nb.rn
-          RETURNING id, room_id, seq, author_id, client_msg_id, created_at, mentions, mentions_room, reply_to_id, reply_excerpt
+          RETURNING id, room_id, seq, author_id, client_msg_id, created_at${rich ? RICH_RETURNING : sql``}
         ),
         ${withFiles ? FILES_CLAIM : sql``}
         -- What you wrote yourself is read.
@@ -166,10 +170,9 @@ export function createMessagesRepository(db: Executor) {
           FROM (SELECT room_id, author_id, max(seq) AS seq FROM ins GROUP BY room_id, author_id) mine
           WHERE rm.room_id = mine.room_id AND rm.user_id = mine.author_id
         )
-        SELECT ins.id, ins.room_id, ins.seq, ins.author_id, ins.client_msg_id, ins.created_at, to_json(ins.mentions) AS mentions,
-          ins.mentions_room, ins.reply_to_id, ins.reply_excerpt${withFiles ? FILES_COLUMN : sql``}${rich ? RICH_REPLY_COLUMNS : PLAIN_REPLY_COLUMNS}
+        SELECT ins.id, ins.room_id, ins.seq, ins.author_id, ins.client_msg_id, ins.created_at${rich ? RICH_COLUMNS : sql``}${withFiles ? FILES_COLUMN : sql``}
+        FROM ins${rich ? RICH_REPLY_JOIN : sql``}
         ORDER BY ins.room_id, ins.seq`);
-      return (result as unknown as { rows: InsertedRow[] }).rows;
     },
 
     /** How many of `ids` are attachment uploads of `authorId` that no message holds yet. */
@@ -211,7 +214,7 @@ export function createMessagesRepository(db: Executor) {
             ? sql` AND m.seq < ${input.before}::bigint`
             : sql``;
       const rows = await readMessages(
-        db,
+        repeated,
         sql`WHERE m.room_id = ${input.roomId}::uuid${bound}${readable(input.roomId, input.readerId)}
             ORDER BY m.seq ${sql.raw(ascending ? 'ASC' : 'DESC')} LIMIT ${input.limit + 1}::int`,
       );
@@ -226,8 +229,8 @@ export function createMessagesRepository(db: Executor) {
     async around(input: { roomId: string; seq: number; limit: number; readerId?: string }): Promise<{ messages: Message[]; hasOlder: boolean; hasNewer: boolean }> {
       const access = readable(input.roomId, input.readerId);
       const [older, newer] = await Promise.all([
-        readMessages(db, sql`WHERE m.room_id = ${input.roomId}::uuid AND m.seq < ${input.seq}::bigint${access} ORDER BY m.seq DESC LIMIT ${input.limit + 1}::int`),
-        readMessages(db, sql`WHERE m.room_id = ${input.roomId}::uuid AND m.seq >= ${input.seq}::bigint${access} ORDER BY m.seq ASC LIMIT ${input.limit + 1}::int`),
+        readMessages(repeated, sql`WHERE m.room_id = ${input.roomId}::uuid AND m.seq < ${input.seq}::bigint${access} ORDER BY m.seq DESC LIMIT ${input.limit + 1}::int`),
+        readMessages(repeated, sql`WHERE m.room_id = ${input.roomId}::uuid AND m.seq >= ${input.seq}::bigint${access} ORDER BY m.seq ASC LIMIT ${input.limit + 1}::int`),
       ]);
       const half = Math.floor(input.limit / 2);
       const takeNewer = Math.min(newer.length, Math.max(input.limit - half, input.limit - older.length));

@@ -11,7 +11,7 @@
  * its tombstone) with the stored events, in seq order: applying the events after a message to it
  * gives exactly its current state.
  */
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import type { DeleteFrame, EditFrame, LogFrame, ReactionFrame, Role } from '../protocol.js';
 import { LIMITS } from '../protocol-constants.js';
@@ -40,6 +40,22 @@ export interface LockedTarget {
 type Rows<T> = { rows: T[] };
 const rowsOf = async <T>(db: Executor, query: ReturnType<typeof sql>): Promise<T[]> =>
   ((await db.execute(query)) as unknown as Rows<T>).rows;
+
+/** A reaction event before its count and seq are known. */
+export type Unreacted = Omit<ReactionFrame, 'seq' | 'count'>;
+
+/**
+ * The CTEs `s` (the room's next seq, taken only `when`) and `ev` (the event row, its payload the
+ * frame with `count` and `seq`), for a statement whose CTE `n` decides; as `append` does.
+ */
+const appendIf = (actorId: string, reaction: Unreacted, when: SQL, count: SQL) => sql`
+            s AS (UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ${reaction.roomId}::uuid AND (SELECT ${when} FROM n) RETURNING last_seq),
+            ev AS (
+              INSERT INTO room_events (room_id, seq, kind, message_id, actor_id, payload)
+              SELECT ${reaction.roomId}::uuid, s.last_seq, 'reaction', ${reaction.messageId}::uuid, ${actorId}::uuid,
+                ${JSON.stringify(reaction)}::jsonb || jsonb_build_object('count', ${count}, 'seq', s.last_seq)
+              FROM s, n
+            )`;
 
 export function createRoomLogRepository(db: Executor) {
   async function lastSeq(roomId: string): Promise<number> {
@@ -125,10 +141,12 @@ export function createRoomLogRepository(db: Executor) {
 
     /**
      * Adds (user, emoji) unless it is there already or the message holds REACTIONS_PER_MESSAGE other
-     * emoji. `count` is the emoji's count after the call.
+     * emoji, and when it adds, takes the room's next seq and stores the event (the room row is
+     * locked already): ONE statement. `count` is the emoji's count after the call.
      */
-    async addReaction(messageId: string, emoji: string, userId: string): Promise<{ status: 'added' | 'repeat' | 'full'; count: number }> {
-      const [row] = await rowsOf<{ inserted: number; mine: boolean; count: number; distinct: number }>(
+    async addReaction(actorId: string, reaction: Unreacted): Promise<{ status: 'repeat' } | { status: 'full' } | { status: 'added'; frame: ReactionFrame }> {
+      const { messageId, emoji, userId } = reaction;
+      const [row] = await rowsOf<{ inserted: number; mine: boolean; count: number; seq: number | string | null }>(
         db,
         sql`WITH cur AS (SELECT emoji, user_id FROM message_reactions WHERE message_id = ${messageId}::uuid),
             ins AS (
@@ -140,29 +158,43 @@ export function createRoomLogRepository(db: Executor) {
                  OR (SELECT count(DISTINCT emoji) FROM cur) < ${LIMITS.REACTIONS_PER_MESSAGE}::int
               ON CONFLICT DO NOTHING
               RETURNING 1
-            )
-            SELECT (SELECT count(*)::int FROM ins) AS inserted,
-              EXISTS (SELECT 1 FROM cur WHERE emoji = ${emoji} AND user_id = ${userId}::uuid) AS mine,
-              (SELECT count(*)::int FROM cur WHERE emoji = ${emoji}) AS count`,
+            ),
+            n AS (
+              SELECT (SELECT count(*)::int FROM ins) AS inserted,
+                EXISTS (SELECT 1 FROM cur WHERE emoji = ${emoji} AND user_id = ${userId}::uuid) AS mine,
+                (SELECT count(*)::int FROM cur WHERE emoji = ${emoji}) AS count
+            ),
+            ${appendIf(actorId, reaction, sql`n.inserted > 0`, sql`n.count + 1`)}
+            SELECT n.inserted, n.mine, n.count, (SELECT last_seq FROM s) AS seq FROM n`,
       );
-      const count = Number(row!.count);
-      if (row!.inserted > 0) return { status: 'added', count: count + 1 };
-      return { status: row!.mine ? 'repeat' : 'full', count };
+      if (row!.inserted > 0) {
+        return { status: 'added', frame: { ...reaction, count: Number(row!.count) + 1, seq: Number(row!.seq) } };
+      }
+      return row!.mine ? { status: 'repeat' } : { status: 'full' };
     },
 
-    /** Removes (user, emoji); `removed` false when it was not there. */
-    async removeReaction(messageId: string, emoji: string, userId: string): Promise<{ removed: boolean; count: number }> {
-      const [row] = await rowsOf<{ removed: number; count: number }>(
+    /**
+     * Removes (user, emoji) and, when it was there, takes the room's next seq and stores the event
+     * (the room row is locked already): ONE statement. null when it was not there.
+     */
+    async removeReaction(actorId: string, reaction: Unreacted): Promise<ReactionFrame | null> {
+      const { messageId, emoji, userId } = reaction;
+      const [row] = await rowsOf<{ removed: number; count: number; seq: number | string | null }>(
         db,
         sql`WITH del AS (
               DELETE FROM message_reactions WHERE message_id = ${messageId}::uuid AND emoji = ${emoji} AND user_id = ${userId}::uuid
               RETURNING 1
-            )
-            SELECT (SELECT count(*)::int FROM del) AS removed,
-              (SELECT count(*)::int FROM message_reactions WHERE message_id = ${messageId}::uuid AND emoji = ${emoji}) AS count`,
+            ),
+            n AS (
+              -- The statement's snapshot still holds the deleted row: the count after is one less.
+              SELECT (SELECT count(*)::int FROM del) AS removed,
+                (SELECT count(*)::int FROM message_reactions WHERE message_id = ${messageId}::uuid AND emoji = ${emoji}) AS count
+            ),
+            ${appendIf(actorId, reaction, sql`n.removed > 0`, sql`n.count - 1`)}
+            SELECT n.removed, n.count, (SELECT last_seq FROM s) AS seq FROM n`,
       );
-      const removed = row!.removed > 0;
-      return { removed, count: Number(row!.count) - (removed ? 1 : 0) };
+      if (!(row!.removed > 0)) return null;
+      return { ...reaction, count: Number(row!.count) - 1, seq: Number(row!.seq) };
     },
 
     /** Takes the room's next seq and stores the event with it (the room row is locked already). */

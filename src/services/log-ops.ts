@@ -87,16 +87,15 @@ async function applyOp(log: RoomLogRepository, op: LogOp, rules: OpRules): Promi
       return { frame: await log.append(op.actor.id, { type: 'delete', ...base, deletedBy: op.actor.id, deletedAt }) };
     }
     case 'react': {
-      const reaction = { ...base, emoji: op.emoji, userId: op.actor.id, added: op.add };
+      // Decided, changed and appended by one statement each way (RoomLogRepository).
+      const reaction = { type: 'reaction' as const, ...base, emoji: op.emoji, userId: op.actor.id, added: op.add };
       if (op.add) {
-        const r = await log.addReaction(op.messageId, op.emoji, op.actor.id);
+        const r = await log.addReaction(op.actor.id, reaction);
         if (r.status === 'repeat') return { frame: null };
         if (r.status === 'full') throw new AppError(400, 'TOO_MANY_REACTIONS', `A message holds at most ${LIMITS.REACTIONS_PER_MESSAGE} different emoji`);
-        return { frame: await log.append(op.actor.id, { type: 'reaction', ...reaction, count: r.count }) };
+        return { frame: r.frame };
       }
-      const r = await log.removeReaction(op.messageId, op.emoji, op.actor.id);
-      if (!r.removed) return { frame: null };
-      return { frame: await log.append(op.actor.id, { type: 'reaction', ...reaction, count: r.count }) };
+      return { frame: await log.removeReaction(op.actor.id, reaction) };
     }
   }
 }
