@@ -24,6 +24,8 @@ export const PORTS = {
   naive: PORT_BASE + 3,
   rtchat2: [PORT_BASE + 4, PORT_BASE + 5],
   tuned: PORT_BASE + 6,
+  // A scenario's own server beside the quick run's shared one.
+  rtchatOwn: PORT_BASE + 7,
 };
 export const SCRIPTS = {
   rtchat: path.join(ROOT, 'dist/server.js'),
@@ -41,8 +43,8 @@ export const CFG = QUICK
         senders: 100,
         rooms: 10,
         gens: 1,
-        steps: [100, 400, 1500],
-        naiveSteps: [100, 400, 800],
+        steps: [25, 100, 400, 1500],
+        naiveSteps: [25, 100, 400, 800],
         stepMs: 700,
         warmMs: 150,
         waitAcksMs: 800,
@@ -180,11 +182,11 @@ export async function rtchatFor(tag, { own = false } = {}) {
     }
     return { srv: shared.srv, ...shared.seeded[tag], dbEnv: shared.db.env, shared: true, stopServer: async () => undefined, release: async () => undefined };
   }
-  const db = await freshDatabase();
+  const db = await freshDatabase(own ? '_own' : '');
   try {
     const seeded = await seedTag(db, tag);
     await db.release();
-    const srv = await startServer('rtchat', { port: PORTS.rtchat, script: SCRIPTS.rtchat, env: rtchatEnv(db.env) });
+    const srv = await startServer('rtchat', { port: own ? PORTS.rtchatOwn : PORTS.rtchat, script: SCRIPTS.rtchat, env: rtchatEnv(db.env) });
     return {
       srv,
       ...seeded,

@@ -35,6 +35,7 @@ async function step(rate) {
   let owed = 0;
   let last = start;
   let cpu0 = null;
+  const cpuStart = process.cpuUsage();
   const offer = () => {
     const p = input.people[n % input.people.length];
     const sentAt = now();
@@ -69,7 +70,7 @@ async function step(rate) {
     }
     await sleep(5);
   }
-  const cpu = process.cpuUsage(cpu0 ?? undefined);
+  const cpu = process.cpuUsage(cpu0 ?? cpuStart);
   const deadline = now() + (input.waitAcksMs ?? 3000);
   while (pendingInWindow > 0 && now() < deadline) await sleep(20);
   const windowMs = stepMs - warmMs;
