@@ -80,7 +80,10 @@ async function fanoutSetup(server, gens) {
   }
   // Senders, samplers and receivers are dealt round-robin, so with two instances each gets half.
   const wire = server === 'rtchat2' ? 'rtchat' : server === 'tuned' ? 'ws' : server;
-  const setup = await initAll(gens, wire, srv.port, split(specs, gens.length), `f${server}`);
+  const setup = await initAll(gens, wire, srv.port, split(specs, gens.length), `f${server}`).catch(async (err) => {
+    await srv.stop();
+    throw err;
+  });
   log(`fanout ${server}: ${specs.length} connections in ${Math.round(Math.max(...setup.map((r) => r.ms)))} ms`);
   return srv;
 }
