@@ -48,43 +48,14 @@ async function uploads() {
 
 const SCENARIOS = { fanout, durable, idle, history, storm, storm10k, reactions, uploads };
 
-async function main() {
-  const unknown = (ONLY ?? []).filter((n) => !(n in SCENARIOS));
-  if (unknown.length) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${Object.keys(SCENARIOS).join(', ')}`);
-  if (!distReady()) {
-    log('dist/server.js is missing: running `npm run build` first');
-    execSync('npm run build', { cwd: ROOT, stdio: 'inherit' });
-  }
-  for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => process.exit(130));
-  const watchdog = setTimeout(() => {
-    console.error(`benchmark exceeded ${HARD_LIMIT_MS / 60000} minutes; aborting`);
-    process.exit(2);
-  }, HARD_LIMIT_MS);
-  watchdog.unref();
-
-  const info = machine();
-  log(`${MODE} run${QUICK ? ' (quick sizes)' : ''}, ${CFG.reps} repetitions, database ${info.database}, ${info.cores} cores (${info.cpu})`);
-  const results = { mode: MODE, quick: QUICK, ...(ONLY ? { only: ONLY } : {}), startedAt: new Date(started).toISOString(), machine: info };
-  const cpu = {};
-  for (const [name, fn] of Object.entries(SCENARIOS)) {
-    if (!want(name)) continue;
-    const watch = watchCpu(name);
-    try {
-      results[name] = await fn();
-    } catch (err) {
-      console.error(`scenario ${name} failed:`, err);
-      results[name] = { error: String(err?.message ?? err) };
-    }
-    cpu[name] = await watch.stop();
-    log(cpuLine(cpu[name]));
-  }
-  await releaseShared();
+/** Prints the table and writes the results file; `aborted` when the watchdog stopped the run. */
+function finish(results, info, aborted = null) {
   results.durationS = Math.round((Date.now() - started) / 1000);
+  if (aborted) results.aborted = aborted;
   results.figures = figures(results);
-  results.cpu = cpu;
   const out = table(results);
   console.log(`\n${out}\n`);
-  console.log(`(${MODE} run; median of ${CFG.reps} repetitions; spread = min-max; ${info.database}; ${results.durationS} s)`);
+  console.log(`(${MODE} run; median of ${CFG.reps} repetitions; spread = min-max; ${info.database}; ${results.durationS} s${aborted ? `; ABORTED: ${aborted}` : ''})`);
   const empty = emptyFigures(results);
   if (empty.length) console.log(`figures with no measurement (0 or null): ${empty.join(', ')}`);
   const failed = Object.keys(SCENARIOS).filter((n) => results[n]?.error);
@@ -95,7 +66,42 @@ async function main() {
   const file = path.join(dir, MODE === 'only' ? 'latest-only.json' : MODE === 'quick' ? 'latest-quick.json' : 'latest.json');
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   log(`wrote ${path.relative(ROOT, file)}`);
-  process.exit(failed.length || (QUICK && empty.length) ? 1 : 0);
+  return failed.length > 0 || (QUICK && empty.length > 0);
+}
+
+async function main() {
+  const unknown = (ONLY ?? []).filter((n) => !(n in SCENARIOS));
+  if (unknown.length) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${Object.keys(SCENARIOS).join(', ')}`);
+  if (!distReady()) {
+    log('dist/server.js is missing: running `npm run build` first');
+    execSync('npm run build', { cwd: ROOT, stdio: 'inherit' });
+  }
+  const info = machine();
+  const results = { mode: MODE, quick: QUICK, ...(ONLY ? { only: ONLY } : {}), startedAt: new Date(started).toISOString(), machine: info, cpu: {} };
+  for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => process.exit(130));
+  const watchdog = setTimeout(() => {
+    const why = `exceeded ${HARD_LIMIT_MS / 60000} minutes`;
+    console.error(`benchmark ${why}; aborting with the scenarios finished so far`);
+    finish(results, info, why);
+    process.exit(2);
+  }, HARD_LIMIT_MS);
+  watchdog.unref();
+
+  log(`${MODE} run${QUICK ? ' (quick sizes)' : ''}, ${CFG.reps} repetitions, database ${info.database}, ${info.cores} cores (${info.cpu})`);
+  for (const [name, fn] of Object.entries(SCENARIOS)) {
+    if (!want(name)) continue;
+    const watch = watchCpu(name);
+    try {
+      results[name] = await fn();
+    } catch (err) {
+      console.error(`scenario ${name} failed:`, err);
+      results[name] = { error: String(err?.message ?? err) };
+    }
+    results.cpu[name] = await watch.stop();
+    log(cpuLine(results.cpu[name]));
+  }
+  await releaseShared();
+  process.exit(finish(results, info) ? 1 : 0);
 }
 
 main().catch((err) => {

@@ -24,8 +24,10 @@ const HAS_TASKSET = (() => {
   }
 })();
 export { HAS_TASKSET };
-export const SERVER_CPU = '0';
-export const GEN_CPU = os.cpus().length > 1 ? '1' : '0';
+// BENCH_SERVER_CPU / BENCH_GEN_CPU (taskset lists, e.g. "1" or "0,1") move the two sides, e.g. off
+// a core that other benchmark runs on the same machine already pin their servers to.
+export const SERVER_CPU = process.env.BENCH_SERVER_CPU?.trim() || '0';
+export const GEN_CPU = process.env.BENCH_GEN_CPU?.trim() || (os.cpus().length > 1 ? '1' : '0');
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
