@@ -117,7 +117,7 @@ function makeClient(spec, init) {
     }
     if (wantsSub && !c.subscribed) {
       await new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error('no subscribed reply')), 30_000);
+        const t = setTimeout(() => reject(new Error('no subscribed reply')), 60_000);
         c.waiters.push(() => {
           clearTimeout(t);
           resolve();

@@ -5,12 +5,16 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { GEN_CPU, pinned, ROOT } from './setup.mjs';
+import { GEN_CPU, pinned, ROOT, track } from './setup.mjs';
 
-/** Runs `bench/<script>` pinned to the generator core with `input` (JSON, over stdin: too big for argv); resolves its last stdout line, parsed. */
-export async function runLoadProcess(script, input, what) {
-  const [cmd, args] = pinned(GEN_CPU, [process.execPath, path.join(ROOT, 'bench', script)]);
+/**
+ * Runs `bench/<script>` pinned to the generator core (or `cpu`) with `input` (JSON, over stdin: too
+ * big for argv); resolves its last stdout line, parsed.
+ */
+export async function runLoadProcess(script, input, what, cpu = GEN_CPU) {
+  const [cmd, args] = pinned(cpu, [process.execPath, path.join(ROOT, 'bench', script)]);
   const child = spawn(cmd, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+  track(child, what, cpu);
   child.stdin.end(JSON.stringify(input));
   let text = '';
   child.stdout.on('data', (c) => (text += c));

@@ -46,7 +46,8 @@ export class RawWs {
     this.skip = 0; // payload bytes still to skip in counting mode
   }
 
-  connect(timeoutMs = 15_000) {
+  // Generous: on a loaded machine thousands of upgrades at once can take many seconds.
+  connect(timeoutMs = 60_000) {
     const { port, path, headers = {}, localAddress } = this.opts;
     return new Promise((resolve, reject) => {
       const sock = net.connect({ host: '127.0.0.1', port, localAddress });

@@ -23,8 +23,11 @@ const HAS_TASKSET = (() => {
     return false;
   }
 })();
-export const SERVER_CPU = '0';
-export const GEN_CPU = os.cpus().length > 1 ? '1' : '0';
+export { HAS_TASKSET };
+// BENCH_SERVER_CPU / BENCH_GEN_CPU (taskset lists, e.g. "1" or "0,1") move the two sides, e.g. off
+// a core that other benchmark runs on the same machine already pin their servers to.
+export const SERVER_CPU = process.env.BENCH_SERVER_CPU?.trim() || '0';
+export const GEN_CPU = process.env.BENCH_GEN_CPU?.trim() || (os.cpus().length > 1 ? '1' : '0');
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -135,6 +138,17 @@ export function pinned(cpu, args) {
 
 /** Every process this benchmark started, killed on the way out whatever happens. */
 const children = new Set();
+/** pid -> {role, cpu}: what each live child is and the core it was pinned to (for the CPU report). */
+export const tracked = new Map();
+/** Registers a started child under `role` until it exits. */
+export function track(proc, role, cpu) {
+  children.add(proc);
+  tracked.set(proc.pid, { role, cpu: HAS_TASKSET ? cpu : 'any' });
+  proc.once('exit', () => {
+    children.delete(proc);
+    tracked.delete(proc.pid);
+  });
+}
 export function killChildren() {
   for (const p of children) if (p.exitCode === null) p.kill('SIGKILL');
 }
@@ -163,8 +177,7 @@ export async function startServer(name, { port, env = {}, script }) {
     env: { ...process.env, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
-  children.add(proc);
-  proc.once('exit', () => children.delete(proc));
+  track(proc, `server ${name}:${port}`, SERVER_CPU);
   let stderr = '';
   proc.stderr.on('data', (d) => {
     stderr += d;
@@ -239,8 +252,7 @@ function cpuTicks(pid) {
 export function startGenerator(index) {
   const [cmd, argv] = pinned(GEN_CPU, [process.execPath, path.join(ROOT, 'bench/gen.mjs')]);
   const proc = spawn(cmd, argv, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  children.add(proc);
-  proc.once('exit', () => children.delete(proc));
+  track(proc, `generator ${index}`, GEN_CPU);
   const waiting = new Map();
   let nextId = 1;
   proc.on('message', (msg) => {
@@ -289,25 +301,7 @@ export function startGenerator(index) {
 }
 
 // ---------- statistics ----------
-export function percentile(values, p) {
-  if (!values.length) return NaN;
-  const s = Float64Array.from(values).sort();
-  const idx = Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1));
-  return s[idx];
-}
-
-export function median(values) {
-  const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (!v.length) return NaN;
-  const mid = v.length >> 1;
-  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
-}
-
-/** "median (min-max)" over repetitions. */
-export function spread(values) {
-  const v = values.filter((x) => Number.isFinite(x));
-  return { median: median(v), min: v.length ? Math.min(...v) : NaN, max: v.length ? Math.max(...v) : NaN, runs: values };
-}
+export { median, percentile, spread } from './stats.mjs';
 
 export function machine() {
   const cpus = os.cpus();

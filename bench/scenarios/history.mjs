@@ -1,0 +1,79 @@
+/**
+ * Scenario "history": `GET /api/rooms/:id/messages?before=...&limit=50` at random keyset points of
+ * a `messages`-message room, one keep-alive client, `requests` per repetition (auth and membership
+ * checked on each), against the raw limit row: the route's own page query through one
+ * node-postgres connection (servers/raw-history.mjs, pinned to the server core like RtChat) at the
+ * SAME points. On Postgres the two alternate repetition by repetition; on the embedded database
+ * the raw rows run once RtChat's server has stopped (a data directory has one process at a time).
+ */
+import { CFG, log, rtchatFor } from '../lib/context.mjs';
+import { runLoadProcess } from '../lib/load-process.mjs';
+import { SERVER_CPU } from '../lib/setup.mjs';
+import { percentile, ratio, round, spread } from '../lib/stats.mjs';
+
+const LIMIT = 50;
+
+export async function history() {
+  const c = CFG.history;
+  const rt = await rtchatFor('hist', { own: true });
+  const { people, roomIds, srv } = rt;
+  const room = roomIds[0];
+  const reader = people[1];
+  const rand = () => LIMIT + 1 + Math.floor(Math.random() * (c.messages - LIMIT));
+  const warm = Array.from({ length: 100 }, rand);
+  const pointsOf = Array.from({ length: CFG.reps }, () => Array.from({ length: c.requests }, rand));
+  const rtchatReps = [];
+  const rawReps = [];
+  const raw = async (rep) => {
+    const r = await runLoadProcess('servers/raw-history.mjs', { env: rt.dbEnv, roomId: room, readerId: reader.userId, limit: LIMIT, warm, points: pointsOf[rep] }, 'raw history', SERVER_CPU);
+    // Every point is past the first page: each query reads a full page and one more row (hasMore).
+    if (r.rows !== c.requests * (LIMIT + 1)) throw new Error(`raw history read ${r.rows} rows, expected ${c.requests * (LIMIT + 1)}`);
+    log(`history raw rep ${rep + 1}: p50 ${r.p50} ms p99 ${r.p99} ms`);
+    rawReps.push(r);
+  };
+  const embedded = !rt.dbEnv.DATABASE_URL;
+  try {
+    const { Agent, request } = await import('node:http');
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const get = (before) =>
+      new Promise((resolve, reject) => {
+        const t = performance.now();
+        const req = request(
+          { host: '127.0.0.1', port: srv.port, path: `/api/rooms/${room}/messages?before=${before}&limit=${LIMIT}`, agent, headers: { authorization: `Bearer ${reader.token}` } },
+          (res) => {
+            res.on('data', () => undefined);
+            res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - t) : reject(new Error(`history page: ${res.statusCode}`))));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    for (const before of warm) await get(before);
+    for (let rep = 0; rep < CFG.reps; rep++) {
+      const lat = [];
+      for (const before of pointsOf[rep]) lat.push(await get(before));
+      rtchatReps.push({ p50: round(percentile(lat, 50), 2), p99: round(percentile(lat, 99), 2), requests: lat.length });
+      log(`history rep ${rep + 1}: p50 ${rtchatReps.at(-1).p50} ms p99 ${rtchatReps.at(-1).p99} ms`);
+      if (!embedded) await raw(rep);
+    }
+    agent.destroy();
+    if (embedded) {
+      await rt.stopServer();
+      for (let rep = 0; rep < CFG.reps; rep++) await raw(rep);
+    }
+  } finally {
+    await rt.release();
+  }
+  const p99 = spread(rtchatReps.map((r) => r.p99));
+  const rawP99 = spread(rawReps.map((r) => r.p99));
+  return {
+    messages: c.messages,
+    p50Ms: spread(rtchatReps.map((r) => r.p50)).median,
+    p99Ms: p99.median,
+    rawP50Ms: spread(rawReps.map((r) => r.p50)).median,
+    rawP99Ms: rawP99.median,
+    ratioVsRaw: ratio(p99.median, rawP99.median),
+    spread: { p50: spread(rtchatReps.map((r) => r.p50)), p99, rawP99 },
+    runs: { rtchat: rtchatReps, raw: rawReps },
+  };
+}
