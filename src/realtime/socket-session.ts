@@ -53,7 +53,7 @@ function refOf(frame: ClientFrame): string | undefined {
 
 export function startSession(opts: SessionOptions, socket: WebSocket, auth: SessionAuth): Connection {
   const { hub, handlers, log } = opts;
-  const conn = new Connection(socket, auth.user, auth.sessionId, opts.limits);
+  const conn = new Connection(socket, auth.user, auth.sessionId, opts.limits, hub.stats);
   const frameBucket = new TokenBucket(
     Math.max(FRAME_RATE_PER_SEC, 2 * opts.limits.sendRatePerSec),
     Math.max(FRAME_BURST, 2 * opts.limits.sendBurst),

@@ -54,6 +54,9 @@ export function cleanFileName(raw: string | undefined, ext?: string): string {
 }
 
 export class UploadService {
+  /** Bytes of every upload part received to a temp file (files and posters; for /metrics). */
+  receivedBytes = 0;
+
   constructor(private readonly deps: UploadServiceDeps) {}
 
   async init(): Promise<void> {
@@ -95,6 +98,7 @@ export class UploadService {
 
   private async receive(part: FilePart, limitFor: (t: SniffedType | undefined) => number): Promise<ReceivedFile> {
     const received = await receiveToTemp(part.file, this.deps.tempDir, limitFor);
+    this.receivedBytes += received.size;
     if (received.size === 0) {
       await rm(received.path, { force: true });
       throw errors.validation('The file is empty');
