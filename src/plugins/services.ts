@@ -140,10 +140,11 @@ export default fp<ServicesOptions>(
     const limiter = redisBroker ? createRedisRateLimiter(redisBroker.bus.commands, config.redisPrefix) : createMemoryRateLimiter();
 
     const storage = createStorage(config);
+    const images = new ImageProcessor(config.files.imageConcurrency, config.files.imageMaxPixels);
     const uploads = new UploadService({
       storage,
       uploads: repos.uploads,
-      images: new ImageProcessor(config.files.imageConcurrency, config.files.imageMaxPixels),
+      images,
       limiter,
       config: config.files,
       tempDir: path.join(config.dataDir, 'upload-tmp'),
@@ -193,6 +194,7 @@ export default fp<ServicesOptions>(
     // writer has drained; what is left here is closed after that.
     app.addHook('onClose', async () => {
       if (sweeper) clearInterval(sweeper);
+      images.close();
       await sharedFiles?.stop();
       await broker.close();
       storage.close?.();
