@@ -2,7 +2,7 @@
  * Scenario "uploads" (`npm run bench -- --only=uploads`): upload throughput (MB/s, images/s for
  * 5 MB photos, each decoded, re-encoded and thumbnailed by the server) and message fan-out p99
  * with and without 10 users uploading such photos at the same time, in one run. Shows whether
- * image work (sharp in libuv's pool, IMAGE_CONCURRENCY at once) stays off the chat path. The load
+ * image work (sharp in the image worker process at the lowest CPU priority, IMAGE_CONCURRENCY at once) stays off the chat path. The load
  * runs in its own process on the generator core; bounded to well under two minutes.
  */
 import { runLoadProcess } from './lib/load-process.mjs';

@@ -31,6 +31,7 @@ import healthRoutes from './routes/health.js';
 import wsRoutes from './routes/ws.js';
 import uploadsRoutes from './routes/uploads.js';
 import filesRoutes from './routes/files.js';
+import metricsRoutes from './routes/metrics.js';
 
 export interface AppOptions {
   config: Config;
@@ -63,6 +64,7 @@ const appPlugin = fp<AppOptions>(
     await app.register(websocket);
 
     await app.register(healthRoutes);
+    await app.register(metricsRoutes);
     await app.register(wsRoutes);
     await app.register(
       async (api) => {

@@ -66,6 +66,22 @@ export function secretProblem(secret: string): string | null {
   return null;
 }
 
+/** Fewest estimated bits of a METRICS_TOKEN (`openssl rand -hex 16` has about 117). */
+const MIN_METRICS_TOKEN_BITS = 64;
+
+/**
+ * Why a METRICS_TOKEN cannot be used, or null: it must fit an `Authorization: Bearer` header
+ * (RFC 6750 characters, no spaces), be at least 16 characters and not be predictable.
+ */
+export function metricsTokenProblem(token: string): string | null {
+  if (!/^[A-Za-z0-9\-._~+/]+=*$/.test(token)) {
+    return 'METRICS_TOKEN may only hold letters, digits and - . _ ~ + / (then = padding), with no spaces; e.g. `openssl rand -hex 24`';
+  }
+  if (token.length < 16) return `METRICS_TOKEN must be at least 16 characters (got ${token.length}); e.g. \`openssl rand -hex 24\``;
+  if (estimatedBits(token) < MIN_METRICS_TOKEN_BITS) return 'METRICS_TOKEN is too predictable (repeated or few distinct characters); use a random one, e.g. `openssl rand -hex 24`';
+  return null;
+}
+
 function estimatedBits(text: string): number {
   const counts = new Map<string, number>();
   for (const ch of text) counts.set(ch, (counts.get(ch) ?? 0) + 1);

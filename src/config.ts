@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { LIMITS } from './protocol-constants.js';
-import { parseTrustProxy, secretProblem, type TrustProxy } from './config-values.js';
+import { metricsTokenProblem, parseTrustProxy, secretProblem, type TrustProxy } from './config-values.js';
 
 export type { TrustProxy };
 import { parseFilesConfig, type FilesConfig } from './config-files.js';
@@ -75,6 +75,8 @@ export interface Config {
   http: HttpTimeouts;
   /** Mean event-loop delay (ms, over 1 s) above which requests are shed with 503; 0 turns it off. */
   maxEventLoopDelayMs: number;
+  /** Enables GET /metrics, for `Authorization: Bearer <token>` only; null: /metrics is a 404. */
+  metricsToken: string | null;
   limits: Limits;
 }
 
@@ -185,6 +187,9 @@ export function loadConfig(env: Env = process.env): Config {
   const rawSecret = env.SESSION_SECRET;
   const secretTrouble = rawSecret ? secretProblem(rawSecret) : null;
   if (secretTrouble) problems.push(secretTrouble);
+  const metricsToken = env.METRICS_TOKEN === undefined || env.METRICS_TOKEN === '' ? null : env.METRICS_TOKEN;
+  const metricsTrouble = metricsToken === null ? null : metricsTokenProblem(metricsToken);
+  if (metricsTrouble) problems.push(metricsTrouble);
 
   const loginMaxFailures = int('LOGIN_MAX_FAILURES', DEFAULT_LIMITS.loginMaxFailures, 1, 1_000_000);
   const limits: Limits = {
@@ -249,6 +254,7 @@ export function loadConfig(env: Env = process.env): Config {
     sessionTtlMs,
     http,
     maxEventLoopDelayMs,
+    metricsToken,
     limits,
   };
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { register, startServer, type Account, type TestServer } from './helpers.js';
+import { mp4Of, webmOf } from './video-files.js';
 import { animatedGif, fakeMp4, fetchBytes, jpegWithGps, pngBomb, solidImage, upload, uploadOk } from './file-helpers.js';
 
 let server: TestServer;
@@ -105,6 +106,21 @@ describe('other files', () => {
     expect(bytes.equals(video)).toBe(true);
     const thumb = await fetchBytes(server.url, res.body.upload!.thumbUrl!, alice);
     expect((await sharp(thumb.bytes).metadata()).exif).toBeUndefined();
+  });
+
+  it("a video's size comes from its container (MP4 tkhd, WebM PixelWidth), not from the browser's poster", async () => {
+    const poster = { thumb: { bytes: await solidImage('png', 64, 36), name: 'poster.png' } };
+    const mp4 = await upload(server.url, alice, { bytes: mp4Of(1280, 720), name: 'clip.mp4' }, poster);
+    expect(mp4.status).toBe(201);
+    expect(mp4.body.upload).toMatchObject({ kind: 'video', mime: 'video/mp4', width: 1280, height: 720, thumbUrl: expect.any(String) });
+    const webm = await upload(server.url, alice, { bytes: webmOf(640, 480), name: 'clip.webm' });
+    expect(webm.status).toBe(201);
+    expect(webm.body.upload).toMatchObject({ kind: 'video', mime: 'video/webm', width: 640, height: 480 });
+    // A damaged header is no size; the upload itself still succeeds.
+    const broken = mp4Of(1280, 720).subarray(0, 2100);
+    const damaged = await upload(server.url, alice, { bytes: broken, name: 'cut.mp4' });
+    expect(damaged.status).toBe(201);
+    expect(damaged.body.upload).toMatchObject({ kind: 'video', width: null, height: null });
   });
 
   it('refuses a zero-byte file, a missing part and a JSON body', async () => {

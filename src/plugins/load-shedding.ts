@@ -9,7 +9,8 @@
  * off: memory grows with the number of open sockets and utilisation is near 100% at the top of the
  * fan-out benchmark, both normal for a chat server, so shedding on them would refuse healthy load
  * and trip tests and benchmarks. /healthz (liveness) always answers, so an orchestrator does not
- * restart a process that is only busy.
+ * restart a process that is only busy; /metrics
+ * answers too (it is how an operator sees the overload).
  */
 import fp from 'fastify-plugin';
 import underPressure from '@fastify/under-pressure';
@@ -33,7 +34,8 @@ export default fp(
       customError: OverloadedError,
       // Resolving lets the request through; rejecting hands the error to the error handler.
       pressureHandler: async (request, reply) => {
-        if (request.url === '/healthz') return undefined;
+        // Liveness, and the metrics that show the overload, always answer.
+        if (request.url === '/healthz' || request.url === '/metrics') return undefined;
         reply.header('retry-after', RETRY_AFTER_S);
         throw new OverloadedError();
       },

@@ -28,6 +28,7 @@ import { UploadService } from '../services/upload-service.js';
 import { createStorage } from '../storage/create-storage.js';
 import type { FileStorage } from '../storage/file-storage.js';
 import { LocalStorage } from '../storage/local-storage.js';
+import { Metrics } from '../services/metrics.js';
 import { SharedFolderCheck } from '../storage/shared-folder-check.js';
 import path from 'node:path';
 
@@ -65,6 +66,8 @@ declare module 'fastify' {
     sharedFiles: SharedFolderCheck | null;
     /** True once shutdown has begun: new sends are refused with UNAVAILABLE. */
     shuttingDown: boolean;
+    /** Prometheus metrics, only when METRICS_TOKEN is set (routes/metrics.ts). */
+    metrics: Metrics | null;
   }
 }
 
@@ -113,13 +116,21 @@ export default fp<ServicesOptions>(
       : null;
     if (redisBroker) hub.useRelay(redisBroker);
     const broker: Broker = redisBroker ?? new LocalBroker(hub);
-    const writer = new MessageWriter({
+    // `uploads` is read only when scraped, long after it exists.
+    const metrics: Metrics | null = config.metricsToken ? new Metrics({ hub, bus: redisBroker?.bus ?? null, uploadBytes: () => uploads.receivedBytes }) : null;
+    const writer: MessageWriter = new MessageWriter({
       messages: repos.messages,
       rooms: repos.rooms,
       runOps: createOpRunner((fn) => db.transaction((tx) => fn(createRoomLogRepository(tx))), {
         editWindowSec: config.limits.editWindowSec,
       }),
-      onCommit: (event, origin) => broker.committed(event, origin),
+      onCommit: metrics
+        ? (event, origin) => {
+            metrics.committed(event);
+            broker.committed(event, origin);
+          }
+        : (event, origin) => broker.committed(event, origin),
+      ...(metrics ? { onBatch: metrics.batch } : {}),
       onMention: (notice) => broker.mentioned(notice),
       log: app.log,
       throttle: new SendThrottle(config.limits.sendRatePerSec, config.limits.sendBurst),
@@ -132,10 +143,11 @@ export default fp<ServicesOptions>(
     const limiter = redisBroker ? createRedisRateLimiter(redisBroker.bus.commands, config.redisPrefix) : createMemoryRateLimiter();
 
     const storage = createStorage(config);
+    const images = new ImageProcessor(config.files.imageConcurrency, config.files.imageMaxPixels);
     const uploads = new UploadService({
       storage,
       uploads: repos.uploads,
-      images: new ImageProcessor(config.files.imageConcurrency, config.files.imageMaxPixels),
+      images,
       limiter,
       config: config.files,
       tempDir: path.join(config.dataDir, 'upload-tmp'),
@@ -170,6 +182,7 @@ export default fp<ServicesOptions>(
     app.decorate('limiter', limiter);
     app.decorate('connectionCaps', connectionCaps);
     app.decorate('shuttingDown', false);
+    app.decorate('metrics', metrics);
 
     app.addHook('onReady', async () => {
       hub.start();
@@ -184,6 +197,7 @@ export default fp<ServicesOptions>(
     // writer has drained; what is left here is closed after that.
     app.addHook('onClose', async () => {
       if (sweeper) clearInterval(sweeper);
+      images.close();
       await sharedFiles?.stop();
       await broker.close();
       storage.close?.();

@@ -10,6 +10,7 @@ import type { AckTarget } from './ack-target.js';
 import { ackFrameJson, encodeFrame } from './frames.js';
 import { OutFrame, SocketWriter } from './socket-writer.js';
 import type { Subscription } from './subscription.js';
+import { RealtimeStats } from './realtime-stats.js';
 
 export { OutFrame, encodeTextFrame } from './socket-writer.js';
 
@@ -42,6 +43,8 @@ export class Connection implements AckTarget {
     readonly user: User,
     readonly sessionId: string,
     private readonly limits: ConnectionLimits,
+    /** Where deliveries, drops and 4009 closes are counted (the hub's, for /metrics). */
+    private readonly stats: RealtimeStats = new RealtimeStats(),
   ) {
     this.out = new SocketWriter(socket);
   }
@@ -91,6 +94,7 @@ export class Connection implements AckTarget {
       return;
     }
     this.trackPressure();
+    this.stats.deliveries++;
     this.out.write(typeof frame === 'string' ? new OutFrame(frame) : frame);
   }
 
@@ -98,9 +102,11 @@ export class Connection implements AckTarget {
   sendEphemeral(frame: string | OutFrame): void {
     if (this.closed) return;
     if (this.bufferedAmount > this.limits.softBufferBytes) {
+      this.stats.droppedEphemeral++;
       this.trackPressure();
       return;
     }
+    this.stats.deliveries++;
     this.out.write(typeof frame === 'string' ? new OutFrame(frame) : frame);
   }
 
@@ -170,6 +176,7 @@ export class Connection implements AckTarget {
   }
 
   private closeTooSlow(): void {
+    if (!this.closed) this.stats.tooSlowCloses++;
     this.close(CLOSE.TOO_SLOW, 'too slow to keep up; reconnect and resume');
   }
 }

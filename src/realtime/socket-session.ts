@@ -179,7 +179,7 @@ class SocketSession {
 
 export function startSession(opts: SessionOptions, socket: WebSocket, auth: SessionAuth): Connection {
   const { hub, log } = opts;
-  const conn = new Connection(socket, auth.user, auth.sessionId, opts.limits);
+  const conn = new Connection(socket, auth.user, auth.sessionId, opts.limits, opts.hub.stats);
   const session = new SocketSession(opts, conn);
   sessions.set(socket, session);
   // Listeners first, before any await: frames that arrive during set-up wait in `pending`.

@@ -112,7 +112,12 @@ export interface MessageWriterOptions {
   log?: { error: (obj: unknown, msg: string) => void };
   /** Sends per user (HTTP and WebSocket alike). */
   throttle?: SendThrottle;
+  /** Observes every batch once it has settled (metrics): its kind, size and time in storage. */
+  onBatch?: BatchObserver;
 }
+
+/** `size` items taken from a lane; `ms` from the start of its write until its callers were answered. */
+export type BatchObserver = (batch: { kind: Pending['kind']; size: number; ms: number; ok: boolean }) => void;
 
 export const DEFAULT_LANES = 4;
 export const DEFAULT_MAX_BATCH = 512;
@@ -202,14 +207,18 @@ export class MessageWriter {
       let stored!: () => void;
       const rooms = new Set(batch.map((p) => (p.kind === 'send' ? p.input.roomId : p.op.roomId)));
       lane.storing = { rooms, done: new Promise<void>((resolve) => (stored = resolve)) };
+      const started = performance.now();
+      let ok = true;
       try {
         if (kind === 'send') await this.writeBatch(batch as PendingSend[]);
         else await this.runOps(batch as PendingOp[]);
       } catch (err) {
+        ok = false;
         this.opts.log?.error({ err, count: batch.length, kind }, 'room log batch failed');
         const failure = err instanceof AppError ? err : errors.unavailable();
         for (const p of batch) p.reject(failure);
       }
+      this.opts.onBatch?.({ kind, size: batch.length, ms: performance.now() - started, ok });
       lane.storing = null;
       stored();
       this.settle(batch.length);

@@ -18,6 +18,7 @@ import type { UploadsRepository } from '../repositories/uploads-repository.js';
 import type { FileStorage } from '../storage/file-storage.js';
 import { sweepDir } from '../lib/sweep-dir.js';
 import { HEIC_TYPES, IMAGE_OUTPUT, SQUARE_PX, type ImageProcessor } from './image-processor.js';
+import { readVideoDimensions } from '../lib/video-dimensions.js';
 import { receiveToTemp, type ReceivedFile, type SniffedType } from './upload-intake.js';
 import { uploadRefusal } from './room-access.js';
 
@@ -54,6 +55,9 @@ export function cleanFileName(raw: string | undefined, ext?: string): string {
 }
 
 export class UploadService {
+  /** Bytes of every upload part received to a temp file (files and posters; for /metrics). */
+  receivedBytes = 0;
+
   constructor(private readonly deps: UploadServiceDeps) {}
 
   async init(): Promise<void> {
@@ -95,6 +99,7 @@ export class UploadService {
 
   private async receive(part: FilePart, limitFor: (t: SniffedType | undefined) => number): Promise<ReceivedFile> {
     const received = await receiveToTemp(part.file, this.deps.tempDir, limitFor);
+    this.receivedBytes += received.size;
     if (received.size === 0) {
       await rm(received.path, { force: true });
       throw errors.validation('The file is empty');
@@ -143,13 +148,15 @@ export class UploadService {
       return this.store(user, { id, kind: 'image', name: cleanFileName(main.name, image.ext), mime: image.mime, width: image.width, height: image.height }, out, thumb);
     }
     if (mime && VIDEO_TYPES.has(mime)) {
-      let size: { width: number; height: number } | null = null;
+      // The size is the container's (tkhd / PixelWidth); the browser's poster only when it has none.
+      let size = await readVideoDimensions(main.path, mime);
       let thumb: string | null = null;
       if (poster) {
         if (!poster.type || !IMAGE_OUTPUT[poster.type.mime]) throw unsupported('The video poster ("thumb") must be a JPEG, PNG, GIF, WebP or AVIF image');
         thumb = this.tempPath('thumb');
         temps.push(thumb);
-        size = await this.deps.images.thumbnail(poster.path, thumb);
+        const posterSize = await this.deps.images.thumbnail(poster.path, thumb);
+        size ??= posterSize;
       }
       return this.store(user, { id, kind: 'video', name: cleanFileName(main.name), mime, width: size?.width ?? null, height: size?.height ?? null }, main.path, thumb);
     }

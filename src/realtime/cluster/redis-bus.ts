@@ -52,6 +52,9 @@ export class RedisBus {
   private readonly commandsReadyListeners: Listener[] = [];
   private readonly subscriberReadyListeners: Listener<[boolean]>[] = [];
   private readonly beatListeners: Listener[] = [];
+  /** Bus events published / received from the others (for /metrics; they only grow). */
+  published = 0;
+  received = 0;
   private outage: { since: number; reason: string } | null = null;
   private timer: NodeJS.Timeout | null = null;
   private closing = false;
@@ -194,6 +197,7 @@ export class RedisBus {
     if (!this.commandsUp) return false;
     try {
       await this.commands.publish(channel, encodeBusEvent(event));
+      this.published++;
       return true;
     } catch (err) {
       this.degraded(`publish failed: ${(err as Error).message}`);
@@ -247,6 +251,7 @@ export class RedisBus {
       if (event.type === 'ping') this.lastSelfHeard = Date.now();
       return;
     }
+    this.received++;
     for (const fn of this.eventListeners) {
       try {
         void Promise.resolve(fn(event, channel)).catch((err: unknown) => this.log.error({ err, channel }, 'handling a bus event failed'));
