@@ -88,13 +88,16 @@ const moderationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['moderation'],
         params: MemberParams,
-        // The body is optional: PUT with no body bans without a reason.
-        body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ maxLength: LIMITS.BAN_REASON_MAX })) }, { additionalProperties: false })),
+        body: Type.Object({ reason: Type.Optional(Type.String({ maxLength: LIMITS.BAN_REASON_MAX })) }, { additionalProperties: false }),
         response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404) },
+      },
+      // The body is optional: a PUT without one bans without a reason.
+      preValidation: async (request) => {
+        request.body ??= {};
       },
     },
     async (request, reply) => {
-      const reason = cleanDescription(request.body?.reason ?? '', 'body/reason');
+      const reason = cleanDescription(request.body.reason ?? '', 'body/reason');
       await moderation.ban(request.params.roomId, request.auth!.user, request.params.userId, reason);
       return reply.code(204).send(null);
     },
