@@ -7,6 +7,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AuditResponse, BansResponse, errorResponses, Id, LIMITS, Member, Role, RoomResponse } from '../protocol.js';
 import { decodeCursor, encodeCursor, isUuid } from '../lib/cursor.js';
+import { errors } from '../lib/errors.js';
 import { cleanDescription, cleanRoomName } from '../lib/text.js';
 import { requireRank } from '../services/room-access.js';
 import { RoomParams } from './rooms.js';
@@ -31,13 +32,15 @@ const moderationRoutes: FastifyPluginAsyncTypebox = async (app) => {
             description: Type.Optional(Type.String({ maxLength: LIMITS.ROOM_DESCRIPTION_MAX })),
             slowModeSec: Type.Optional(Type.Integer({ minimum: 0, maximum: LIMITS.SLOW_MODE_MAX_SEC })),
           },
-          { additionalProperties: false, minProperties: 1 },
         ),
         response: { 200: Type.Object({ room: RoomResponse.properties.room }), ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
     async (request) => {
       const { name, description, slowModeSec } = request.body;
+      if (name === undefined && description === undefined && slowModeSec === undefined) {
+        throw errors.validation('body: give at least one of name, description, slowModeSec');
+      }
       const input = {
         ...(name !== undefined ? { name: cleanRoomName(name) } : {}),
         ...(description !== undefined ? { description: cleanDescription(description) } : {}),
@@ -62,7 +65,7 @@ const moderationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['moderation'],
         params: MemberParams,
-        body: Type.Object({ role: Role }, { additionalProperties: false }),
+        body: Type.Object({ role: Role }),
         response: { 200: Type.Object({ member: Member }), ...errorResponses(400, 401, 403, 404) },
       },
     },
@@ -88,7 +91,7 @@ const moderationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['moderation'],
         params: MemberParams,
-        body: Type.Object({ reason: Type.Optional(Type.String({ maxLength: LIMITS.BAN_REASON_MAX })) }, { additionalProperties: false }),
+        body: Type.Object({ reason: Type.Optional(Type.String({ maxLength: LIMITS.BAN_REASON_MAX })) }),
         response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404) },
       },
       // The body is optional: a PUT without one bans without a reason.
