@@ -8,6 +8,7 @@ import { useEffect, useState } from 'react';
 export default function SlowModeHint({ sec, sentAt }: { sec: number; sentAt: number }) {
   const [now, setNow] = useState(Date.now);
   const left = sentAt ? Math.max(0, Math.ceil((sentAt + sec * 1000 - now) / 1000)) : 0;
+  useEffect(() => setNow(Date.now()), [sentAt]);
   useEffect(() => {
     if (!left) return;
     const t = setInterval(() => setNow(Date.now()), 1000);
