@@ -25,6 +25,7 @@ import loadShedding from './plugins/load-shedding.js';
 import spa from './plugins/spa.js';
 import authRoutes from './routes/auth.js';
 import roomsRoutes from './routes/rooms.js';
+import moderationRoutes from './routes/moderation.js';
 import messagesRoutes from './routes/messages.js';
 import roomLogRoutes from './routes/room-log.js';
 import healthRoutes from './routes/health.js';
@@ -70,6 +71,7 @@ const appPlugin = fp<AppOptions>(
       async (api) => {
         await api.register(authRoutes);
         await api.register(roomsRoutes);
+        await api.register(moderationRoutes);
         await api.register(messagesRoutes);
         await api.register(roomLogRoutes);
         await api.register(uploadsRoutes);

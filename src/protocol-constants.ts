@@ -31,7 +31,14 @@ export const LIMITS = {
   REPLY_EXCERPT_CHARS: 120,
   /** Attachments per message (PROTOCOL: at most 10). */
   MAX_ATTACHMENTS: 10,
+  /** Longest slow mode: 6 hours. */
+  SLOW_MODE_MAX_SEC: 21600,
+  /** Longest ban reason (code points after trimming). */
+  BAN_REASON_MAX: 500,
 } as const;
+
+/** What the room audit records (room_audit.action, AuditEntry.action). */
+export const AUDIT_ACTIONS = ['settings', 'invite_rotated', 'role', 'ownership', 'kick', 'ban', 'unban', 'message_deleted', 'room_deleted'] as const;
 export const USERNAME_PATTERN = '^[A-Za-z0-9_]+$';
 
 /** A typing indicator stops by itself this long after its last refresh (both sides use it). */

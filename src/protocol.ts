@@ -7,8 +7,8 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 export const PROTOCOL_VERSION = 2 as const;
 
-export { CLOSE, LIMITS, TYPING_TTL_MS, USERNAME_PATTERN, type CloseCode } from './protocol-constants.js';
-import { LIMITS, USERNAME_PATTERN } from './protocol-constants.js';
+export { AUDIT_ACTIONS, CLOSE, LIMITS, TYPING_TTL_MS, USERNAME_PATTERN, type CloseCode } from './protocol-constants.js';
+import { AUDIT_ACTIONS, LIMITS, USERNAME_PATTERN } from './protocol-constants.js';
 
 /** Stable error codes, shared by HTTP errors and `error` frames. */
 export const ERROR_CODES = [
@@ -25,6 +25,7 @@ export const ERROR_CODES = [
   'ROOM_NOT_FOUND',
   'INVALID_INVITE',
   'NOT_A_MEMBER',
+  'BANNED',
   'MESSAGE_TOO_LONG',
   'FORBIDDEN',
   'MESSAGE_NOT_FOUND',
@@ -347,12 +348,18 @@ export const PresenceFrame = Type.Object({
   userId: Id,
   online: Type.Boolean(),
 });
+/** `kicked`: removed by an owner or moderator (a ban too); sent to the room and to the user's own connections. */
+export const MemberAction = Type.Union([Type.Literal('joined'), Type.Literal('left'), Type.Literal('kicked')]);
 export const MemberFrame = Type.Object({
   type: Type.Literal('member'),
   roomId: Id,
-  action: Type.Union([Type.Literal('joined'), Type.Literal('left')]),
+  action: MemberAction,
   user: User,
 });
+/** The room's settings changed (name, description, slow mode, image, owner): not a log event. */
+export const RoomFrame = Type.Object({ type: Type.Literal('room'), room: Room });
+/** The owner deleted the room: the connection is unsubscribed from it. */
+export const RoomDeletedFrame = Type.Object({ type: Type.Literal('room_deleted'), roomId: Id });
 export const ReadEventFrame = Type.Object({ type: Type.Literal('read'), roomId: Id, seq: Type.Integer() });
 export const PongFrame = Type.Object({ type: Type.Literal('pong') });
 export const ErrorFrame = Type.Object({
@@ -375,6 +382,8 @@ export const ServerFrame = Type.Union([
   TypingEventFrame,
   PresenceFrame,
   MemberFrame,
+  RoomFrame,
+  RoomDeletedFrame,
   ReadEventFrame,
   PongFrame,
   ErrorFrame,
@@ -393,6 +402,8 @@ export type MentionFrame = Static<typeof MentionFrame>;
 export type TypingEventFrame = Static<typeof TypingEventFrame>;
 export type PresenceFrame = Static<typeof PresenceFrame>;
 export type MemberFrame = Static<typeof MemberFrame>;
+export type RoomFrame = Static<typeof RoomFrame>;
+export type RoomDeletedFrame = Static<typeof RoomDeletedFrame>;
 export type ReadEventFrame = Static<typeof ReadEventFrame>;
 export type PongFrame = Static<typeof PongFrame>;
 export type ErrorFrame = Static<typeof ErrorFrame>;
@@ -431,3 +442,30 @@ export const MessageResponse = Type.Object({ message: Message });
 export type MessageResponse = Static<typeof MessageResponse>;
 export const EventsResponse = Type.Object({ events: Type.Array(LogFrame), hasMore: Type.Boolean() });
 export type EventsResponse = Static<typeof EventsResponse>;
+
+// Running a room (moderation)
+/** A ban: `user` is the banned account, `bannedBy` who banned (null once that account is gone). */
+export const Ban = Type.Object({
+  user: Type.Object(User.properties),
+  reason: Type.String(),
+  bannedBy: Type.Union([Type.Object(User.properties), Type.Null()]),
+  createdAt: Timestamp,
+});
+export type Ban = Static<typeof Ban>;
+export const BansResponse = Type.Object({ bans: Type.Array(Ban) });
+export type BansResponse = Static<typeof BansResponse>;
+export const AuditAction = Type.Union(AUDIT_ACTIONS.map((a) => Type.Literal(a)));
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+/** One moderation action: `target` is the user acted on (kick, ban, unban, role, ownership) or null. */
+export const AuditEntry = Type.Object({
+  id: Id,
+  action: AuditAction,
+  actor: Type.Union([Type.Object(User.properties), Type.Null()]),
+  target: Type.Union([Type.Object(User.properties), Type.Null()]),
+  /** Per action: settings {changes: {field: {from, to}}}; role {from, to}; ban {reason}; message_deleted {messageId, authorId}. */
+  details: Type.Record(Type.String(), Type.Unknown()),
+  createdAt: Timestamp,
+});
+export type AuditEntry = Static<typeof AuditEntry>;
+export const AuditResponse = Type.Object({ entries: Type.Array(AuditEntry), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+export type AuditResponse = Static<typeof AuditResponse>;

@@ -17,6 +17,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { AUDIT_ACTIONS } from '../protocol-constants.js';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
 
@@ -74,6 +75,14 @@ export const rooms = pgTable(
     lastActivityAt: timestamp('last_activity_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     /** `/api/files/<id>` of the room's image (an `uploads` row with purpose room_image), or null. */
     imageUrl: text('image_url'),
+    /** Slow mode: a member (not owner or moderator) sends at most one message per this many seconds; 0 = off. */
+    slowModeSec: integer('slow_mode_sec').notNull().default(0),
+    /**
+     * Set when the owner deletes the room: from then on the room is not found by anyone (access
+     * reads filter it), its memberships are gone and its name_key is NULL (the name is free again).
+     * The row stays as a tombstone holding its audit; the sweeper purges its messages later.
+     */
+    deletedAt: timestamp('deleted_at', { withTimezone: true, mode: 'date' }),
     createdAt: createdAt(),
   },
   (t) => [
@@ -278,6 +287,54 @@ export const roomEvents = pgTable(
   ],
 );
 
+/**
+ * Who may not (re)join a room. A ban outlives the membership (banning someone who left works),
+ * and joining by id or by invite is refused while the row exists (room-access requireJoinable).
+ */
+export const roomBans = pgTable(
+  'room_bans',
+  {
+    roomId: uuid('room_id')
+      .notNull()
+      .references(() => rooms.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    reason: text('reason').notNull().default(''),
+    bannedBy: uuid('banned_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    // The access read's "is this user banned here" probe, and one ban's upsert/removal.
+    primaryKey({ columns: [t.roomId, t.userId] }),
+    // GET /bans: a room's bans, newest first.
+    index('room_bans_room_created_idx').on(t.roomId, t.createdAt),
+  ],
+);
+
+
+/**
+ * Every moderation action, written in the same transaction as the action itself. `target_id` is
+ * a user or a message (by action) and deliberately not a foreign key: the record outlives it.
+ */
+export const roomAudit = pgTable(
+  'room_audit',
+  {
+    /** UUIDv7 (server-made): time-ordered, so (room_id, id) orders a room's entries. */
+    id: uuid('id').primaryKey(),
+    roomId: uuid('room_id')
+      .notNull()
+      .references(() => rooms.id, { onDelete: 'cascade' }),
+    actorId: uuid('actor_id').references(() => users.id, { onDelete: 'set null' }),
+    action: text('action', { enum: AUDIT_ACTIONS }).notNull(),
+    targetId: uuid('target_id'),
+    details: jsonb('details').notNull().default(sql`'{}'::jsonb`),
+    createdAt: createdAt(),
+  },
+  // GET /audit: a room's entries newest first, keyset on id.
+  (t) => [index('room_audit_room_id_idx').on(t.roomId, t.id)],
+);
+
 export type UserRow = typeof users.$inferSelect;
 export type RoomRow = typeof rooms.$inferSelect;
 export type MemberRow = typeof roomMembers.$inferSelect;
@@ -285,3 +342,5 @@ export type MessageRow = typeof messages.$inferSelect;
 export type ReactionRow = typeof reactions.$inferSelect;
 export type RoomEventRow = typeof roomEvents.$inferSelect;
 export type UploadRow = typeof uploads.$inferSelect;
+export type RoomBanRow = typeof roomBans.$inferSelect;
+export type RoomAuditRow = typeof roomAudit.$inferSelect;

@@ -35,6 +35,8 @@ export const errors = {
     }),
   messageTooLong: (max: number) =>
     new AppError(400, 'MESSAGE_TOO_LONG', `Message is longer than ${max} characters`),
+  banned: () => new AppError(403, 'BANNED', 'You are banned from this room'),
+  forbidden: (message: string) => new AppError(403, 'FORBIDDEN', message),
   messageNotFound: () => new AppError(404, 'MESSAGE_NOT_FOUND', 'Message not found'),
   unavailable: () => new AppError(503, 'UNAVAILABLE', 'Server is shutting down or busy; retry later. Nothing was stored.'),
   databaseUnavailable: () => new AppError(503, 'UNAVAILABLE', 'The database is unreachable right now; retry later'),

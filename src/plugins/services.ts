@@ -20,6 +20,9 @@ import { createConnectReadsRepository, type ConnectReadsRepository } from '../re
 import { createRoomsRepository, type RoomsRepository } from '../repositories/rooms-repository.js';
 import { createUsersRepository, type UsersRepository } from '../repositories/users-repository.js';
 import { createOpRunner } from '../services/log-ops.js';
+import { createModerationRepository, type ModerationRepository } from '../repositories/moderation-repository.js';
+import { createModeration, type Moderation } from '../services/moderation.js';
+import { SlowMode } from '../services/slow-mode.js';
 import { MessageWriter } from '../services/message-writer.js';
 import { SendThrottle } from '../services/send-throttle.js';
 import { createUploadsRepository, type UploadsRepository } from '../repositories/uploads-repository.js';
@@ -44,6 +47,7 @@ export interface Repositories {
   roomLog: RoomLogRepository;
   uploads: UploadsRepository;
   connectReads: ConnectReadsRepository;
+  moderation: ModerationRepository;
 }
 
 declare module 'fastify' {
@@ -55,6 +59,8 @@ declare module 'fastify' {
     /** Where room events are published: local (one instance) or Redis (several); its status feeds /readyz. */
     broker: Broker;
     writer: MessageWriter;
+    /** Settings, roles, kicks, bans, deletion: each one audited transaction (services/moderation.ts). */
+    moderation: Moderation;
     limiter: RateLimiter;
     /** WebSocket connections per user and per IP (counted across instances with Redis). */
     connectionCaps: ConnectionCaps;
@@ -96,8 +102,14 @@ export default fp<ServicesOptions>(
       roomLog: createRoomLogRepository(db),
       uploads: createUploadsRepository(db),
       connectReads: createConnectReadsRepository(db),
+      moderation: createModerationRepository(db),
     };
-    const hub = new Hub({ heartbeatMs: config.heartbeatMs, presenceGraceMs: config.presenceGraceMs });
+    const hub = new Hub({
+      heartbeatMs: config.heartbeatMs,
+      presenceGraceMs: config.presenceGraceMs,
+      // Bound late: slow mode needs the limiter, which needs the broker, which needs the hub.
+      onRoomChanged: (roomId, room) => slowMode.roomChanged(roomId, room),
+    });
     const redisBroker = config.redisUrl
       ? new RedisBroker({
           hub,
@@ -121,7 +133,7 @@ export default fp<ServicesOptions>(
     const writer: MessageWriter = new MessageWriter({
       messages: repos.messages,
       rooms: repos.rooms,
-      runOps: createOpRunner((fn) => db.transaction((tx) => fn(createRoomLogRepository(tx))), {
+      runOps: createOpRunner((fn) => db.transaction((tx) => fn(createRoomLogRepository(tx), createModerationRepository(tx))), {
         editWindowSec: config.limits.editWindowSec,
       }),
       onCommit: metrics
@@ -134,6 +146,7 @@ export default fp<ServicesOptions>(
       onMention: (notice) => broker.mentioned(notice),
       log: app.log,
       throttle: new SendThrottle(config.limits.sendRatePerSec, config.limits.sendBurst),
+      admit: (input) => slowMode.admit(input),
     });
     const connectionCaps = new ConnectionCaps(
       { perUser: config.limits.wsMaxPerUser, perIp: config.limits.wsMaxPerIp },
@@ -141,6 +154,8 @@ export default fp<ServicesOptions>(
     );
     redisBroker?.connectionCounts.useLocal(connectionCaps);
     const limiter = redisBroker ? createRedisRateLimiter(redisBroker.bus.commands, config.redisPrefix) : createMemoryRateLimiter();
+    const slowMode: SlowMode = new SlowMode({ rooms: repos.rooms, messages: repos.messages, limiter });
+    const moderation = createModeration(db, broker);
 
     const storage = createStorage(config);
     const images = new ImageProcessor(config.files.imageConcurrency, config.files.imageMaxPixels);
@@ -179,6 +194,7 @@ export default fp<ServicesOptions>(
     app.decorate('hub', hub);
     app.decorate('broker', broker);
     app.decorate('writer', writer);
+    app.decorate('moderation', moderation);
     app.decorate('limiter', limiter);
     app.decorate('connectionCaps', connectionCaps);
     app.decorate('shuttingDown', false);
@@ -189,7 +205,11 @@ export default fp<ServicesOptions>(
       await broker.start();
       await sharedFiles?.start();
       sweeper = setInterval(() => {
-        uploads.sweep().catch((err: unknown) => app.log.warn({ err }, 'upload sweep failed'));
+        // Deleted rooms' messages first (their files then have no message and go in the same sweep).
+        repos.moderation
+          .purgeDeletedRooms(new Date(Date.now() - config.files.deletedGraceMs))
+          .then(() => uploads.sweep())
+          .catch((err: unknown) => app.log.warn({ err }, 'upload sweep failed'));
       }, UPLOAD_SWEEP_MS);
       sweeper.unref();
     });

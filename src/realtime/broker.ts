@@ -4,7 +4,7 @@
  * uses the LocalBroker: events go straight to the hub. Several instances use the RedisBroker
  * (cluster/redis-broker.ts), which also delivers what the other instances publish.
  */
-import type { User } from '../protocol.js';
+import type { Room, User } from '../protocol.js';
 import type { AckTarget } from './ack-target.js';
 import type { LogEvent, MentionNotice } from './log-event.js';
 import type { Connection } from './connection.js';
@@ -25,6 +25,12 @@ export interface RoomEvents {
   mentioned(notice: MentionNotice): void;
   memberJoined(roomId: string, user: User): void;
   memberLeft(roomId: string, user: User): void;
+  /** Kicked or banned (committed): unsubscribed on every connection of every instance, the room told. */
+  memberKicked(roomId: string, user: User): void;
+  /** The room's settings changed (committed): `room` frames everywhere. */
+  roomUpdated(room: Room): void;
+  /** The owner deleted the room (committed): `room_deleted` everywhere, subscriptions end. */
+  roomDeleted(roomId: string): void;
   /** The user's read cursor moved; `except` is the connection that moved it (it knows). */
   readMoved(userId: string, roomId: string, seq: number, except?: Connection): void;
   /** Logout: the session's sockets are closed with 4001 everywhere. */
@@ -58,6 +64,18 @@ export class LocalBroker implements Broker {
 
   memberLeft(roomId: string, user: User): void {
     this.hub.memberLeft(roomId, user);
+  }
+
+  memberKicked(roomId: string, user: User): void {
+    this.hub.memberKicked(roomId, user);
+  }
+
+  roomUpdated(room: Room): void {
+    this.hub.roomUpdated(room);
+  }
+
+  roomDeleted(roomId: string): void {
+    this.hub.roomDeleted(roomId);
   }
 
   readMoved(userId: string, roomId: string, seq: number, except?: Connection): void {

@@ -6,7 +6,7 @@
  * typing state machines, the rooms its sockets watch) goes out through the port it declares,
  * `HubRelay`, which the broker implements.
  */
-import { CLOSE, type Message, type ServerFrame, type User } from '../protocol.js';
+import { CLOSE, type Message, type Room, type ServerFrame, type User } from '../protocol.js';
 import type { AckTarget } from './ack-target.js';
 import type { Connection } from './connection.js';
 import type { LogEvent, MentionNotice } from './log-event.js';
@@ -20,6 +20,8 @@ import { TypingTracker } from './typing.js';
 export interface HubOptions {
   heartbeatMs: number;
   presenceGraceMs: number;
+  /** A room's settings changed or it was deleted (null), from this instance or another: caches forget it. */
+  onRoomChanged?: (roomId: string, room: Room | null) => void;
 }
 
 /** What the hub needs from the bus between instances (unset on one instance). */
@@ -188,6 +190,49 @@ export class Hub {
     for (const conn of this.registry.connectionsOfUser(user.id) ?? []) this.unsubscribe(conn, roomId);
     this.presence.left(user.id, roomId);
     this.broadcastEphemeral(roomId, { type: 'member', roomId, action: 'left', user });
+  }
+
+  /**
+   * A moderator removed the user (kick or ban): the room and the user's own connections (even
+   * those not subscribed, for their room list) get `member {kicked}`, then every connection of the
+   * user here stops receiving the room, before anything else is delivered.
+   */
+  memberKicked(roomId: string, user: User): void {
+    const out = new OutFrame(encodeFrame({ type: 'member', roomId, action: 'kicked', user }));
+    const own = this.registry.connectionsOfUser(user.id) ?? new Set<Connection>();
+    for (const conn of own) {
+      this.unsubscribe(conn, roomId);
+      conn.sendEphemeral(out);
+    }
+    this.presence.left(user.id, roomId);
+    for (const conn of this.registry.subscribers(roomId) ?? []) {
+      if (conn.subs.get(roomId)?.isLive) conn.sendEphemeral(out);
+    }
+  }
+
+  /** New settings: to the room's subscribers and the connections of its members online here. */
+  roomUpdated(room: Room): void {
+    this.opts.onRoomChanged?.(room.id, room);
+    this.toRoomAudience(room.id, new OutFrame(encodeFrame({ type: 'room', room })));
+  }
+
+  /** The room is gone: everyone watching it or holding it in their list is told, then unsubscribed. */
+  roomDeleted(roomId: string): void {
+    this.opts.onRoomChanged?.(roomId, null);
+    const members = [...this.presence.localUsersIn(roomId)];
+    this.toRoomAudience(roomId, new OutFrame(encodeFrame({ type: 'room_deleted', roomId })));
+    for (const conn of [...(this.registry.subscribers(roomId) ?? [])]) this.unsubscribe(conn, roomId);
+    for (const userId of members) this.presence.left(userId, roomId);
+  }
+
+  /** One frame to every subscriber of the room and every connection of a member online here, once each. */
+  private toRoomAudience(roomId: string, out: OutFrame): void {
+    const sent = new Set<Connection>();
+    for (const conn of this.registry.subscribers(roomId) ?? []) sent.add(conn);
+    for (const userId of this.presence.localUsersIn(roomId)) {
+      for (const conn of this.registry.connectionsOfUser(userId) ?? []) sent.add(conn);
+    }
+    for (const conn of sent) conn.sendEphemeral(out);
   }
 
   /** The user's read cursor moved: tell their other connections. */

@@ -4,9 +4,9 @@
  * turn batchers of src/realtime/connect-reads.ts; each row answers the same question as
  * `roomIdsOf` / `access` of the rooms repository for one user.
  */
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
-import { roomMembers, rooms } from '../db/schema.js';
+import { roomBans, roomMembers, rooms } from '../db/schema.js';
 import type { RoomAccess } from './rooms-repository.js';
 
 export function createConnectReadsRepository(db: Executor) {
@@ -26,18 +26,29 @@ export function createConnectReadsRepository(db: Executor) {
       return out;
     },
 
-    /** The room and each user's role in it (role null for a non-member); an empty map when there is no such room. */
+    /**
+     * The room and each user's role and ban in it (role null for a non-member), as
+     * rooms-repository's access read answers it one user at a time; an empty map when there is no
+     * such room or it was deleted.
+     */
     async accessOfUsers(roomId: string, userIds: string[]): Promise<Map<string, RoomAccess>> {
-      const rows = await db
-        .select({ room: rooms, userId: roomMembers.userId, role: roomMembers.role })
-        .from(rooms)
-        .leftJoin(roomMembers, and(eq(roomMembers.roomId, rooms.id), inArray(roomMembers.userId, userIds)))
-        .where(eq(rooms.id, roomId));
+      const [rows, bans] = await Promise.all([
+        db
+          .select({ room: rooms, userId: roomMembers.userId, role: roomMembers.role })
+          .from(rooms)
+          .leftJoin(roomMembers, and(eq(roomMembers.roomId, rooms.id), inArray(roomMembers.userId, userIds)))
+          .where(and(eq(rooms.id, roomId), isNull(rooms.deletedAt))),
+        db
+          .select({ userId: roomBans.userId })
+          .from(roomBans)
+          .where(and(eq(roomBans.roomId, roomId), inArray(roomBans.userId, userIds))),
+      ]);
       const out = new Map<string, RoomAccess>();
       if (!rows.length) return out;
       const room = rows[0]!.room;
-      for (const userId of userIds) out.set(userId, { room, role: null });
-      for (const r of rows) if (r.userId) out.set(r.userId, { room, role: r.role });
+      const banned = new Set(bans.map((b) => b.userId));
+      for (const userId of userIds) out.set(userId, { room, role: null, banned: banned.has(userId) });
+      for (const r of rows) if (r.userId) out.set(r.userId, { room, role: r.role, banned: banned.has(r.userId) });
       return out;
     },
   };

@@ -20,7 +20,7 @@ export function toRoom(row: RoomRow): Room {
     memberCount: row.memberCount,
     lastSeq: Number(row.lastSeq),
     imageUrl: row.imageUrl ?? null,
-    slowModeSec: 0,
+    slowModeSec: row.slowModeSec,
     createdAt: toIso(row.createdAt),
   };
 }

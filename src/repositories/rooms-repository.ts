@@ -19,20 +19,26 @@ export interface RoomAccess {
   room: RoomRow;
   /** null when the user is not a member. */
   role: Role | null;
+  /** The user is banned from the room (requireJoinable refuses them). */
+  banned: boolean;
 }
 
 const roomColumns = getTableColumns(rooms);
 
 export function createRoomsRepository(db: Executor) {
-  /** The room matching `where` (a unique key) and the user's role in it. */
+  /** The room matching `where` (a unique key), unless deleted, with the user's role and ban in it. */
   async function accessWhere(where: SQL, userId: string): Promise<RoomAccess | undefined> {
     const [row] = await db
-      .select({ room: rooms, role: roomMembers.role })
+      .select({
+        room: rooms,
+        role: roomMembers.role,
+        banned: sql<boolean>`EXISTS (SELECT 1 FROM room_bans b WHERE b.room_id = ${rooms.id} AND b.user_id = ${userId}::uuid)`,
+      })
       .from(rooms)
       .leftJoin(roomMembers, and(eq(roomMembers.roomId, rooms.id), eq(roomMembers.userId, userId)))
-      .where(where)
+      .where(and(where, isNull(rooms.deletedAt)))
       .limit(1);
-    return row ? { room: row.room, role: row.role ?? null } : undefined;
+    return row ? { room: row.room, role: row.role ?? null, banned: Boolean(row.banned) } : undefined;
   }
 
   return {
@@ -117,7 +123,8 @@ export function createRoomsRepository(db: Executor) {
         WITH ins AS (
           INSERT INTO room_members (room_id, user_id, role, last_read_seq, joined_at)
           SELECT r.id, ${userId}::uuid, 'member', r.last_seq, ${now.toISOString()}::timestamptz
-          FROM rooms r WHERE r.id = ${roomId}::uuid
+          FROM rooms r WHERE r.id = ${roomId}::uuid AND r.deleted_at IS NULL
+            AND NOT EXISTS (SELECT 1 FROM room_bans b WHERE b.room_id = r.id AND b.user_id = ${userId}::uuid)
           ON CONFLICT DO NOTHING
           RETURNING room_id
         )
@@ -176,9 +183,8 @@ export function createRoomsRepository(db: Executor) {
       const contains = `%${escapeLike(needle)}%`;
       const prefix = `${escapeLike(needle)}%`;
       const nameHas = sql`lower(${rooms.name}) LIKE ${contains} ESCAPE '\\'`;
-      const where = needle
-        ? sql`NOT ${rooms.isPrivate} AND (${nameHas} OR lower(${rooms.description}) LIKE ${contains} ESCAPE '\\')`
-        : sql`NOT ${rooms.isPrivate}`;
+      const listed = sql`NOT ${rooms.isPrivate} AND ${rooms.deletedAt} IS NULL`;
+      const where = needle ? sql`${listed} AND (${nameHas} OR lower(${rooms.description}) LIKE ${contains} ESCAPE '\\')` : listed;
       const rank = sql`CASE WHEN lower(${rooms.name}) LIKE ${prefix} ESCAPE '\\' THEN 0 WHEN ${nameHas} THEN 1 ELSE 2 END`;
       const order = needle
         ? [rank, desc(rooms.memberCount), sql`lower(${rooms.name})`, asc(rooms.id)]

@@ -15,7 +15,7 @@ import { AppError, errors } from '../lib/errors.js';
 import { cleanDescription, cleanQuery, cleanRoomName } from '../lib/text.js';
 import { toRoom } from '../repositories/mappers.js';
 import type { RoomAccess } from '../repositories/rooms-repository.js';
-import { invalidInvite, requireJoinable, requireManager, requireMember, requireVisible } from '../services/room-access.js';
+import { invalidInvite, requireJoinable, requireMember, requireVisible } from '../services/room-access.js';
 import type { User } from '../protocol.js';
 
 export const RoomParams = Type.Object({ roomId: Id });
@@ -126,7 +126,7 @@ const roomsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['rooms'],
         params: RoomParams,
-        response: { 200: Type.Object({ room: RoomResponse.properties.room }), ...errorResponses(400, 401, 404) },
+        response: { 200: Type.Object({ room: RoomResponse.properties.room }), ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (request) => {
@@ -143,7 +143,7 @@ const roomsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['rooms'],
         body: Type.Object({ inviteCode: Type.String({ minLength: 1, maxLength: 100 }) }),
-        response: { 200: Type.Object({ room: RoomResponse.properties.room }), ...errorResponses(400, 401, 404, 429) },
+        response: { 200: Type.Object({ room: RoomResponse.properties.room }), ...errorResponses(400, 401, 403, 404, 429) },
       },
     },
     async (request) => {
@@ -172,11 +172,8 @@ const roomsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Object({ inviteCode: Type.String() }), ...errorResponses(400, 401, 403, 404) },
       },
     },
-    async (request) => {
-      const access = await repos.rooms.access(request.params.roomId, request.auth!.user.id);
-      requireManager(access);
-      return { inviteCode: await repos.rooms.rotateInviteCode(access.room.id) };
-    },
+    // Owner or moderator (room-access.ts), audited (services/moderation.ts).
+    async (request) => ({ inviteCode: await app.moderation.rotateInvite(request.params.roomId, request.auth!.user) }),
   );
 
   app.post(

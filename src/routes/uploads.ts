@@ -10,7 +10,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Attachment, errorResponses, Room, User } from '../protocol.js';
 import { AppError } from '../lib/errors.js';
 import { fileUrl, toAttachment, toRoom, toUser } from '../repositories/mappers.js';
-import { isRoomStaff, requireMember } from '../services/room-access.js';
+import { requireRank } from '../services/room-access.js';
 import type { FilePart } from '../services/upload-service.js';
 import { RoomParams } from './rooms.js';
 
@@ -93,8 +93,7 @@ const uploadsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   /** The room, if the user runs it (owner or moderator); 404 / 403 otherwise. */
   async function staffRoom(roomId: string, userId: string) {
     const access = await repos.rooms.access(roomId, userId);
-    requireMember(access);
-    if (!isRoomStaff(access.role)) throw new AppError(403, 'FORBIDDEN', 'Only an owner or moderator can change the room image');
+    requireRank(access, 'editRoom');
     return access.room;
   }
 
@@ -113,7 +112,9 @@ const uploadsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const room = await staffRoom(request.params.roomId, user.id);
       await app.uploads.admit(user);
       const row = await withParts(request, reply, { fileSize: limits.avatarMaxBytes + 1, files: 1 }, (parts) => app.uploads.square(user, 'room_image', parts));
-      return { room: toRoom(await repos.uploads.setRoomImage(room.id, row, fileUrl(row.id), room.imageUrl)) };
+      const updated = toRoom(await repos.uploads.setRoomImage(room.id, row, fileUrl(row.id), room.imageUrl));
+      app.broker.roomUpdated(updated);
+      return { room: updated };
     },
   );
 
@@ -122,7 +123,9 @@ const uploadsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { tags: ['files'], params: RoomParams, response: { 200: Type.Object({ room: Room }), ...errorResponses(401, 403, 404) } } },
     async (request) => {
       const room = await staffRoom(request.params.roomId, request.auth!.user.id);
-      return { room: toRoom(await repos.uploads.setRoomImage(room.id, null, null, room.imageUrl)) };
+      const updated = toRoom(await repos.uploads.setRoomImage(room.id, null, null, room.imageUrl));
+      app.broker.roomUpdated(updated);
+      return { room: updated };
     },
   );
 };

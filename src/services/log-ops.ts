@@ -14,6 +14,7 @@ import { LIMITS } from '../protocol-constants.js';
 import { mentionNotice, type MentionNotice } from '../realtime/log-event.js';
 import { wellFormed } from '../repositories/messages-repository.js';
 import type { EventFrame, RoomLogRepository } from '../repositories/room-log-repository.js';
+import type { ModerationRepository } from '../repositories/moderation-repository.js';
 import { accessError, deleteRefusal, editRefusal, isRoomStaff } from './room-access.js';
 
 interface OpBase {
@@ -38,14 +39,17 @@ export interface OpRules {
   editWindowSec: number;
 }
 
-/** The runner over a database: `transaction(fn)` hands `fn` the room log repository of the transaction. */
-export function createOpRunner(transaction: <T>(fn: (log: RoomLogRepository) => Promise<T>) => Promise<T>, rules: OpRules): OpRunner {
+/** The repositories of one transaction: the room log, and the audit for moderators' deletions. */
+export type OpTransaction = <T>(fn: (log: RoomLogRepository, audit: Pick<ModerationRepository, 'audit'>) => Promise<T>) => Promise<T>;
+
+/** The runner over a database: `transaction(fn)` hands `fn` the repositories of the transaction. */
+export function createOpRunner(transaction: OpTransaction, rules: OpRules): OpRunner {
   return (ops) =>
-    transaction(async (log) => {
+    transaction(async (log, audit) => {
       const out: OpOutcome[] = [];
       for (const op of ops) {
         try {
-          out.push(await applyOp(log, op, rules));
+          out.push(await applyOp(log, op, rules, audit));
         } catch (err) {
           if (!(err instanceof AppError)) throw err;
           out.push({ error: err });
@@ -55,7 +59,7 @@ export function createOpRunner(transaction: <T>(fn: (log: RoomLogRepository) => 
     });
 }
 
-async function applyOp(log: RoomLogRepository, op: LogOp, rules: OpRules): Promise<OpOutcome> {
+async function applyOp(log: RoomLogRepository, op: LogOp, rules: OpRules, audit: Pick<ModerationRepository, 'audit'>): Promise<OpOutcome> {
   const target = await log.lockTarget(op.roomId, op.actor.id, op.messageId);
   const denied = accessError(target && { room: { isPrivate: target.isPrivate }, role: target.role });
   if (denied) throw denied;
@@ -84,6 +88,10 @@ async function applyOp(log: RoomLogRepository, op: LogOp, rules: OpRules): Promi
     }
     case 'delete': {
       const deletedAt = await log.tombstone(op.messageId, op.actor.id);
+      // An owner or moderator deleting someone else's message is a moderation action: audited here, in its transaction.
+      if (op.actor.id !== message.authorId) {
+        await audit.audit({ roomId: op.roomId, actorId: op.actor.id, action: 'message_deleted', targetId: message.authorId, details: { messageId: op.messageId } });
+      }
       return { frame: await log.append(op.actor.id, { type: 'delete', ...base, deletedBy: op.actor.id, deletedAt }) };
     }
     case 'react': {

@@ -24,6 +24,9 @@
  * not make at all is still refused as such (ROOM_NOT_FOUND / NOT_A_MEMBER, one access read),
  * anything else answers RATE_LIMITED.
  * Attachments are claimed with their message (services/attachment-claims.ts).
+ * Admission: with `admit` (slow mode, services/slow-mode.ts), a send it does not admit at once
+ * waits for its answer before it is queued; a refusal is the send's error, and a send that then
+ * stores nothing new hands back what admission reserved.
  */
 import type { Message, User } from '../protocol.js';
 import type { AckTarget } from '../realtime/ack-target.js';
@@ -114,6 +117,8 @@ export interface MessageWriterOptions {
   throttle?: SendThrottle;
   /** Observes every batch once it has settled (metrics): its kind, size and time in storage. */
   onBatch?: BatchObserver;
+  /** Checked before a send is queued: null = admitted now; else resolves (with a give-back) or rejects. */
+  admit?: (input: SendInput) => Promise<(() => void) | undefined> | null;
 }
 
 /** `size` items taken from a lane; `ms` from the start of its write until its callers were answered. */
@@ -142,6 +147,22 @@ export class MessageWriter {
     if (this.closing) return Promise.reject(errors.unavailable());
     const wait = this.opts.throttle?.take(input.author.id) ?? 0;
     if (wait > 0) return this.refuseThrottled(input.roomId, input.author, wait);
+    const admission = this.opts.admit?.(input);
+    if (!admission) return this.queueSend(input, origin);
+    return admission.then(async (giveBack) => {
+      try {
+        const result = await this.queueSend(input, origin);
+        if (!result.created) giveBack?.();
+        return result;
+      } catch (err) {
+        giveBack?.();
+        throw err;
+      }
+    });
+  }
+
+  private queueSend(input: SendInput, origin?: AckTarget): Promise<SendResult> {
+    if (this.closing) return Promise.reject(errors.unavailable());
     return new Promise<SendResult>((resolve, reject) => this.enqueue(input.roomId, { kind: 'send', input, origin, resolve, reject }));
   }
 

@@ -12,6 +12,8 @@ import type { ComposerAria } from './MentionAutocomplete';
 const MentionAutocomplete = lazy(() => import('./MentionAutocomplete'));
 /** Loaded with the first file: not part of the initial bundle. */
 const ComposerTray = lazy(() => import('./ComposerTray'));
+/** Slow mode's hint and countdown: only in rooms that have it, for members. */
+const SlowModeHint = lazy(() => import('./SlowModeHint'));
 
 /** Typing notices go out at most this often while the user keeps typing. */
 export const TYPING_THROTTLE_MS = 3_000;
@@ -51,6 +53,8 @@ export function Composer({
   const reply = useStore((s) => s.replyDrafts[roomId]);
   const setReplyDraft = useStore((s) => s.setReplyDraft);
   const me = useStore((s) => s.user);
+  const slowSec = useStore((s) => (s.rooms[roomId]?.role === 'member' ? (s.rooms[roomId]?.slowModeSec ?? 0) : 0));
+  const [sentAt, setSentAt] = useState(0);
 
   // The @-autocomplete opens while the caret is in an `@name`.
   const query = mentionAt(text, caret);
@@ -122,6 +126,7 @@ export function Composer({
     stopTyping();
     setText('');
     drafts.delete(roomId);
+    setSentAt(Date.now());
     onSent();
     ref.current?.focus();
   };
@@ -167,6 +172,11 @@ export function Composer({
 
   return (
     <form onSubmit={submit} className="relative px-3 pb-[max(0.75rem,env(safe-area-inset-bottom))] sm:px-4" data-testid="composer">
+      {slowSec > 0 && (
+        <Suspense fallback={null}>
+          <SlowModeHint sec={slowSec} sentAt={sentAt} />
+        </Suspense>
+      )}
       {query && (
         <Suspense fallback={null}>
           <MentionAutocomplete

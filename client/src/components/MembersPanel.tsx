@@ -1,7 +1,8 @@
 import { useEffect, useMemo } from 'react';
-import { useRoomMembers } from '../hooks/use-room-members';
+import { fetchAllMembers, useRoomMembers } from '../hooks/use-room-members';
 import { useStore } from '../store';
 import { Avatar } from './Avatar';
+import MemberActions, { outranks } from './MemberActions';
 import { CloseIcon, CrownIcon } from './Icons';
 
 const NONE: string[] = [];
@@ -13,6 +14,8 @@ export function MembersPanel({ roomId, onClose, overlay = false }: { roomId: str
   // Presence only comes over a live socket: while it is down (reconnecting, offline, HTTP
   // fallback) what we hold is the last known state, shown as such until `subscribed` refreshes it.
   const stale = useStore((s) => s.connection.state !== 'open');
+  const myRole = useStore((s) => s.rooms[roomId]?.role);
+  const reload = () => void fetchAllMembers(roomId).then((all) => useStore.getState().setMembers(roomId, all), () => undefined);
 
   const sorted = useMemo(() => {
     const on = new Set(online);
@@ -89,6 +92,8 @@ export function MembersPanel({ roomId, onClose, overlay = false }: { roomId: str
                     Owner
                   </span>
                 )}
+                {m.role === 'moderator' && <span className="text-xs text-indigo-800 dark:text-indigo-300">Mod</span>}
+                {myRole && outranks(myRole, m.role) && <MemberActions roomId={roomId} member={m} myRole={myRole} onChanged={reload} />}
               </li>
             ))}
           </ul>

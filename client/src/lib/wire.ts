@@ -5,7 +5,11 @@ import type { MessagesResponse } from '../../../src/protocol';
 export type {
   AckFrame,
   Attachment,
+  AuditEntry,
+  AuditResponse,
   AuthResponse,
+  Ban,
+  BansResponse,
   ClientFrame,
   DeleteFrame,
   EditFrame,

@@ -2,7 +2,7 @@ import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import { Composer } from '../components/Composer';
 import { Centered } from '../components/Centered';
 import { FileDropZone } from '../components/FileDropZone';
-import { BackIcon, HashIcon, ImageIcon, LinkIcon, LockIcon, LogOutIcon, UsersIcon } from '../components/Icons';
+import { BackIcon, HashIcon, LinkIcon, LockIcon, LogOutIcon, PencilIcon, UsersIcon } from '../components/Icons';
 import { Link } from '../components/Link';
 import { RoomImage } from '../components/RoomImage';
 import { MessageList } from '../components/MessageList';
@@ -16,6 +16,8 @@ import type { JoinedRoom, Room } from '../lib/wire';
 import { useStore } from '../store';
 
 const InviteDialog = lazy(() => import('../components/InviteDialog'));
+/** Settings, bans, audit and deletion for owners and moderators: loaded when opened. */
+const RoomSettingsDialog = lazy(() => import('../components/RoomSettingsDialog'));
 /** The room image dialog and its cropper, loaded when opened. */
 const ImagePickerDialog = lazy(() => import('../components/ImagePickerDialog'));
 /** Shown on demand (leaving, a room you are not in): not part of the initial bundle. */
@@ -95,6 +97,7 @@ function RoomView({ room }: { room: JoinedRoom }) {
   const [showMembers, setShowMembers] = useState(() => window.matchMedia?.('(min-width: 1280px)').matches ?? false);
   const [inviting, setInviting] = useState(false);
   const [editingImage, setEditingImage] = useState(false);
+  const [settings, setSettings] = useState(false);
   const canManage = room.role === 'owner' || room.role === 'moderator';
   const [confirmLeave, setConfirmLeave] = useState(false);
   const [sentSignal, setSentSignal] = useState(0);
@@ -141,8 +144,8 @@ function RoomView({ room }: { room: JoinedRoom }) {
             <span className="tabular-nums">{room.memberCount}</span>
           </button>
           {canManage && (
-            <button type="button" className="icon-btn" onClick={() => setEditingImage(true)} aria-label="Room image" title="Room image" data-testid="room-image-button">
-              <ImageIcon width={18} height={18} />
+            <button type="button" className="icon-btn" onClick={() => setSettings(true)} aria-label="Room settings" title="Room settings" data-testid="room-settings-button">
+              <PencilIcon width={18} height={18} />
             </button>
           )}
           <button type="button" className="icon-btn" onClick={() => setInviting(true)} aria-label="Invite people" title="Invite people">
@@ -180,6 +183,18 @@ function RoomView({ room }: { room: JoinedRoom }) {
       {inviting && (
         <Suspense fallback={null}>
           <InviteDialog room={room} onClose={() => setInviting(false)} />
+        </Suspense>
+      )}
+      {settings && (
+        <Suspense fallback={null}>
+          <RoomSettingsDialog
+            room={room}
+            onClose={() => setSettings(false)}
+            onEditImage={() => {
+              setSettings(false);
+              setEditingImage(true);
+            }}
+          />
         </Suspense>
       )}
       {editingImage && (

@@ -38,6 +38,15 @@ export function announceIncoming(store: AppStore, userId: string, m: Message): v
 export function createFrameHandlers(ctx: FrameContext): FrameHandlers {
   const { store, userId } = ctx;
   const get = () => store.getState();
+  /** A room leaves the list; with `why`, it is shown and announced. */
+  const gone = (roomId: string, why: string) => {
+    const s = get();
+    s.removeRoom(roomId);
+    if (why) {
+      s.toast(why, 'error');
+      s.announce(why);
+    }
+  };
   return {
     ready: (frame) => {
       const version: number = frame.protocol;
@@ -68,14 +77,27 @@ export function createFrameHandlers(ctx: FrameContext): FrameHandlers {
       const s = get();
       const room = s.rooms[frame.roomId];
       if (frame.user.id === userId) {
-        // Our own other tab joined or left.
-        if (frame.action === 'left') s.removeRoom(frame.roomId);
-        else if (!room) void ctx.history.refreshRooms();
+        // Our own other tab joined or left, or a moderator removed us.
+        if (frame.action === 'joined') {
+          if (!room) void ctx.history.refreshRooms();
+        } else if (room) gone(frame.roomId, frame.action === 'kicked' ? `You were removed from ${room.name}` : '');
         return;
       }
       if (frame.action === 'joined') s.memberJoined(frame.roomId, frame.user);
       else s.memberLeft(frame.roomId, frame.user.id);
-      if (room) s.toast(`${frame.user.username} ${frame.action} ${room.name}`);
+      if (room) s.toast(`${frame.user.username} ${frame.action === 'kicked' ? 'was removed from' : frame.action} ${room.name}`);
+    },
+    // Settings (name, description, slow mode, image, owner): our own role follows the owner.
+    room: ({ room }) => {
+      const s = get();
+      const mine = s.rooms[room.id];
+      if (!mine) return;
+      const role = room.ownerId === userId ? 'owner' : mine.role === 'owner' ? 'moderator' : mine.role;
+      s.updateRoom({ ...room, role } as typeof mine);
+    },
+    room_deleted: ({ roomId }) => {
+      const room = get().rooms[roomId];
+      if (room) gone(roomId, `${room.name} was deleted`);
     },
     read: (frame) => ctx.reads.confirmed(frame.roomId, frame.seq),
     // The room log's other events: one store action each, deduplicated there by seq.

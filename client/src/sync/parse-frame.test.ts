@@ -40,6 +40,10 @@ describe('parseServerFrame', () => {
       { type: 'mention', roomId: 'r1', messageId: '1', seq: 7 },
     ];
     for (const f of frames) expect(parse(f)).toEqual(f);
+    const room = { id: 'r1', name: 'General', description: '', isPrivate: false, ownerId: 'u1', memberCount: 2, lastSeq: 3, imageUrl: null, slowModeSec: 30, createdAt: user.createdAt };
+    for (const f of [{ type: 'room', room }, { type: 'room_deleted', roomId: 'r1' }, { type: 'member', roomId: 'r1', action: 'kicked', user }]) expect(parse(f)).toEqual(f);
+    expect(parse({ type: 'room', room: { ...room, slowModeSec: '30' } })).toBeNull();
+    expect(parse({ type: 'room_deleted' })).toBeNull();
     expect(parse({ type: 'edit', roomId: 'r1', seq: 4, messageId: '1', body: 'x', mentions: 'u1', editedAt: 'x' })).toBeNull();
     expect(parse({ type: 'reaction', roomId: 'r1', seq: 6, messageId: '1', emoji: '👍', userId: 'u1', added: 'yes', count: 1 })).toBeNull();
   });
@@ -53,7 +57,7 @@ describe('parseServerFrame', () => {
     expect(parse({ type: 'reaction', emoji: '+1' })).toBeNull();
     expect(parse({ type: 'toString' })).toBeNull();
     expect(parse({ type: 'message', message: { ...message, seq: '1' } })).toBeNull();
-    expect(parse({ type: 'member', roomId: 'r1', action: 'kicked', user })).toBeNull();
+    expect(parse({ type: 'member', roomId: 'r1', action: 'banished', user })).toBeNull();
     expect(parse({ type: 'error', code: 'X', message: 'y', ref: 5 })).toBeNull();
     expect(parse(['ready'])).toBeNull();
     expect(parse(null)).toBeNull();

@@ -10,7 +10,7 @@
  * caught up from Postgres by seq; the commands connection is back -> our presence is rewritten and
  * the newest unsent message of each room is published again.
  */
-import { TYPING_TTL_MS, type User } from '../../protocol.js';
+import { TYPING_TTL_MS, type Room, type User } from '../../protocol.js';
 import type { AckTarget } from '../ack-target.js';
 import type { LogEvent, MentionNotice } from '../log-event.js';
 import type { Broker, BrokerStatus } from '../broker.js';
@@ -72,6 +72,9 @@ export class RedisBroker implements Broker, HubRelay {
       ping: () => undefined,
       member: (e) => (e.action === 'joined' ? hub.memberJoined(e.roomId, e.user) : hub.memberLeft(e.roomId, e.user)),
       read: (e) => hub.readMoved(e.userId, e.roomId, e.seq),
+      kicked: (e) => hub.memberKicked(e.roomId, e.user),
+      room: (e) => hub.roomUpdated(e.room),
+      'room-deleted': (e) => hub.roomDeleted(e.roomId),
       'session-ended': (e) => hub.endSession(e.sessionId),
     };
 
@@ -143,6 +146,21 @@ export class RedisBroker implements Broker, HubRelay {
   memberLeft(roomId: string, user: User): void {
     this.hub.memberLeft(roomId, user);
     this.publishAll({ type: 'member', instance: this.instanceId, roomId, action: 'left', user });
+  }
+
+  memberKicked(roomId: string, user: User): void {
+    this.hub.memberKicked(roomId, user);
+    this.publishAll({ type: 'kicked', instance: this.instanceId, roomId, user });
+  }
+
+  roomUpdated(room: Room): void {
+    this.hub.roomUpdated(room);
+    this.publishAll({ type: 'room', instance: this.instanceId, room });
+  }
+
+  roomDeleted(roomId: string): void {
+    this.hub.roomDeleted(roomId);
+    this.publishAll({ type: 'room-deleted', instance: this.instanceId, roomId });
   }
 
   readMoved(userId: string, roomId: string, seq: number, except?: Connection): void {

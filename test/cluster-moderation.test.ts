@@ -1,0 +1,96 @@
+/**
+ * Moderation across instances (issue 12): two real server processes over one Postgres and one
+ * Redis. A kicked or banned member's sockets on EVERY instance stop receiving the room at once;
+ * settings and deletion reach subscribers everywhere; slow mode holds across instances (the slot
+ * lives in Redis). Needs TEST_REDIS_URL and TEST_DATABASE_URL (server:postgres project).
+ */
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Message } from '../src/protocol.js';
+import { barrier } from './authz-helpers.js';
+import { api, clusterEnabled, REDIS_URL, register, roomIn, startClusterInstance, type Account, type Instance } from './cluster-harness.js';
+import { createPostgresDatabase, WsClient } from './helpers.js';
+
+describe.skipIf(!clusterEnabled)('moderation across instances (needs TEST_REDIS_URL and TEST_DATABASE_URL)', () => {
+  const prefix = `rtchat-test-${randomBytes(4).toString('hex')}:`;
+  let dbUrl: string;
+  let dropDb: () => Promise<void>;
+  const instances: Instance[] = [];
+
+  beforeAll(async () => {
+    ({ url: dbUrl, drop: dropDb } = await createPostgresDatabase());
+    instances.push(await startClusterInstance('A', { dbUrl, prefix }));
+    instances.push(await startClusterInstance('B', { dbUrl, prefix }));
+  }, 90_000);
+
+  afterAll(async () => {
+    for (const inst of instances) inst.proc.kill('SIGKILL');
+    await Promise.all(instances.map((i) => i.exited));
+    const admin = new Redis(REDIS_URL!);
+    const keys = await admin.keys(`${prefix}*`);
+    if (keys.length) await admin.del(...keys);
+    admin.disconnect();
+    await dropDb?.();
+  });
+
+  const post = (inst: Instance, who: Account, roomId: string, body: string) =>
+    api<{ message: Message }>(inst, 'POST', `/api/rooms/${roomId}/messages`, who.token, { clientMsgId: randomBytes(6).toString('hex'), body });
+
+  /** Owner and watcher on A, the victim with one socket on each instance, all subscribed. */
+  async function scene() {
+    const [A, B] = instances as [Instance, Instance];
+    const [owner, victim, watcher] = await Promise.all([register(A), register(B), register(B)]);
+    const roomId = await roomIn(instances, [owner, victim, watcher]);
+    const sockets = {
+      victimA: await WsClient.connect(A.wsUrl, victim.token),
+      victimB: await WsClient.connect(B.wsUrl, victim.token),
+      watcherB: await WsClient.connect(B.wsUrl, watcher.token),
+    };
+    await Promise.all(Object.values(sockets).map((ws) => ws.subscribe(roomId)));
+    const close = () => Promise.all(Object.values(sockets).map((ws) => ws.close()));
+    return { A, B, owner, victim, watcher, roomId, ...sockets, close };
+  }
+
+  it.each(['kick', 'ban'] as const)('a %s on A cuts the member off on A and B at once; the next message reaches only the others', async (how) => {
+    const s = await scene();
+    const res =
+      how === 'kick'
+        ? await api(s.A, 'POST', `/api/rooms/${s.roomId}/members/${s.victim.user.id}/kick`, s.owner.token)
+        : await api(s.A, 'PUT', `/api/rooms/${s.roomId}/bans/${s.victim.user.id}`, s.owner.token, { reason: 'cluster' });
+    expect(res.status).toBe(204);
+    // Sent on B right after the 204: B must already have cut the victim's socket there.
+    const sent = await post(s.B, s.owner, s.roomId, `after the ${how}`);
+    expect(sent.status).toBe(201);
+    await s.watcherB.next((f) => f.type === 'message' && f.message.id === sent.body.message.id, 10_000);
+    for (const ws of [s.victimA, s.victimB]) {
+      expect(await ws.next((f) => f.type === 'member' && f.action === 'kicked', 10_000)).toMatchObject({ roomId: s.roomId, user: { id: s.victim.user.id } });
+      await barrier(ws);
+      expect(ws.messages(s.roomId).map((m) => m.id)).not.toContain(sent.body.message.id);
+    }
+    expect(s.watcherB.frames.some((f) => f.type === 'member' && f.action === 'kicked')).toBe(true);
+    const again = await api(s.B, 'POST', `/api/rooms/${s.roomId}/join`, s.victim.token);
+    expect(again.status).toBe(how === 'ban' ? 403 : 200);
+    if (how === 'ban') expect(again.body).toMatchObject({ code: 'BANNED' });
+    await s.close();
+  });
+
+  it('settings changed on A reach subscribers on B; slow mode holds across instances; deletion on B reaches A', async () => {
+    const s = await scene();
+    const patched = await api(s.A, 'PATCH', `/api/rooms/${s.roomId}`, s.owner.token, { slowModeSec: 600, description: 'slow now' });
+    expect(patched.status).toBe(200);
+    expect(await s.watcherB.next((f) => f.type === 'room', 10_000)).toMatchObject({ room: { id: s.roomId, slowModeSec: 600, description: 'slow now' } });
+    expect((await post(s.A, s.watcher, s.roomId, 'one')).status).toBe(201);
+    const second = await post(s.B, s.watcher, s.roomId, 'two, elsewhere');
+    expect(second.status).toBe(429);
+    expect(second.body).toMatchObject({ code: 'RATE_LIMITED' });
+    expect((second.body as unknown as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(0);
+    // The owner is exempt on both.
+    for (const inst of [s.A, s.B]) expect((await post(inst, s.owner, s.roomId, 'owner')).status).toBe(201);
+
+    expect((await api(s.B, 'DELETE', `/api/rooms/${s.roomId}`, s.owner.token)).status).toBe(204);
+    for (const ws of [s.victimA, s.victimB, s.watcherB]) expect(await ws.next((f) => f.type === 'room_deleted', 10_000)).toEqual({ type: 'room_deleted', roomId: s.roomId });
+    expect((await api(s.A, 'GET', `/api/rooms/${s.roomId}/messages`, s.watcher.token)).status).toBe(404);
+    await s.close();
+  });
+});

@@ -1,0 +1,70 @@
+/**
+ * Upgrading a database that holds rooms from before moderation (migration 0006): rooms keep their
+ * members and messages, get slow mode off and no deletion mark, and the new tables work on them
+ * (ban, audit, delete) through the API.
+ */
+import { hash } from '@node-rs/argon2';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrateDatabase, openDatabase, type Database } from '../src/db/client.js';
+import type { AuditEntry, Room } from '../src/protocol.js';
+import { createPostgresDatabase, startServer, usePostgres, type Account, type TestServer } from './helpers.js';
+import { migrateTo, migrationsUpTo } from './migration-helpers.js';
+
+let database: Database;
+let dropDb: () => Promise<void> = async () => undefined;
+let server: TestServer;
+const ids = {
+  alice: '00000000-0000-4000-8000-00000000a11c',
+  bob: '00000000-0000-4000-8000-000000000b0b',
+  room: '00000000-0000-4000-8000-0000000000e1',
+};
+const PASSWORD = 'correct horse battery';
+
+beforeAll(async () => {
+  if (usePostgres) {
+    const pg = await createPostgresDatabase();
+    dropDb = pg.drop;
+    database = await openDatabase({ databaseUrl: pg.url, dataDir: null, migrate: false });
+  } else {
+    database = await openDatabase({ databaseUrl: null, dataDir: null, migrate: false });
+  }
+  await migrateTo(database, migrationsUpTo('0005_files'));
+  const passwordHash = await hash(PASSWORD);
+  await database.rows(sql`INSERT INTO users (id, username, password_hash) VALUES
+    (${ids.alice}::uuid, 'premodalice', ${passwordHash}), (${ids.bob}::uuid, 'premodbob', ${passwordHash})`);
+  await database.rows(sql`INSERT INTO rooms (id, name, name_key, invite_code, owner_id, member_count)
+    VALUES (${ids.room}::uuid, 'Old room', 'old room', 'pre-mod-invite', ${ids.alice}::uuid, 2)`);
+  await database.rows(sql`INSERT INTO room_members (room_id, user_id, role) VALUES
+    (${ids.room}::uuid, ${ids.alice}::uuid, 'owner'), (${ids.room}::uuid, ${ids.bob}::uuid, 'member')`);
+  await migrateDatabase(database);
+  server = await startServer({}, { database, url: null, drop: async () => undefined });
+}, 60_000);
+
+afterAll(async () => {
+  await server?.close();
+  await database?.close();
+  await dropDb();
+});
+
+async function login(username: string): Promise<Account> {
+  const res = await server.app.inject({ method: 'POST', url: '/api/auth/login', payload: { login: username, password: PASSWORD } });
+  expect(res.statusCode).toBe(200);
+  const body = res.json<Account>();
+  return { ...body, headers: { authorization: `Bearer ${body.token}` } };
+}
+
+describe('migration 0006 (moderation) over existing rooms', () => {
+  it('keeps the room with slow mode off, then bans, audits and deletes it', async () => {
+    const alice = await login('premodalice');
+    const bob = await login('premodbob');
+    const got = await server.app.inject({ url: `/api/rooms/${ids.room}`, headers: bob.headers });
+    expect(got.json<{ room: Room }>().room).toMatchObject({ name: 'Old room', slowModeSec: 0, memberCount: 2 });
+    expect((await server.app.inject({ method: 'PUT', url: `/api/rooms/${ids.room}/bans/${ids.bob}`, headers: alice.headers, payload: { reason: 'old' } })).statusCode).toBe(204);
+    expect((await server.app.inject({ method: 'POST', url: `/api/rooms/${ids.room}/join`, headers: bob.headers })).json()).toMatchObject({ code: 'BANNED' });
+    const audit = await server.app.inject({ url: `/api/rooms/${ids.room}/audit`, headers: alice.headers });
+    expect(audit.json<{ entries: AuditEntry[] }>().entries.map((e) => e.action)).toEqual(['ban']);
+    expect((await server.app.inject({ method: 'DELETE', url: `/api/rooms/${ids.room}`, headers: alice.headers })).statusCode).toBe(204);
+    expect((await server.app.inject({ url: `/api/rooms/${ids.room}`, headers: alice.headers })).statusCode).toBe(404);
+  });
+});
