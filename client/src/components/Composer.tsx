@@ -53,7 +53,7 @@ export function Composer({
   const reply = useStore((s) => s.replyDrafts[roomId]);
   const setReplyDraft = useStore((s) => s.setReplyDraft);
   const me = useStore((s) => s.user);
-  const slowSec = useStore((s) => (s.rooms[roomId]?.role === 'member' ? (s.rooms[roomId]?.slowModeSec ?? 0) : 0));
+  const slowSec = useStore((s) => s.rooms[roomId]?.slowModeSec);
   const [sentAt, setSentAt] = useState(0);
 
   // The @-autocomplete opens while the caret is in an `@name`.
@@ -172,9 +172,9 @@ export function Composer({
 
   return (
     <form onSubmit={submit} className="relative px-3 pb-[max(0.75rem,env(safe-area-inset-bottom))] sm:px-4" data-testid="composer">
-      {slowSec > 0 && (
+      {!!slowSec && (
         <Suspense fallback={null}>
-          <SlowModeHint sec={slowSec} sentAt={sentAt} />
+          <SlowModeHint roomId={roomId} sentAt={sentAt} />
         </Suspense>
       )}
       {query && (

@@ -9,6 +9,7 @@ import { useSync } from '../sync/SyncProvider';
 import { Centered } from './Centered';
 import { Dialog } from './Dialog';
 import { HashIcon } from './Icons';
+import { Link } from './Link';
 
 /** The room page's rarer parts, loaded on demand: the leave confirmation and the join panel. */
 export function LeaveDialog({ room, onClose }: { room: JoinedRoom; onClose: () => void }) {
@@ -59,6 +60,33 @@ export function JoinPanel({ room }: { room: Room }) {
       </p>
       <button type="button" className="btn-primary mt-5" onClick={() => void join()} disabled={busy}>
         {busy ? 'Joining…' : 'Join room'}
+      </button>
+    </Centered>
+  );
+}
+
+export function NotFoundPanel({ what = 'room' }: { what?: string }) {
+  return (
+    <Centered>
+      <p className="text-5xl font-bold text-zinc-300 dark:text-zinc-700">404</p>
+      <h1 className="mt-3 text-xl font-semibold">This {what} does not exist</h1>
+      <p className="mt-1 max-w-sm text-sm text-zinc-600 dark:text-zinc-400">
+        It may have been removed, or it is private and you are not a member. Ask a member for an invite link.
+      </p>
+      <Link href="/discover" className="btn-primary mt-5">
+        Discover rooms
+      </Link>
+    </Centered>
+  );
+}
+
+export function ErrorPanel({ message }: { message: string }) {
+  return (
+    <Centered>
+      <h1 className="text-xl font-semibold">Something went wrong</h1>
+      <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">{message}</p>
+      <button type="button" className="btn-primary mt-5" onClick={() => location.reload()}>
+        Try again
       </button>
     </Centered>
   );

@@ -6,6 +6,8 @@ import { ROOM_DESCRIPTION_MAX, ROOM_NAME_MAX, type JoinedRoom } from '../lib/wir
 import { useStore } from '../store';
 import { Dialog } from './Dialog';
 
+/** The room image dialog and its cropper, loaded when opened (it replaces this dialog meanwhile). */
+const ImagePickerDialog = lazy(() => import('./ImagePickerDialog'));
 /** Bans and the audit log: loaded when their section is opened. */
 const ModerationLists = lazy(() => import('./ModerationLists'));
 
@@ -16,7 +18,19 @@ type Section = 'bans' | 'audit' | null;
  * (the image picker opens over the room), invite rotation, bans, the audit log and, for the owner,
  * deleting the room behind a typed confirmation. Every change answers in an aria-live status.
  */
-export default function RoomSettingsDialog({ room, onClose, onEditImage }: { room: JoinedRoom; onClose: () => void; onEditImage: () => void }) {
+export default function RoomSettingsDialog({ room, onClose }: { room: JoinedRoom; onClose: () => void }) {
+  const [editingImage, setEditingImage] = useState(false);
+  if (editingImage) {
+    return (
+      <Suspense fallback={null}>
+        <ImagePickerDialog target={{ kind: 'room', room }} onClose={onClose} />
+      </Suspense>
+    );
+  }
+  return <Settings room={room} onClose={onClose} onEditImage={() => setEditingImage(true)} />;
+}
+
+function Settings({ room, onClose, onEditImage }: { room: JoinedRoom; onClose: () => void; onEditImage: () => void }) {
   const [name, setName] = useState(room.name);
   const [description, setDescription] = useState(room.description);
   const [slowModeSec, setSlowModeSec] = useState(room.slowModeSec);

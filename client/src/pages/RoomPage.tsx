@@ -1,6 +1,5 @@
 import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import { Composer } from '../components/Composer';
-import { Centered } from '../components/Centered';
 import { FileDropZone } from '../components/FileDropZone';
 import { BackIcon, HashIcon, LinkIcon, LockIcon, LogOutIcon, PencilIcon, UsersIcon } from '../components/Icons';
 import { Link } from '../components/Link';
@@ -18,11 +17,20 @@ import { useStore } from '../store';
 const InviteDialog = lazy(() => import('../components/InviteDialog'));
 /** Settings, bans, audit and deletion for owners and moderators: loaded when opened. */
 const RoomSettingsDialog = lazy(() => import('../components/RoomSettingsDialog'));
-/** The room image dialog and its cropper, loaded when opened. */
-const ImagePickerDialog = lazy(() => import('../components/ImagePickerDialog'));
 /** Shown on demand (leaving, a room you are not in): not part of the initial bundle. */
 const LeaveDialog = lazy(() => import('../components/RoomPanels').then((m) => ({ default: m.LeaveDialog })));
 const JoinPanel = lazy(() => import('../components/RoomPanels').then((m) => ({ default: m.JoinPanel })));
+const LazyNotFound = lazy(() => import('../components/RoomPanels').then((m) => ({ default: m.NotFoundPanel })));
+const ErrorPanel = lazy(() => import('../components/RoomPanels').then((m) => ({ default: m.ErrorPanel })));
+
+/** "This room (or page) does not exist": a rare sight, loaded when shown. */
+export function NotFoundPanel({ what }: { what?: string }) {
+  return (
+    <Suspense fallback={null}>
+      <LazyNotFound what={what} />
+    </Suspense>
+  );
+}
 /** Out of the initial bundle: phones open it on demand, desktops a moment after the room. */
 const MembersPanel = lazy(() => import('../components/MembersPanel').then((m) => ({ default: m.MembersPanel })));
 
@@ -88,7 +96,13 @@ export function RoomPage({ roomId }: { roomId: string }) {
       </Suspense>
     );
   }
-  if (status.kind === 'error') return <ErrorPanel message={status.message} />;
+  if (status.kind === 'error') {
+    return (
+      <Suspense fallback={null}>
+        <ErrorPanel message={status.message} />
+      </Suspense>
+    );
+  }
   if (!room) return <CenteredSpinner />;
   return <RoomView key={roomId} room={room} />;
 }
@@ -96,7 +110,6 @@ export function RoomPage({ roomId }: { roomId: string }) {
 function RoomView({ room }: { room: JoinedRoom }) {
   const [showMembers, setShowMembers] = useState(() => window.matchMedia?.('(min-width: 1280px)').matches ?? false);
   const [inviting, setInviting] = useState(false);
-  const [editingImage, setEditingImage] = useState(false);
   const [settings, setSettings] = useState(false);
   const canManage = room.role === 'owner' || room.role === 'moderator';
   const [confirmLeave, setConfirmLeave] = useState(false);
@@ -187,19 +200,7 @@ function RoomView({ room }: { room: JoinedRoom }) {
       )}
       {settings && (
         <Suspense fallback={null}>
-          <RoomSettingsDialog
-            room={room}
-            onClose={() => setSettings(false)}
-            onEditImage={() => {
-              setSettings(false);
-              setEditingImage(true);
-            }}
-          />
-        </Suspense>
-      )}
-      {editingImage && (
-        <Suspense fallback={null}>
-          <ImagePickerDialog target={{ kind: 'room', room }} onClose={() => setEditingImage(false)} />
+          <RoomSettingsDialog room={room} onClose={() => setSettings(false)} />
         </Suspense>
       )}
       {confirmLeave && (
@@ -220,33 +221,6 @@ function MembersPanelShell() {
       className="h-full w-full border-l border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-950"
       data-testid="members-panel"
     />
-  );
-}
-
-export function NotFoundPanel({ what = 'room' }: { what?: string }) {
-  return (
-    <Centered>
-      <p className="text-5xl font-bold text-zinc-300 dark:text-zinc-700">404</p>
-      <h1 className="mt-3 text-xl font-semibold">This {what} does not exist</h1>
-      <p className="mt-1 max-w-sm text-sm text-zinc-600 dark:text-zinc-400">
-        It may have been removed, or it is private and you are not a member. Ask a member for an invite link.
-      </p>
-      <Link href="/discover" className="btn-primary mt-5">
-        Discover rooms
-      </Link>
-    </Centered>
-  );
-}
-
-function ErrorPanel({ message }: { message: string }) {
-  return (
-    <Centered>
-      <h1 className="text-xl font-semibold">Something went wrong</h1>
-      <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">{message}</p>
-      <button type="button" className="btn-primary mt-5" onClick={() => location.reload()}>
-        Try again
-      </button>
-    </Centered>
   );
 }
 
