@@ -24,6 +24,8 @@ import shutdown from './plugins/shutdown.js';
 import loadShedding from './plugins/load-shedding.js';
 import spa from './plugins/spa.js';
 import authRoutes from './routes/auth.js';
+import accountRoutes from './routes/account.js';
+import usersRoutes from './routes/users.js';
 import roomsRoutes from './routes/rooms.js';
 import messagesRoutes from './routes/messages.js';
 import roomLogRoutes from './routes/room-log.js';
@@ -67,6 +69,8 @@ const appPlugin = fp<AppOptions>(
     await app.register(
       async (api) => {
         await api.register(authRoutes);
+        await api.register(accountRoutes);
+        await api.register(usersRoutes);
         await api.register(roomsRoutes);
         await api.register(messagesRoutes);
         await api.register(roomLogRoutes);

@@ -21,6 +21,8 @@ import { createUsersRepository, type UsersRepository } from '../repositories/use
 import { createOpRunner } from '../services/log-ops.js';
 import { MessageWriter } from '../services/message-writer.js';
 import { SendThrottle } from '../services/send-throttle.js';
+import { SessionActivity } from '../services/session-activity.js';
+import { SessionCache } from '../services/session-cache.js';
 import { createUploadsRepository, type UploadsRepository } from '../repositories/uploads-repository.js';
 import { ImageProcessor } from '../services/image-processor.js';
 import { UploadService } from '../services/upload-service.js';
@@ -61,6 +63,10 @@ declare module 'fastify' {
     uploads: UploadService;
     /** With Redis and local storage: whether every instance sees the same files folder (/readyz). */
     sharedFiles: SharedFolderCheck | null;
+    /** Sessions in memory (auth plugin); evicted through the broker on every instance. */
+    sessionCache: SessionCache;
+    /** Last-seen times of sessions, noted in memory and flushed in batches. */
+    sessionActivity: SessionActivity;
     /** True once shutdown has begun: new sends are refused with UNAVAILABLE. */
     shuttingDown: boolean;
   }
@@ -92,6 +98,17 @@ export default fp<ServicesOptions>(
       uploads: createUploadsRepository(db),
     };
     const hub = new Hub({ heartbeatMs: config.heartbeatMs, presenceGraceMs: config.presenceGraceMs });
+    // Trusted only while the bus is healthy (bound late: the broker is made next).
+    const sessionCache = new SessionCache({
+      maxEntries: config.sessions.cacheSize,
+      ttlMs: config.sessions.cacheTtlMs,
+      usable: () => broker.status().healthy,
+    });
+    const sessionActivity = new SessionActivity({
+      flushMs: config.sessions.lastSeenFlushMs,
+      touch: (touches) => repos.users.touchSessions(touches),
+      log: app.log,
+    });
     const redisBroker = config.redisUrl
       ? new RedisBroker({
           hub,
@@ -106,10 +123,11 @@ export default fp<ServicesOptions>(
           log: app.log,
           presenceGraceMs: config.presenceGraceMs,
           sessionAlive: async (sessionId) => Boolean(await repos.users.findSession(sessionId)),
+          evictions: sessionCache,
         })
       : null;
     if (redisBroker) hub.useRelay(redisBroker);
-    const broker: Broker = redisBroker ?? new LocalBroker(hub);
+    const broker: Broker = redisBroker ?? new LocalBroker(hub, sessionCache);
     const writer = new MessageWriter({
       messages: repos.messages,
       rooms: repos.rooms,
@@ -166,10 +184,13 @@ export default fp<ServicesOptions>(
     app.decorate('writer', writer);
     app.decorate('limiter', limiter);
     app.decorate('connectionCaps', connectionCaps);
+    app.decorate('sessionCache', sessionCache);
+    app.decorate('sessionActivity', sessionActivity);
     app.decorate('shuttingDown', false);
 
     app.addHook('onReady', async () => {
       hub.start();
+      sessionActivity.start();
       await broker.start();
       await sharedFiles?.start();
       sweeper = setInterval(() => {
@@ -182,6 +203,7 @@ export default fp<ServicesOptions>(
     app.addHook('onClose', async () => {
       if (sweeper) clearInterval(sweeper);
       await sharedFiles?.stop();
+      await sessionActivity.close().catch((err: unknown) => app.log.warn({ err }, 'last session activity not written'));
       await broker.close();
       storage.close?.();
       limiter.close();
