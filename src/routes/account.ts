@@ -41,13 +41,10 @@ const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: app.requireAuth,
       schema: {
         tags: ['auth'],
-        body: Type.Object(
-          {
-            currentPassword: Type.String({ minLength: 1, maxLength: LIMITS.PASSWORD_MAX }),
-            newPassword: Type.String({ minLength: LIMITS.PASSWORD_MIN, maxLength: LIMITS.PASSWORD_MAX }),
-          },
-          { additionalProperties: false },
-        ),
+        body: Type.Object({
+          currentPassword: Type.String({ minLength: 1, maxLength: LIMITS.PASSWORD_MAX }),
+          newPassword: Type.String({ minLength: LIMITS.PASSWORD_MIN, maxLength: LIMITS.PASSWORD_MAX }),
+        }),
         response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 429) },
       },
     },

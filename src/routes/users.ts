@@ -22,13 +22,10 @@ const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: app.requireAuth,
       schema: {
         tags: ['users'],
-        body: Type.Object(
-          {
-            // Checked in length again after cleaning (NFKC may change it).
-            displayName: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 4 * LIMITS.DISPLAY_NAME_MAX }), Type.Null()])),
-          },
-          { additionalProperties: false },
-        ),
+        body: Type.Object({
+          // Checked in length again after cleaning (NFKC may change it).
+          displayName: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 4 * LIMITS.DISPLAY_NAME_MAX }), Type.Null()])),
+        }),
         response: { 200: Type.Object({ user: User }), ...errorResponses(400, 401, 403) },
       },
     },
