@@ -36,7 +36,7 @@ const patchMe = (account: Account, payload: unknown) => server.app.inject({ meth
 async function sendOn(ws: WsClient, roomId: string, body: string): Promise<Message> {
   const clientMsgId = uniqueName('c');
   ws.send({ type: 'send', roomId, clientMsgId, body });
-  const ack = await ws.next<{ type: 'ack'; message: Message }>((f) => f.type === 'ack' && (f as { clientMsgId?: string }).clientMsgId === clientMsgId);
+  const ack = (await ws.next((f) => f.type === 'ack' && (f as { clientMsgId?: string }).clientMsgId === clientMsgId)) as unknown as { message: Message };
   return ack.message;
 }
 
@@ -82,7 +82,7 @@ describe('display names', () => {
       expect((await patchMe(ann, { displayName: 'Annie' })).statusCode).toBe(200);
       const after = await sendOn(annWs, room.id, 'after');
       expect(after.author.displayName).toBe('Annie');
-      const atBob = await bobWs.next<{ type: 'message'; message: Message }>((f) => f.type === 'message' && (f as { message: Message }).message.id === after.id);
+      const atBob = (await bobWs.next((f) => f.type === 'message' && (f as { message: Message }).message.id === after.id)) as unknown as { message: Message };
       expect(atBob.message.author.displayName).toBe('Annie');
       const history = await server.app.inject({ url: `/api/rooms/${room.id}/messages`, headers: bob.headers });
       const authors = history.json<{ messages: Message[] }>().messages.map((m) => m.author.displayName);

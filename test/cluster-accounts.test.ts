@@ -106,9 +106,9 @@ describe.skipIf(!canRunPair)('accounts across instances', () => {
       expect((await me(b, ann)).json<{ user: User }>().user.displayName).toBe('Ann on A');
       const clientMsgId = uniqueName('c');
       annOnB.send({ type: 'send', roomId: room.id, clientMsgId, body: 'hello' });
-      const ack = await annOnB.next<{ message: Message }>((f) => f.type === 'ack');
+      const ack = (await annOnB.next((f) => f.type === 'ack')) as unknown as { message: Message };
       expect(ack.message.author.displayName).toBe('Ann on A');
-      const atBob = await bobOnA.next<{ message: Message }>((f) => f.type === 'message' && (f as { message: Message }).message.id === ack.message.id);
+      const atBob = (await bobOnA.next((f) => f.type === 'message' && (f as { message: Message }).message.id === ack.message.id)) as unknown as { message: Message };
       expect(atBob.message.author.displayName).toBe('Ann on A');
     } finally {
       await annOnB.close();
