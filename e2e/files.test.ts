@@ -260,8 +260,7 @@ describe.skipIf(reason !== null)('files in the browser', () => {
     await sendChat(alice, 'new face');
     await row(bob, 'new face').waitFor();
     // Bob opens the room again (history over HTTP): Alice's picture on her message and in the
-    // members panel. (Live frames of a socket opened before the change still carry the old
-    // avatarUrl: a server matter, see the report.)
+    // members panel. (New live frames carry it too: a profile change updates open sockets.)
     await bob.reload();
     // Her rows group under one header: the avatar is on the group's first row.
     await row(bob, 'new face').waitFor();
