@@ -24,6 +24,8 @@ import shutdown from './plugins/shutdown.js';
 import loadShedding from './plugins/load-shedding.js';
 import spa from './plugins/spa.js';
 import authRoutes from './routes/auth.js';
+import accountRoutes from './routes/account.js';
+import usersRoutes from './routes/users.js';
 import roomsRoutes from './routes/rooms.js';
 import moderationRoutes from './routes/moderation.js';
 import messagesRoutes from './routes/messages.js';
@@ -70,6 +72,8 @@ const appPlugin = fp<AppOptions>(
     await app.register(
       async (api) => {
         await api.register(authRoutes);
+        await api.register(accountRoutes);
+        await api.register(usersRoutes);
         await api.register(roomsRoutes);
         await api.register(moderationRoutes);
         await api.register(messagesRoutes);

@@ -10,6 +10,7 @@ import { metricsTokenProblem, parseTrustProxy, secretProblem, type TrustProxy } 
 
 export type { TrustProxy };
 import { parseFilesConfig, type FilesConfig } from './config-files.js';
+import { parseSessionsConfig, type SessionsConfig } from './config-sessions.js';
 
 export type { FilesConfig };
 
@@ -52,6 +53,7 @@ export interface Limits {
 
 export interface Config {
   files: FilesConfig;
+  sessions: SessionsConfig;
   port: number;
   host: string;
   databaseUrl: string | null;
@@ -221,6 +223,7 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   const files = parseFilesConfig(env, int, problems);
+  const sessions = parseSessionsConfig(int);
 
   const heartbeatMs = int('HEARTBEAT_MS', 25_000, 1000, 600_000);
   const presenceGraceMs = int('PRESENCE_GRACE_MS', 5000, 0, 600_000);
@@ -238,6 +241,7 @@ export function loadConfig(env: Env = process.env): Config {
 
   return {
     files,
+    sessions,
     port,
     host,
     databaseUrl,

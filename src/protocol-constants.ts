@@ -19,6 +19,9 @@ export const LIMITS = {
   USERNAME_MAX: 24,
   PASSWORD_MIN: 8,
   PASSWORD_MAX: 256,
+  DISPLAY_NAME_MAX: 48,
+  /** A session's stored User-Agent is cut to this many characters. */
+  USER_AGENT_MAX: 256,
   ROOM_NAME_MAX: 64,
   ROOM_DESCRIPTION_MAX: 500,
   /** The default of MESSAGE_MAX_CHARS. */

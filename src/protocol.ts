@@ -20,6 +20,8 @@ export const ERROR_CODES = [
   'USERNAME_TAKEN',
   'EMAIL_TAKEN',
   'INVALID_CREDENTIALS',
+  'USER_NOT_FOUND',
+  'SESSION_NOT_FOUND',
   'RATE_LIMITED',
   'ROOM_NAME_TAKEN',
   'ROOM_NOT_FOUND',
@@ -66,7 +68,7 @@ export const User = Type.Object(
   {
     id: Id,
     username: Type.String(),
-    /** null until accounts have display names. */
+    /** Shown instead of the username where set (PATCH /api/users/me); null when unset. */
     displayName: Type.Union([Type.String(), Type.Null()]),
     avatarUrl: Type.Union([Type.String(), Type.Null()]),
     /** false until guest accounts exist. */

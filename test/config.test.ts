@@ -19,3 +19,19 @@ describe('SESSION_SECRET', () => {
     }
   });
 });
+
+describe('session cache and last-seen settings', () => {
+  const base = { SESSION_SECRET: 'test-secret-test-secret-test-secret-0123', DATA_DIR: '/nonexistent-rtchat-config-test' };
+  it('have defaults, and every bad value is listed at once', () => {
+    expect(loadConfig(base).sessions).toEqual({ cacheSize: 10_000, cacheTtlMs: 60_000, lastSeenFlushMs: 300_000 });
+    expect(loadConfig({ ...base, SESSION_CACHE_SIZE: '0' }).sessions.cacheSize).toBe(0);
+    try {
+      loadConfig({ ...base, SESSION_CACHE_SIZE: '-1', SESSION_CACHE_TTL_MS: 'soon', SESSION_LAST_SEEN_FLUSH_MS: '10' });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const names = (err as ConfigError).problems.join('\n');
+      for (const name of ['SESSION_CACHE_SIZE', 'SESSION_CACHE_TTL_MS', 'SESSION_LAST_SEEN_FLUSH_MS']) expect(names).toContain(name);
+    }
+  });
+});

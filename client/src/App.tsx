@@ -13,6 +13,7 @@ import { badgeCount } from './lib/format';
 import { SyncProvider } from './sync/SyncProvider';
 
 const DiscoverPage = lazy(() => import('./pages/DiscoverPage'));
+const SettingsPage = lazy(() => import('./pages/SettingsPage'));
 /** An invite link's landing page: rare, so in its own chunk (it shares use-join-by-invite with Discover). */
 const JoinPage = lazy(() => import('./pages/JoinPage').then((m) => ({ default: m.JoinPage })));
 /** Signed-in visits (most of them) never load the login and register forms. */
@@ -42,7 +43,7 @@ function useDocumentTitle(routeName: string, roomId: string | null): void {
   const anyUnread = useStore((s) => Object.values(s.rooms).some((r) => r.unreadCount > 0));
   const roomName = useStore((s) => (roomId ? s.rooms[roomId]?.name : undefined));
   useEffect(() => {
-    const page = roomName ?? (routeName === 'discover' ? 'Discover rooms' : null);
+    const page = roomName ?? (routeName === 'discover' ? 'Discover rooms' : routeName === 'settings' ? 'Settings' : null);
     const mark = mentions > 0 ? `(${badgeCount(mentions)}) ` : anyUnread ? '• ' : '';
     document.title = `${mark}${page ? `${page} · ` : ''}RtChat`;
   }, [mentions, anyUnread, roomName, routeName]);
@@ -122,6 +123,13 @@ export function App() {
       content = (
         <Suspense fallback={null}>
           <DiscoverPage />
+        </Suspense>
+      );
+      break;
+    case 'settings':
+      content = (
+        <Suspense fallback={null}>
+          <SettingsPage />
         </Suspense>
       );
       break;

@@ -29,6 +29,8 @@ export const users = pgTable(
     email: text('email'),
     passwordHash: text('password_hash').notNull(),
     avatarUrl: text('avatar_url'),
+    /** Shown instead of the username where set (1-48 characters, cleaned like a room name). */
+    displayName: text('display_name'),
     createdAt: createdAt(),
   },
   (t) => [
@@ -46,6 +48,14 @@ export const sessions = pgTable(
       .references(() => users.id, { onDelete: 'cascade' }),
     createdAt: createdAt(),
     expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    /** The browser or client that signed in (sanitized, truncated; null when it sent none). */
+    userAgent: text('user_agent'),
+    /**
+     * Last request seen on this session, flushed from memory in batches (services/session-activity.ts),
+     * so it may lag by up to SESSION_LAST_SEEN_FLUSH_MS. Not indexed: the sessions list reads it
+     * through sessions_user_id_idx; an inactivity sweep scans the table rarely.
+     */
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
   (t) => [index('sessions_user_id_idx').on(t.userId)],
 );

@@ -93,6 +93,25 @@ export function cleanRoomName(raw: string, field = 'body/name'): string {
   return name;
 }
 
+/** A display name as stored: the room-name rules (cleanRoomName), then 1 to `maxChars` code points. */
+export function cleanDisplayName(raw: string, maxChars: number, field = 'body/displayName'): string {
+  const name = cleanRoomName(raw, field);
+  if (charLength(name) > maxChars) throw errors.validation(`${field} must be at most ${maxChars} characters`);
+  return name;
+}
+
+/**
+ * A User-Agent header as stored with a session: control characters dropped, whitespace runs
+ * collapsed, at most `maxChars` code points; null when nothing is left. Only ever displayed.
+ */
+export function cleanUserAgent(raw: string | undefined, maxChars: number): string | null {
+  if (!raw) return null;
+  // eslint-disable-next-line no-control-regex
+  const text = toWellFormed(raw).replace(/[\u0000-\u001F\u007F\u202A-\u202E\u2066-\u2069]/g, ' ').replace(/\s+/g, ' ').trim();
+  if (!text) return null;
+  return [...text].slice(0, maxChars).join('');
+}
+
 /** A room description as stored: NFKC, trimmed; empty is fine, invisible-only is not. */
 export function cleanDescription(raw: string, field = 'body/description'): string {
   const description = toWellFormed(raw).normalize('NFKC').trim();

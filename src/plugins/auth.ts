@@ -1,6 +1,8 @@
 /**
  * Sessions: a signed token (HS256, @fastify/jwt) that names a server-side session row. The row makes
- * tokens revocable: logout deletes it and every request re-checks it (one primary-key lookup).
+ * tokens revocable: logout deletes it and every request re-checks it: from the session cache
+ * (services/session-cache.ts: evicted on every instance before a revocation answers) or with one
+ * primary-key lookup. Each use is noted for last_seen_at in memory (services/session-activity.ts).
  * Browsers carry the token in the HttpOnly `rtchat_session` cookie; other clients send it as Bearer.
  *
  * Devices: every successful sign-up or login also sets `rtchat_device`, an HttpOnly cookie signed
@@ -16,6 +18,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { User } from '../protocol.js';
 import { AppError, errors } from '../lib/errors.js';
 import { toUser } from '../repositories/mappers.js';
+import { LIMITS } from '../protocol-constants.js';
+import { cleanUserAgent } from '../lib/text.js';
 
 export const SESSION_COOKIE = 'rtchat_session';
 export const DEVICE_COOKIE = 'rtchat_device';
@@ -100,9 +104,16 @@ export default fp(
         return null;
       }
       if (typeof payload.sid !== 'string' || !/^[0-9a-f-]{36}$/i.test(payload.sid)) return null;
-      const session = await app.repos.users.findSession(payload.sid);
-      if (!session) return null;
-      request.auth = { user: toUser(session.user), sessionId: session.sessionId, via: found.via };
+      let cached = app.sessionCache.get(payload.sid);
+      if (!cached) {
+        const generation = app.sessionCache.generation;
+        const session = await app.repos.users.findSession(payload.sid);
+        if (!session) return null;
+        cached = { sessionId: session.sessionId, user: toUser(session.user), expiresAt: session.expiresAt.getTime() };
+        app.sessionCache.set(cached, generation);
+      }
+      app.sessionActivity.seen(cached.sessionId);
+      request.auth = { user: cached.user, sessionId: cached.sessionId, via: found.via };
       return request.auth;
     });
 
@@ -134,7 +145,8 @@ export default fp(
     });
 
     app.decorate('startSession', async (reply: FastifyReply, user: User) => {
-      const session = await app.repos.users.createSession(user.id, config.sessionTtlMs);
+      const userAgent = cleanUserAgent(reply.request.headers['user-agent'], LIMITS.USER_AGENT_MAX);
+      const session = await app.repos.users.createSession(user.id, config.sessionTtlMs, userAgent);
       const token = app.jwt.sign({ sid: session.id }, { sub: user.id, expiresIn: Math.floor(config.sessionTtlMs / 1000) });
       reply.setCookie(SESSION_COOKIE, token, {
         httpOnly: true,

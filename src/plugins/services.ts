@@ -25,6 +25,8 @@ import { createModeration, type Moderation } from '../services/moderation.js';
 import { SlowMode } from '../services/slow-mode.js';
 import { MessageWriter } from '../services/message-writer.js';
 import { SendThrottle } from '../services/send-throttle.js';
+import { SessionActivity } from '../services/session-activity.js';
+import { SessionCache } from '../services/session-cache.js';
 import { createUploadsRepository, type UploadsRepository } from '../repositories/uploads-repository.js';
 import { ImageProcessor } from '../services/image-processor.js';
 import { UploadService } from '../services/upload-service.js';
@@ -70,6 +72,10 @@ declare module 'fastify' {
     uploads: UploadService;
     /** With Redis and local storage: whether every instance sees the same files folder (/readyz). */
     sharedFiles: SharedFolderCheck | null;
+    /** Sessions in memory (auth plugin); evicted through the broker on every instance. */
+    sessionCache: SessionCache;
+    /** Last-seen times of sessions, noted in memory and flushed in batches. */
+    sessionActivity: SessionActivity;
     /** True once shutdown has begun: new sends are refused with UNAVAILABLE. */
     shuttingDown: boolean;
     /** Prometheus metrics, only when METRICS_TOKEN is set (routes/metrics.ts). */
@@ -110,6 +116,17 @@ export default fp<ServicesOptions>(
       // Bound late: slow mode needs the limiter, which needs the broker, which needs the hub.
       onRoomChanged: (roomId, room) => slowMode.roomChanged(roomId, room),
     });
+    // Trusted only while the bus is healthy (bound late: the broker is made next).
+    const sessionCache = new SessionCache({
+      maxEntries: config.sessions.cacheSize,
+      ttlMs: config.sessions.cacheTtlMs,
+      usable: () => broker.status().healthy,
+    });
+    const sessionActivity = new SessionActivity({
+      flushMs: config.sessions.lastSeenFlushMs,
+      touch: (touches) => repos.users.touchSessions(touches),
+      log: app.log,
+    });
     const redisBroker = config.redisUrl
       ? new RedisBroker({
           hub,
@@ -124,10 +141,11 @@ export default fp<ServicesOptions>(
           log: app.log,
           presenceGraceMs: config.presenceGraceMs,
           sessionAlive: async (sessionId) => Boolean(await repos.users.findSession(sessionId)),
+          evictions: sessionCache,
         })
       : null;
     if (redisBroker) hub.useRelay(redisBroker);
-    const broker: Broker = redisBroker ?? new LocalBroker(hub);
+    const broker: Broker = redisBroker ?? new LocalBroker(hub, sessionCache);
     // `uploads` is read only when scraped, long after it exists.
     const metrics: Metrics | null = config.metricsToken ? new Metrics({ hub, bus: redisBroker?.bus ?? null, uploadBytes: () => uploads.receivedBytes }) : null;
     const writer: MessageWriter = new MessageWriter({
@@ -197,11 +215,14 @@ export default fp<ServicesOptions>(
     app.decorate('moderation', moderation);
     app.decorate('limiter', limiter);
     app.decorate('connectionCaps', connectionCaps);
+    app.decorate('sessionCache', sessionCache);
+    app.decorate('sessionActivity', sessionActivity);
     app.decorate('shuttingDown', false);
     app.decorate('metrics', metrics);
 
     app.addHook('onReady', async () => {
       hub.start();
+      sessionActivity.start();
       await broker.start();
       await sharedFiles?.start();
       sweeper = setInterval(() => {
@@ -219,6 +240,7 @@ export default fp<ServicesOptions>(
       if (sweeper) clearInterval(sweeper);
       images.close();
       await sharedFiles?.stop();
+      await sessionActivity.close().catch((err: unknown) => app.log.warn({ err }, 'last session activity not written'));
       await broker.close();
       storage.close?.();
       limiter.close();

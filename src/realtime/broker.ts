@@ -9,6 +9,7 @@ import type { AckTarget } from './ack-target.js';
 import type { LogEvent, MentionNotice } from './log-event.js';
 import type { Connection } from './connection.js';
 import type { Hub } from './hub.js';
+import type { SessionEvictions } from '../services/session-cache.js';
 
 export interface BrokerStatus {
   kind: 'local' | 'redis';
@@ -33,8 +34,19 @@ export interface RoomEvents {
   roomDeleted(roomId: string): void;
   /** The user's read cursor moved; `except` is the connection that moved it (it knows). */
   readMoved(userId: string, roomId: string, seq: number, except?: Connection): void;
-  /** Logout: the session's sockets are closed with 4001 everywhere. */
-  sessionEnded(sessionId: string): void;
+  /**
+   * Sessions ended (logout, revoked, password changed, user deleted): their cache entries are
+   * evicted and their sockets closed with 4001 on every instance. Resolves once every instance has
+   * been told (the publish answered), so a request that ends a session answers after that.
+   */
+  sessionsEnded(sessionIds: readonly string[]): Promise<void>;
+  /** One session: `sessionsEnded([sessionId])`. */
+  sessionEnded(sessionId: string): Promise<void>;
+  /**
+   * The user's profile changed: cached sessions of theirs are evicted and their open sockets carry
+   * the new profile (new messages show it) on every instance. Resolves as sessionsEnded does.
+   */
+  userUpdated(user: User): Promise<void>;
 }
 
 export interface Broker extends RoomEvents {
@@ -48,7 +60,10 @@ export interface Broker extends RoomEvents {
 export class LocalBroker implements Broker {
   readonly kind = 'local' as const;
 
-  constructor(private readonly hub: Hub) {}
+  constructor(
+    private readonly hub: Hub,
+    private readonly evictions?: SessionEvictions,
+  ) {}
 
   committed(event: LogEvent, origin?: AckTarget): void {
     this.hub.deliverEvent(event, origin);
@@ -82,8 +97,18 @@ export class LocalBroker implements Broker {
     this.hub.readMoved(userId, roomId, seq, except);
   }
 
-  sessionEnded(sessionId: string): void {
-    this.hub.endSession(sessionId);
+  async sessionsEnded(sessionIds: readonly string[]): Promise<void> {
+    this.evictions?.evictSessions(sessionIds);
+    for (const id of sessionIds) this.hub.endSession(id);
+  }
+
+  sessionEnded(sessionId: string): Promise<void> {
+    return this.sessionsEnded([sessionId]);
+  }
+
+  async userUpdated(user: User): Promise<void> {
+    this.evictions?.evictUser(user.id);
+    this.hub.userUpdated(user);
   }
 
   async start(): Promise<void> {}

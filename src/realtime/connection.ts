@@ -40,7 +40,8 @@ export class Connection implements AckTarget {
 
   constructor(
     readonly socket: WebSocket,
-    readonly user: User,
+    /** Replaced when the profile changes (Hub.userUpdated); the id never changes. */
+    public user: User,
     readonly sessionId: string,
     private readonly limits: ConnectionLimits,
     /** Where deliveries, drops and 4009 closes are counted (the hub's, for /metrics). */

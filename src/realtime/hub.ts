@@ -250,6 +250,11 @@ export class Hub {
     }
   }
 
+  /** A profile changed: the user's sockets here carry it from now on (authors of new messages). */
+  userUpdated(user: User): void {
+    for (const conn of this.registry.connectionsOfUser(user.id) ?? []) conn.user = user;
+  }
+
   /** Closes every socket (1001 on shutdown) and stops the timers. Idempotent. */
   close(code: number = CLOSE.GOING_AWAY, reason = 'server going away'): void {
     if (this.heartbeat) clearInterval(this.heartbeat);

@@ -8,7 +8,7 @@ import { toUser } from '../repositories/mappers.js';
 import { SESSION_COOKIE } from '../plugins/auth.js';
 
 /** argon2id with OWASP's minimum: 19 MiB, 2 iterations, 1 lane. */
-const ARGON2 = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+export const ARGON2 = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 const { PASSWORD_MIN, PASSWORD_MAX } = LIMITS;
 
 
@@ -82,7 +82,9 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (auth) {
         app.checkOrigin(request, auth);
         await repos.users.deleteSession(auth.sessionId);
-        app.broker.sessionEnded(auth.sessionId);
+        app.sessionActivity.forget([auth.sessionId]);
+        // Answered only once every instance has evicted it (cache and sockets).
+        await app.broker.sessionEnded(auth.sessionId);
       }
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return reply.code(204).send();

@@ -80,14 +80,20 @@ const uploadsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { user } = request.auth!;
       await app.uploads.admit(user);
       const row = await withParts(request, reply, { fileSize: limits.avatarMaxBytes + 1, files: 1 }, (parts) => app.uploads.square(user, 'avatar', parts));
-      return { user: toUser(await repos.uploads.setAvatar(user.id, row, fileUrl(row.id))) };
+      const updated = toUser(await repos.uploads.setAvatar(user.id, row, fileUrl(row.id)));
+      await app.broker.userUpdated(updated);
+      return { user: updated };
     },
   );
 
   app.delete(
     '/users/me/avatar',
     { schema: { tags: ['files'], response: { 200: Type.Object({ user: User }), ...errorResponses(401) } } },
-    async (request) => ({ user: toUser(await repos.uploads.setAvatar(request.auth!.user.id, null, null)) }),
+    async (request) => {
+      const updated = toUser(await repos.uploads.setAvatar(request.auth!.user.id, null, null));
+      await app.broker.userUpdated(updated);
+      return { user: updated };
+    },
   );
 
   /** The room, if the user runs it (owner or moderator); 404 / 403 otherwise. */

@@ -83,7 +83,8 @@ export function MembersPanel({ roomId, onClose, overlay = false }: { roomId: str
                   />
                 </span>
                 <span className={`min-w-0 flex-1 truncate text-sm ${m.online ? '' : 'text-zinc-600 dark:text-zinc-400'}`}>
-                  {m.user.username}
+                  {m.user.displayName ?? m.user.username}
+                  {m.user.displayName && <span className="ml-1 text-xs text-zinc-600 dark:text-zinc-400">@{m.user.username}</span>}
                   <span className="sr-only">{`${m.online ? ', online' : ', offline'}${stale ? ' (last known)' : ''}`}</span>
                 </span>
                 {m.role === 'owner' && (

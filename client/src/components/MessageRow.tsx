@@ -151,7 +151,7 @@ function SentMessage({ message: m, head, meId }: { message: Message; head: boole
 
 function Bubble(props: {
   head: boolean;
-  author: { id: string; username: string; avatarUrl: string | null };
+  author: { id: string; username: string; displayName?: string | null; avatarUrl: string | null };
   mine: boolean;
   iso: string;
   body: string;
@@ -205,13 +205,16 @@ function Bubble(props: {
       <div className={`min-w-0 flex-1 ${status === 'pending' ? 'opacity-70' : ''}`}>
         {head && (
           <div className="flex items-baseline gap-2">
-            <span className="text-sm font-semibold">{author.username}</span>
+            <span className="text-sm font-semibold" data-testid="author-name">
+              {author.displayName ?? author.username}
+            </span>
+            {author.displayName && <span className="text-xs text-zinc-600 dark:text-zinc-400">@{author.username}</span>}
             <time dateTime={iso} title={formatFull(iso)} className="text-xs text-zinc-600 dark:text-zinc-400">
               {formatTime(iso)}
             </time>
           </div>
         )}
-        {!head && <span className="sr-only">{author.username}: </span>}
+        {!head && <span className="sr-only">{author.displayName ?? author.username}: </span>}
         {props.above}
         {props.content ?? <MessageBody text={body} />}
         {props.below}

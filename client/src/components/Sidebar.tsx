@@ -11,8 +11,6 @@ import { RoomImage } from './RoomImage';
 import { ThemeSwitcher } from './ThemeSwitcher';
 
 const CreateRoomDialog = lazy(() => import('./CreateRoomDialog'));
-/** The profile picture dialog and its cropper, loaded when opened. */
-const ImagePickerDialog = lazy(() => import('./ImagePickerDialog'));
 
 function activity(r: JoinedRoom): string {
   return r.lastMessage?.createdAt ?? r.createdAt;
@@ -95,7 +93,6 @@ export function Sidebar({ activeRoomId, discoverActive = false }: { activeRoomId
   const user = useStore((s) => s.user);
   const sync = useSync();
   const [creating, setCreating] = useState(false);
-  const [profile, setProfile] = useState(false);
 
   const sorted = useMemo(
     () => Object.values(rooms).sort((a, b) => activity(b).localeCompare(activity(a)) || a.name.localeCompare(b.name)),
@@ -161,19 +158,18 @@ export function Sidebar({ activeRoomId, discoverActive = false }: { activeRoomId
       </div>
       {user && (
         <div className="flex items-center gap-2 border-t border-zinc-200 px-3 py-3 dark:border-zinc-800">
-          <button
-            type="button"
+          <Link
+            href="/settings"
             className="flex min-w-0 flex-1 items-center gap-2 rounded-lg p-0.5 text-left hover:bg-zinc-100 dark:hover:bg-zinc-800"
-            onClick={() => setProfile(true)}
-            title="Profile picture"
+            title="Account settings"
             data-testid="profile-button"
           >
             <Avatar user={user} size={32} />
             <span className="min-w-0 flex-1 truncate text-sm font-medium" data-testid="current-user">
-              {user.username}
+              {user.displayName ?? user.username}
             </span>
-            <span className="sr-only">: profile picture</span>
-          </button>
+            <span className="sr-only">: account settings</span>
+          </Link>
           <ThemeSwitcher />
           <button
             type="button"
@@ -187,11 +183,6 @@ export function Sidebar({ activeRoomId, discoverActive = false }: { activeRoomId
             <LogOutIcon />
           </button>
         </div>
-      )}
-      {profile && user && (
-        <Suspense fallback={null}>
-          <ImagePickerDialog target={{ kind: 'avatar', user }} onClose={() => setProfile(false)} />
-        </Suspense>
       )}
       {creating && (
         <Suspense fallback={null}>

@@ -6,6 +6,7 @@ export type Route =
   | { name: 'login' }
   | { name: 'register' }
   | { name: 'discover' }
+  | { name: 'settings' }
   | { name: 'room'; roomId: string }
   | { name: 'join'; inviteCode: string }
   | { name: 'notFound' };
@@ -16,6 +17,7 @@ export function parseRoute(pathname: string): Route {
   if (path === '/login') return { name: 'login' };
   if (path === '/register') return { name: 'register' };
   if (path === '/discover') return { name: 'discover' };
+  if (path === '/settings') return { name: 'settings' };
   let m = /^\/rooms\/([^/]+)$/.exec(path);
   if (m) return { name: 'room', roomId: decodeURIComponent(m[1]!) };
   m = /^\/join\/([^/]+)$/.exec(path);

@@ -19,7 +19,8 @@ describe('bus events', () => {
       { type: 'ping', instance: 'i1' },
       { type: 'member', instance: 'i1', roomId, action: 'left', user },
       { type: 'read', instance: 'i1', userId: user.id, roomId, seq: 9 },
-      { type: 'session-ended', instance: 'i1', sessionId: 's1' },
+      { type: 'session-ended', instance: 'i1', sessionIds: ['s1', 's2'] },
+      { type: 'user-updated', instance: 'i1', user: { ...user, displayName: 'Ann' } },
     ];
     for (const event of events) expect(decodeBusEvent(encodeBusEvent(event))).toEqual({ event });
   });
@@ -32,6 +33,8 @@ describe('bus events', () => {
       `{"type":"member","instance":"i1","roomId":"${roomId}","action":"kicked","user":${JSON.stringify(user)}}`,
       '{"type":"ping"}',
       '{"type":"ping","instance":"i1","extra":true}',
+      '{"type":"session-ended","instance":"i1","sessionIds":[]}',
+      '{"type":"session-ended","instance":"i1","sessionId":"s1"}',
     ]) {
       expect(decodeBusEvent(payload), payload).toMatchObject({ error: expect.any(String) });
     }

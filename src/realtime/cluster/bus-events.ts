@@ -15,6 +15,8 @@ const Instance = Type.String({ minLength: 1, maxLength: 128 });
 const Pair = Type.String({ maxLength: 200 });
 
 const strict = { additionalProperties: false } as const;
+/** Most session ids in one session-ended event (more are split over several). */
+export const SESSIONS_PER_EVENT = 500;
 
 export const BusEvent = Type.Union([
   /** A log event (message, edit, deletion, reaction) this instance committed (published once, on the room's channel). */
@@ -64,8 +66,17 @@ export const BusEvent = Type.Union([
   Type.Object({ type: Type.Literal('room-deleted'), instance: Instance, roomId: Id }, strict),
   /** A user's read cursor moved (their other sockets are told). */
   Type.Object({ type: Type.Literal('read'), instance: Instance, userId: Id, roomId: Id, seq: Seq }, strict),
-  /** Logout: every instance closes the session's sockets. */
-  Type.Object({ type: Type.Literal('session-ended'), instance: Instance, sessionId: Type.String({ maxLength: 200 }) }, strict),
+  /** Sessions ended: every instance evicts them from its session cache and closes their sockets. */
+  Type.Object(
+    {
+      type: Type.Literal('session-ended'),
+      instance: Instance,
+      sessionIds: Type.Array(Type.String({ maxLength: 200 }), { minItems: 1, maxItems: SESSIONS_PER_EVENT }),
+    },
+    strict,
+  ),
+  /** A profile changed: every instance evicts the user's cached sessions and updates their sockets. */
+  Type.Object({ type: Type.Literal('user-updated'), instance: Instance, user: User }, strict),
 ]);
 export type BusEvent = Static<typeof BusEvent>;
 export type BusEventType = BusEvent['type'];

@@ -14,16 +14,19 @@ import { TYPING_TTL_MS, type Room, type User } from '../../protocol.js';
 import type { AckTarget } from '../ack-target.js';
 import type { LogEvent, MentionNotice } from '../log-event.js';
 import type { Broker, BrokerStatus } from '../broker.js';
+import type { SessionEvictions } from '../../services/session-cache.js';
 import type { Connection } from '../connection.js';
 import type { Hub, HubRelay } from '../hub.js';
 import type { PresenceView } from '../presence.js';
 import { TypingTracker } from '../typing.js';
-import type { BusEvent, BusEventOf, BusEventType } from './bus-events.js';
+import { SESSIONS_PER_EVENT, type BusEvent, type BusEventOf, type BusEventType } from './bus-events.js';
 import { ClusterConnectionCounts } from './connection-counts.js';
 import { PeerPresence } from './peer-presence.js';
 import { RedisBus, type BusLog } from './redis-bus.js';
 import { RoomFeeds, type FeedStore } from './room-feeds.js';
 
+/** Evictions kept for republishing while this instance cannot reach Redis. */
+const MAX_UNSENT_EVICTIONS = 1000;
 /** Sessions re-checked at a time after an outage. */
 const SESSION_CHECK_BATCH = 20;
 
@@ -38,6 +41,8 @@ export interface RedisBrokerOptions {
   presenceGraceMs: number;
   /** Whether a session still exists (logouts missed during an outage are caught up with it). */
   sessionAlive?: (sessionId: string) => Promise<boolean>;
+  /** The session cache: evicted by what every instance publishes, dropped whole after an outage. */
+  evictions?: SessionEvictions;
   instanceId?: string;
 }
 
@@ -54,6 +59,8 @@ export class RedisBroker implements Broker, HubRelay {
   /** Typing from other instances stops here by itself if their "stopped" never arrives. */
   private readonly remoteTyping: TypingTracker;
   private readonly handlers: BusHandlers;
+  /** Evictions whose publish failed, published again when the commands connection is back. */
+  private readonly unsentEvictions: (BusEventOf<'session-ended'> | BusEventOf<'user-updated'>)[] = [];
 
   constructor(private readonly opts: RedisBrokerOptions) {
     const hub = (this.hub = opts.hub);
@@ -75,11 +82,21 @@ export class RedisBroker implements Broker, HubRelay {
       kicked: (e) => hub.memberKicked(e.roomId, e.user),
       room: (e) => hub.roomUpdated(e.room),
       'room-deleted': (e) => hub.roomDeleted(e.roomId),
-      'session-ended': (e) => hub.endSession(e.sessionId),
+      'session-ended': (e) => {
+        opts.evictions?.evictSessions(e.sessionIds);
+        for (const id of e.sessionIds) hub.endSession(id);
+      },
+      'user-updated': (e) => {
+        opts.evictions?.evictUser(e.user.id);
+        hub.userUpdated(e.user);
+      },
     };
 
     bus.onEvent((event) => this.apply(event));
     bus.onSubscriberReady(async (recovering) => {
+      // Evictions published while we were not listening are lost: the session cache starts afresh
+      // (it is bypassed anyway until the bus is healthy again).
+      if (recovering) opts.evictions?.clear();
       if (!(await this.feeds.resubscribe())) return; // an outage again: the next ready retries
       if (recovering) void this.recheckSessions();
       await this.peers.loadPeers();
@@ -91,6 +108,7 @@ export class RedisBroker implements Broker, HubRelay {
       // Others may have dropped us meanwhile: publish our presence afresh.
       await this.peers.rewrite();
       await this.connectionCounts.rewrite();
+      this.republishEvictions();
       this.feeds.publishUnsent();
       bus.recovered();
     });
@@ -168,9 +186,44 @@ export class RedisBroker implements Broker, HubRelay {
     this.publishAll({ type: 'read', instance: this.instanceId, userId, roomId, seq });
   }
 
-  sessionEnded(sessionId: string): void {
-    this.hub.endSession(sessionId);
-    this.publishAll({ type: 'session-ended', instance: this.instanceId, sessionId });
+  async sessionsEnded(sessionIds: readonly string[]): Promise<void> {
+    if (!sessionIds.length) return;
+    this.opts.evictions?.evictSessions(sessionIds);
+    for (const id of sessionIds) this.hub.endSession(id);
+    const publishes: Promise<void>[] = [];
+    for (let k = 0; k < sessionIds.length; k += SESSIONS_PER_EVENT) {
+      const chunk = sessionIds.slice(k, k + SESSIONS_PER_EVENT);
+      publishes.push(this.publishEviction({ type: 'session-ended', instance: this.instanceId, sessionIds: chunk }));
+    }
+    await Promise.all(publishes);
+  }
+
+  sessionEnded(sessionId: string): Promise<void> {
+    return this.sessionsEnded([sessionId]);
+  }
+
+  async userUpdated(user: User): Promise<void> {
+    this.opts.evictions?.evictUser(user.id);
+    this.hub.userUpdated(user);
+    await this.publishEviction({ type: 'user-updated', instance: this.instanceId, user });
+  }
+
+  /**
+   * Publishes an eviction and waits for Redis to take it. When Redis is down for everyone, every
+   * instance bypasses its cache until it is back (then drops it whole). When only THIS instance
+   * cannot reach Redis, the eviction is kept and published again as soon as the commands
+   * connection is back; until then a peer may trust its cached entry for at most
+   * SESSION_CACHE_TTL_MS (and Postgres, which no longer has the session, is right again after it).
+   */
+  private async publishEviction(event: BusEventOf<'session-ended'> | BusEventOf<'user-updated'>): Promise<void> {
+    if (await this.bus.publish(this.bus.allChannel, event)) return;
+    // Bounded: past it the oldest go (their cache entries have expired by then anyway).
+    if (this.unsentEvictions.push(event) > MAX_UNSENT_EVICTIONS) this.unsentEvictions.shift();
+  }
+
+  private republishEvictions(): void {
+    const unsent = this.unsentEvictions.splice(0);
+    for (const event of unsent) void this.publishEviction(event);
   }
 
   // ---- what the hub originates (HubRelay) -------------------------------------------------------
