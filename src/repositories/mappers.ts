@@ -3,11 +3,11 @@ import type { Attachment, Room, User } from '../protocol.js';
 import type { RoomRow, UploadRow, UserRow } from '../db/schema.js';
 import { toIso } from '../lib/text.js';
 
-export type UserFields = Pick<UserRow, 'id' | 'username' | 'avatarUrl' | 'createdAt'>;
+export type UserFields = Pick<UserRow, 'id' | 'username' | 'avatarUrl' | 'isGuest' | 'createdAt'>;
 
 export function toUser(row: UserFields): User {
-  // displayName and isGuest are fixed until accounts have them.
-  return { id: row.id, username: row.username, displayName: null, avatarUrl: row.avatarUrl, isGuest: false, createdAt: toIso(row.createdAt) };
+  // displayName is fixed until profiles have it.
+  return { id: row.id, username: row.username, displayName: null, avatarUrl: row.avatarUrl, isGuest: row.isGuest, createdAt: toIso(row.createdAt) };
 }
 
 export function toRoom(row: RoomRow): Room {

@@ -45,14 +45,14 @@ const RICH_VALUES = sql`, nb.reply_to, coalesce(left(nb.reply_body, ${LIMITS.REP
             nb.at_room AND nb.author_role IN ('owner', 'moderator')`;
 const RICH_REPLY_COLUMNS = sql`, rp.seq AS reply_seq,
           rp.id AS reply_author_id, rp.username AS reply_author_username, rp.avatar_url AS reply_author_avatar_url,
-          rp.created_at AS reply_author_created_at
+          rp.created_at AS reply_author_created_at, rp.is_guest AS reply_author_is_guest
         FROM ins LEFT JOIN LATERAL (
-          SELECT o.seq, oa.id, oa.username, oa.avatar_url, oa.created_at
+          SELECT o.seq, oa.id, oa.username, oa.avatar_url, oa.created_at, oa.is_guest
           FROM messages o JOIN users oa ON oa.id = o.author_id
           WHERE ins.reply_to_id IS NOT NULL AND o.id = ins.reply_to_id
         ) rp ON true`;
 const PLAIN_REPLY_COLUMNS = sql`, NULL::bigint AS reply_seq, NULL::uuid AS reply_author_id, NULL::text AS reply_author_username,
-          NULL::text AS reply_author_avatar_url, NULL::timestamptz AS reply_author_created_at
+          NULL::text AS reply_author_avatar_url, NULL::timestamptz AS reply_author_created_at, NULL::boolean AS reply_author_is_guest
         FROM ins`;
 
 // The parts of insertMany that only a batch holding attachments needs (see its header).
