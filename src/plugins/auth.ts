@@ -16,6 +16,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { User } from '../protocol.js';
 import { AppError, errors } from '../lib/errors.js';
 import { toUser } from '../repositories/mappers.js';
+import { GUEST_ACTIVITY_WRITE_MS } from '../services/guest-sweeper.js';
 
 export const SESSION_COOKIE = 'rtchat_session';
 export const DEVICE_COOKIE = 'rtchat_device';
@@ -102,6 +103,11 @@ export default fp(
       if (typeof payload.sid !== 'string' || !/^[0-9a-f-]{36}$/i.test(payload.sid)) return null;
       const session = await app.repos.users.findSession(payload.sid);
       if (!session) return null;
+      // A guest's activity keeps it from the inactive-guest sweep: written at most once an hour.
+      const { user } = session;
+      if (user.isGuest && Date.now() - user.lastActiveAt.getTime() > GUEST_ACTIVITY_WRITE_MS) {
+        await app.repos.users.touchActivity(user.id, GUEST_ACTIVITY_WRITE_MS).catch((err: unknown) => request.log.warn({ err }, 'guest activity not recorded'));
+      }
       request.auth = { user: toUser(session.user), sessionId: session.sessionId, via: found.via };
       return request.auth;
     });

@@ -20,7 +20,8 @@ import { createRoomsRepository, type RoomsRepository } from '../repositories/roo
 import { createUsersRepository, type UsersRepository } from '../repositories/users-repository.js';
 import { createOpRunner } from '../services/log-ops.js';
 import { MessageWriter } from '../services/message-writer.js';
-import { SendThrottle } from '../services/send-throttle.js';
+import { SendThrottle, TieredSendThrottle } from '../services/send-throttle.js';
+import { GUEST_SWEEP_MS, sweepGuests } from '../services/guest-sweeper.js';
 import { createUploadsRepository, type UploadsRepository } from '../repositories/uploads-repository.js';
 import { ImageProcessor } from '../services/image-processor.js';
 import { UploadService } from '../services/upload-service.js';
@@ -119,7 +120,10 @@ export default fp<ServicesOptions>(
       onCommit: (event, origin) => broker.committed(event, origin),
       onMention: (notice) => broker.mentioned(notice),
       log: app.log,
-      throttle: new SendThrottle(config.limits.sendRatePerSec, config.limits.sendBurst),
+      throttle: new TieredSendThrottle({
+        full: new SendThrottle(config.limits.sendRatePerSec, config.limits.sendBurst),
+        guest: new SendThrottle(config.limits.guestSendRatePerSec, config.limits.guestSendBurst),
+      }),
     });
     const connectionCaps = new ConnectionCaps(
       { perUser: config.limits.wsMaxPerUser, perIp: config.limits.wsMaxPerIp },
@@ -144,6 +148,7 @@ export default fp<ServicesOptions>(
     await uploads.sweepTemp(staleMs);
     if (storage instanceof LocalStorage) await storage.sweepTemp(staleMs);
     let sweeper: NodeJS.Timeout | null = null;
+    let guestSweeper: NodeJS.Timeout | null = null;
     const sharedFiles =
       redisBroker && storage instanceof LocalStorage
         ? new SharedFolderCheck(storage.root, redisBroker.bus.commands, config.redisPrefix, redisBroker.instanceId, app.log)
@@ -176,11 +181,16 @@ export default fp<ServicesOptions>(
         uploads.sweep().catch((err: unknown) => app.log.warn({ err }, 'upload sweep failed'));
       }, UPLOAD_SWEEP_MS);
       sweeper.unref();
+      guestSweeper = setInterval(() => {
+        sweepGuests({ users: repos.users, broker, ttlMs: config.guestTtlMs }).catch((err: unknown) => app.log.warn({ err }, 'guest sweep failed'));
+      }, GUEST_SWEEP_MS);
+      guestSweeper.unref();
     });
     // The hub (sockets and timers) is closed once, by the websocket plugin's preClose, after the
     // writer has drained; what is left here is closed after that.
     app.addHook('onClose', async () => {
       if (sweeper) clearInterval(sweeper);
+      if (guestSweeper) clearInterval(guestSweeper);
       await sharedFiles?.stop();
       await broker.close();
       storage.close?.();

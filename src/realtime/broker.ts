@@ -29,6 +29,8 @@ export interface RoomEvents {
   readMoved(userId: string, roomId: string, seq: number, except?: Connection): void;
   /** Logout: the session's sockets are closed with 4001 everywhere. */
   sessionEnded(sessionId: string): void;
+  /** The account changed (a guest upgraded): its sockets everywhere act as, and send, the new User. */
+  userUpdated(user: User): void;
 }
 
 export interface Broker extends RoomEvents {
@@ -66,6 +68,10 @@ export class LocalBroker implements Broker {
 
   sessionEnded(sessionId: string): void {
     this.hub.endSession(sessionId);
+  }
+
+  userUpdated(user: User): void {
+    this.hub.userUpdated(user);
   }
 
   async start(): Promise<void> {}

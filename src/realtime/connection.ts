@@ -39,7 +39,8 @@ export class Connection implements AckTarget {
 
   constructor(
     readonly socket: WebSocket,
-    readonly user: User,
+    /** Replaced (never mutated) when the account changes (Hub.userUpdated); the id never changes. */
+    public user: User,
     readonly sessionId: string,
     private readonly limits: ConnectionLimits,
   ) {

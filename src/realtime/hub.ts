@@ -202,6 +202,11 @@ export class Hub {
     }
   }
 
+  /** The account changed: the user's connections act as the new User from their next frame on. */
+  userUpdated(user: User): void {
+    for (const conn of this.registry.connectionsOfUser(user.id) ?? []) conn.user = user;
+  }
+
   /** Closes every socket (1001 on shutdown) and stops the timers. Idempotent. */
   close(code: number = CLOSE.GOING_AWAY, reason = 'server going away'): void {
     if (this.heartbeat) clearInterval(this.heartbeat);

@@ -20,6 +20,7 @@ describe('bus events', () => {
       { type: 'member', instance: 'i1', roomId, action: 'left', user },
       { type: 'read', instance: 'i1', userId: user.id, roomId, seq: 9 },
       { type: 'session-ended', instance: 'i1', sessionId: 's1' },
+      { type: 'user-updated', instance: 'i1', user: { ...user, isGuest: false } },
     ];
     for (const event of events) expect(decodeBusEvent(encodeBusEvent(event))).toEqual({ event });
   });

@@ -60,6 +60,8 @@ export const BusEvent = Type.Union([
   Type.Object({ type: Type.Literal('read'), instance: Instance, userId: Id, roomId: Id, seq: Seq }, strict),
   /** Logout: every instance closes the session's sockets. */
   Type.Object({ type: Type.Literal('session-ended'), instance: Instance, sessionId: Type.String({ maxLength: 200 }) }, strict),
+  /** An account changed (a guest upgraded): every instance updates that user's connections. */
+  Type.Object({ type: Type.Literal('user-updated'), instance: Instance, user: User }, strict),
 ]);
 export type BusEvent = Static<typeof BusEvent>;
 export type BusEventType = BusEvent['type'];

@@ -73,6 +73,7 @@ export class RedisBroker implements Broker, HubRelay {
       member: (e) => (e.action === 'joined' ? hub.memberJoined(e.roomId, e.user) : hub.memberLeft(e.roomId, e.user)),
       read: (e) => hub.readMoved(e.userId, e.roomId, e.seq),
       'session-ended': (e) => hub.endSession(e.sessionId),
+      'user-updated': (e) => hub.userUpdated(e.user),
     };
 
     bus.onEvent((event) => this.apply(event));
@@ -153,6 +154,11 @@ export class RedisBroker implements Broker, HubRelay {
   sessionEnded(sessionId: string): void {
     this.hub.endSession(sessionId);
     this.publishAll({ type: 'session-ended', instance: this.instanceId, sessionId });
+  }
+
+  userUpdated(user: User): void {
+    this.hub.userUpdated(user);
+    this.publishAll({ type: 'user-updated', instance: this.instanceId, user });
   }
 
   // ---- what the hub originates (HubRelay) -------------------------------------------------------
