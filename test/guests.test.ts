@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import type { Member, Message, User } from '../src/protocol.js';
 import { sweepGuests } from '../src/services/guest-sweeper.js';
-import { createRoom, joinRoom, postMessage, register, startServer, uniqueName, WsClient, type Account, type TestServer } from './helpers.js';
-import { expectError } from './authz-helpers.js';
+import { createRoom, joinRoom, postMessage, register, sleep, startServer, uniqueName, WsClient, type Account, type TestServer } from './helpers.js';
+import { canRunPair, expectError, startRedisPair } from './authz-helpers.js';
 import { roomLogApi } from './room-log-helpers.js';
 import { backdateActivity, createGuest, userRow } from './guest-helpers.js';
 
@@ -236,5 +236,34 @@ describe('the inactive-guest sweep', () => {
     const tenMinutesAgo = (await userRow(server, guest.user.id)).last_active_at.getTime();
     await me(guest);
     expect((await userRow(server, guest.user.id)).last_active_at.getTime()).toBe(tenMinutesAgo);
+  });
+});
+
+describe.skipIf(!canRunPair)('an upgrade on one instance', () => {
+  it('changes the User the guest’s sockets on another instance send as', async () => {
+    const pair = await startRedisPair();
+    try {
+      const owner = await register(pair.a.app);
+      const guest = await createGuest(pair.a.app);
+      const { room } = await createRoom(pair.a.app, owner);
+      await joinRoom(pair.a.app, guest, room);
+      const ws = await WsClient.connect(pair.b.wsUrl, guest.token);
+      await ws.subscribe(room.id);
+      const res = await pair.a.app.inject({ method: 'POST', url: '/api/auth/upgrade', headers: guest.headers, payload: { password: 'a new long password' } });
+      expect(res.statusCode).toBe(200);
+      // The bus is asynchronous: send until a message goes out as the full account.
+      let author: User | null = null;
+      for (let i = 0; i < 50; i++) {
+        ws.send({ type: 'send', roomId: room.id, clientMsgId: `x${i}`, body: `n${i}` });
+        const ack = await ws.next((f) => f.type === 'ack' || f.type === 'error');
+        author = (ack as unknown as { message?: Message }).message?.author ?? null;
+        if (author && !author.isGuest) break;
+        await sleep(50);
+      }
+      expect(author).toMatchObject({ id: guest.user.id, isGuest: false });
+      await ws.close();
+    } finally {
+      await pair.close();
+    }
   });
 });
