@@ -3,6 +3,7 @@ import { useRoomMembers } from '../hooks/use-room-members';
 import { useStore } from '../store';
 import { Avatar } from './Avatar';
 import { CloseIcon, CrownIcon } from './Icons';
+import { GuestTag } from './GuestTag';
 
 const NONE: string[] = [];
 
@@ -80,7 +81,7 @@ export function MembersPanel({ roomId, onClose, overlay = false }: { roomId: str
                   />
                 </span>
                 <span className={`min-w-0 flex-1 truncate text-sm ${m.online ? '' : 'text-zinc-600 dark:text-zinc-400'}`}>
-                  {m.user.username}
+                  {m.user.username} {m.user.isGuest && <GuestTag />}
                   <span className="sr-only">{`${m.online ? ', online' : ', offline'}${stale ? ' (last known)' : ''}`}</span>
                 </span>
                 {m.role === 'owner' && (

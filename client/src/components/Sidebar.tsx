@@ -5,6 +5,7 @@ import { navigate, roomPath } from '../lib/router';
 import type { JoinedRoom } from '../lib/wire';
 import { useStore } from '../store';
 import { Avatar } from './Avatar';
+import { GuestTag } from './GuestTag';
 import { CompassIcon, HashIcon, LockIcon, LogOutIcon, PlusIcon } from './Icons';
 import { Link } from './Link';
 import { RoomImage } from './RoomImage';
@@ -13,6 +14,8 @@ import { ThemeSwitcher } from './ThemeSwitcher';
 const CreateRoomDialog = lazy(() => import('./CreateRoomDialog'));
 /** The profile picture dialog and its cropper, loaded when opened. */
 const ImagePickerDialog = lazy(() => import('./ImagePickerDialog'));
+/** A guest's user menu: make it a full account. */
+const UpgradeDialog = lazy(() => import('./UpgradeDialog'));
 
 function activity(r: JoinedRoom): string {
   return r.lastMessage?.createdAt ?? r.createdAt;
@@ -121,15 +124,11 @@ export function Sidebar({ activeRoomId, discoverActive = false }: { activeRoomId
           >
             <CompassIcon />
           </Link>
-          <button
-            type="button"
-            className="icon-btn"
-            aria-label="Create room"
-            title="Create room"
-            onClick={() => setCreating(true)}
-          >
-            <PlusIcon />
-          </button>
+          {!user?.isGuest && (
+            <button type="button" className="icon-btn" aria-label="Create room" title="Create room" onClick={() => setCreating(true)}>
+              <PlusIcon />
+            </button>
+          )}
         </div>
       </div>
       <h2 className="px-4 pt-2 pb-1 text-xs font-semibold tracking-wide text-zinc-600 uppercase dark:text-zinc-400">
@@ -165,14 +164,14 @@ export function Sidebar({ activeRoomId, discoverActive = false }: { activeRoomId
             type="button"
             className="flex min-w-0 flex-1 items-center gap-2 rounded-lg p-0.5 text-left hover:bg-zinc-100 dark:hover:bg-zinc-800"
             onClick={() => setProfile(true)}
-            title="Profile picture"
+            title={user.isGuest ? 'Upgrade to a full account' : 'Profile picture'}
             data-testid="profile-button"
           >
             <Avatar user={user} size={32} />
             <span className="min-w-0 flex-1 truncate text-sm font-medium" data-testid="current-user">
-              {user.username}
+              {user.username} {user.isGuest && <GuestTag />}
             </span>
-            <span className="sr-only">: profile picture</span>
+            <span className="sr-only">{user.isGuest ? ': upgrade to a full account' : ': profile picture'}</span>
           </button>
           <ThemeSwitcher />
           <button
@@ -190,7 +189,11 @@ export function Sidebar({ activeRoomId, discoverActive = false }: { activeRoomId
       )}
       {profile && user && (
         <Suspense fallback={null}>
-          <ImagePickerDialog target={{ kind: 'avatar', user }} onClose={() => setProfile(false)} />
+          {user.isGuest ? (
+            <UpgradeDialog onClose={() => setProfile(false)} />
+          ) : (
+            <ImagePickerDialog target={{ kind: 'avatar', user }} onClose={() => setProfile(false)} />
+          )}
         </Suspense>
       )}
       {creating && (
