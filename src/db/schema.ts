@@ -32,11 +32,7 @@ export const users = pgTable(
     avatarUrl: text('avatar_url'),
     /** A guest account (POST /api/auth/guest) until upgraded; stays true once the sweep removed it. */
     isGuest: boolean('is_guest').notNull().default(false),
-    /**
-     * Newest sign of use: the account's creation, then its authenticated requests, written at most
-     * once per GUEST_ACTIVITY_WRITE_MS (users-repository `touchActivity`). Guests inactive for
-     * GUEST_TTL_DAYS are removed by it.
-     */
+    /** Creation, then a guest's requests (at most one write an hour); the guest sweep reads it. */
     lastActiveAt: timestamp('last_active_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     /** When the guest sweep anonymised the account ("deleted-guest-…"); its messages stay. */
     deletedAt: timestamp('deleted_at', { withTimezone: true, mode: 'date' }),
@@ -46,9 +42,7 @@ export const users = pgTable(
     uniqueIndex('users_username_lower_key').on(sql`lower(${t.username})`),
     uniqueIndex('users_email_lower_key').on(sql`lower(${t.email})`),
     // The guest sweep: live guests by last activity.
-    index('users_live_guests_idx')
-      .on(t.lastActiveAt)
-      .where(sql`${t.isGuest} AND ${t.deletedAt} IS NULL`),
+    index('users_live_guests_idx').on(t.lastActiveAt).where(sql`${t.isGuest} AND ${t.deletedAt} IS NULL`),
     check('users_password_unless_guest', sql`${t.passwordHash} IS NOT NULL OR ${t.isGuest}`),
   ],
 );
