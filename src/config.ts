@@ -39,6 +39,11 @@ export interface Limits {
   roomCreatePerHour: number;
   /** Registrations per IP per hour. */
   registerPerHour: number;
+  /** Guest accounts created per IP per hour. */
+  guestCreatePerHour: number;
+  /** The guests' send tier: sends per second and bucket size (below the full accounts' by default). */
+  guestSendRatePerSec: number;
+  guestSendBurst: number;
   /** Outgoing bytes a socket may have queued before ephemeral frames are dropped / it is closed. */
   wsSoftBufferBytes: number;
   wsHardBufferBytes: number;
@@ -74,6 +79,8 @@ export interface Config {
   heartbeatMs: number;
   presenceGraceMs: number;
   sessionTtlMs: number;
+  /** Guests without activity for this long are removed (their messages stay, anonymised). */
+  guestTtlMs: number;
   http: HttpTimeouts;
   /** Mean event-loop delay (ms, over 1 s) above which requests are shed with 503; 0 turns it off. */
   maxEventLoopDelayMs: number;
@@ -111,6 +118,9 @@ export const DEFAULT_LIMITS: Limits = {
   invitePerIpPerMinute: 30,
   roomCreatePerHour: 30,
   registerPerHour: 30,
+  guestCreatePerHour: 10,
+  guestSendRatePerSec: 2,
+  guestSendBurst: 5,
   wsSoftBufferBytes: 512 * 1024,
   wsHardBufferBytes: 4 * 1024 * 1024,
   recoveryMaxMessages: 1000,
@@ -208,6 +218,9 @@ export function loadConfig(env: Env = process.env): Config {
     invitePerIpPerMinute: int('INVITE_PER_IP_PER_MINUTE', DEFAULT_LIMITS.invitePerIpPerMinute, 1, 1_000_000),
     roomCreatePerHour: int('ROOM_CREATE_PER_HOUR', DEFAULT_LIMITS.roomCreatePerHour, 1, 1_000_000),
     registerPerHour: int('REGISTER_PER_HOUR', DEFAULT_LIMITS.registerPerHour, 1, 1_000_000),
+    guestCreatePerHour: int('GUEST_CREATE_PER_HOUR', DEFAULT_LIMITS.guestCreatePerHour, 1, 1_000_000),
+    guestSendRatePerSec: int('GUEST_SEND_RATE_PER_SEC', DEFAULT_LIMITS.guestSendRatePerSec, 1, 100_000),
+    guestSendBurst: int('GUEST_SEND_BURST', DEFAULT_LIMITS.guestSendBurst, 1, 100_000),
     wsSoftBufferBytes: int('WS_SOFT_BUFFER_BYTES', DEFAULT_LIMITS.wsSoftBufferBytes, 1024, 1 << 30),
     wsHardBufferBytes: int('WS_HARD_BUFFER_BYTES', DEFAULT_LIMITS.wsHardBufferBytes, 1024, 1 << 30),
     recoveryMaxMessages: int('RECOVERY_MAX_MESSAGES', DEFAULT_LIMITS.recoveryMaxMessages, 1, 100_000),
@@ -228,6 +241,7 @@ export function loadConfig(env: Env = process.env): Config {
   const heartbeatMs = int('HEARTBEAT_MS', 25_000, 1000, 600_000);
   const presenceGraceMs = int('PRESENCE_GRACE_MS', 5000, 0, 600_000);
   const sessionTtlMs = int('SESSION_TTL_DAYS', 30, 1, 3650) * 86_400_000;
+  const guestTtlMs = int('GUEST_TTL_DAYS', 30, 1, 3650) * 86_400_000;
   const trustProxy = parseTrustProxy(env.TRUST_PROXY, problems);
   const http: HttpTimeouts = {
     requestTimeoutMs: int('HTTP_REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
@@ -256,6 +270,7 @@ export function loadConfig(env: Env = process.env): Config {
     heartbeatMs,
     presenceGraceMs,
     sessionTtlMs,
+    guestTtlMs,
     http,
     maxEventLoopDelayMs,
     metricsToken,

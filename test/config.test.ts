@@ -35,3 +35,23 @@ describe('session cache and last-seen settings', () => {
     }
   });
 });
+
+describe('guest settings', () => {
+  const env = { SESSION_SECRET: 'fe09d052bc8f4311bb16e39650de0407', DATA_DIR: '/nonexistent-rtchat-config-test' };
+  it('defaults to 10 guests per IP per hour, 2/s bursts of 5, removal after 30 idle days', () => {
+    const config = loadConfig(env);
+    expect(config.limits).toMatchObject({ guestCreatePerHour: 10, guestSendRatePerSec: 2, guestSendBurst: 5 });
+    expect(config.guestTtlMs).toBe(30 * 86_400_000);
+  });
+
+  it('lists every bad guest variable at once', () => {
+    try {
+      loadConfig({ ...env, GUEST_CREATE_PER_HOUR: '0', GUEST_SEND_RATE_PER_SEC: 'fast', GUEST_SEND_BURST: '-1', GUEST_TTL_DAYS: '0' });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const names = (err as ConfigError).problems.map((p) => p.split(' ')[0]);
+      expect(names).toEqual(['GUEST_CREATE_PER_HOUR', 'GUEST_SEND_RATE_PER_SEC', 'GUEST_SEND_BURST', 'GUEST_TTL_DAYS']);
+    }
+  });
+});

@@ -64,6 +64,7 @@ function fakeStore(options: { members?: (roomId: string, authorId: string) => bo
           reply_author_username: null,
           reply_author_avatar_url: null,
           reply_author_created_at: null,
+          reply_author_is_guest: null,
         };
         stored.set(key, {
           id: String(row.id),

@@ -7,6 +7,7 @@ import {
   type AnyPgColumn,
   bigint,
   boolean,
+  check,
   index,
   integer,
   jsonb,
@@ -27,15 +28,25 @@ export const users = pgTable(
     id: uuid('id').primaryKey().defaultRandom(),
     username: text('username').notNull(),
     email: text('email'),
-    passwordHash: text('password_hash').notNull(),
+    /** null for a guest (never logs in by password; the check below keeps full accounts with one). */
+    passwordHash: text('password_hash'),
     avatarUrl: text('avatar_url'),
     /** Shown instead of the username where set (1-48 characters, cleaned like a room name). */
     displayName: text('display_name'),
+    /** A guest account (POST /api/auth/guest) until upgraded; stays true once the sweep removed it. */
+    isGuest: boolean('is_guest').notNull().default(false),
+    /** Creation, then a guest's requests (at most one write an hour); the guest sweep reads it. */
+    lastActiveAt: timestamp('last_active_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /** When the guest sweep anonymised the account ("deleted-guest-…"); its messages stay. */
+    deletedAt: timestamp('deleted_at', { withTimezone: true, mode: 'date' }),
     createdAt: createdAt(),
   },
   (t) => [
     uniqueIndex('users_username_lower_key').on(sql`lower(${t.username})`),
     uniqueIndex('users_email_lower_key').on(sql`lower(${t.email})`),
+    // The guest sweep: live guests by last activity.
+    index('users_live_guests_idx').on(t.lastActiveAt).where(sql`${t.isGuest} AND ${t.deletedAt} IS NULL`),
+    check('users_password_unless_guest', sql`${t.passwordHash} IS NOT NULL OR ${t.isGuest}`),
   ],
 );
 

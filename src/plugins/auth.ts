@@ -20,6 +20,7 @@ import { AppError, errors } from '../lib/errors.js';
 import { toUser } from '../repositories/mappers.js';
 import { LIMITS } from '../protocol-constants.js';
 import { cleanUserAgent } from '../lib/text.js';
+import { ActivityThrottle, GUEST_ACTIVITY_WRITE_MS } from '../services/guest-sweeper.js';
 
 export const SESSION_COOKIE = 'rtchat_session';
 export const DEVICE_COOKIE = 'rtchat_device';
@@ -93,6 +94,7 @@ export default fp(
       return origin === `${request.protocol}://${request.host}`;
     });
 
+    const guestActivity = new ActivityThrottle(GUEST_ACTIVITY_WRITE_MS);
     app.decorate('resolveAuth', async (request: FastifyRequest) => {
       if (request.auth) return request.auth;
       const found = tokenOf(request);
@@ -113,6 +115,10 @@ export default fp(
         app.sessionCache.set(cached, generation);
       }
       app.sessionActivity.seen(cached.sessionId);
+      // A guest's activity keeps it from the inactive-guest sweep: written at most once an hour.
+      if (cached.user.isGuest && guestActivity.due(cached.user.id)) {
+        await app.repos.users.touchActivity(cached.user.id, GUEST_ACTIVITY_WRITE_MS).catch((err: unknown) => request.log.warn({ err }, 'guest activity not recorded'));
+      }
       request.auth = { user: cached.user, sessionId: cached.sessionId, via: found.via };
       return request.auth;
     });

@@ -24,9 +24,10 @@ import { createModerationRepository, type ModerationRepository } from '../reposi
 import { createModeration, type Moderation } from '../services/moderation.js';
 import { SlowMode } from '../services/slow-mode.js';
 import { MessageWriter } from '../services/message-writer.js';
-import { SendThrottle } from '../services/send-throttle.js';
+import { SendThrottle, TieredSendThrottle } from '../services/send-throttle.js';
 import { SessionActivity } from '../services/session-activity.js';
 import { SessionCache } from '../services/session-cache.js';
+import { GUEST_SWEEP_MS, sweepGuests } from '../services/guest-sweeper.js';
 import { createUploadsRepository, type UploadsRepository } from '../repositories/uploads-repository.js';
 import { ImageProcessor } from '../services/image-processor.js';
 import { UploadService } from '../services/upload-service.js';
@@ -163,7 +164,10 @@ export default fp<ServicesOptions>(
       ...(metrics ? { onBatch: metrics.batch } : {}),
       onMention: (notice) => broker.mentioned(notice),
       log: app.log,
-      throttle: new SendThrottle(config.limits.sendRatePerSec, config.limits.sendBurst),
+      throttle: new TieredSendThrottle({
+        full: new SendThrottle(config.limits.sendRatePerSec, config.limits.sendBurst),
+        guest: new SendThrottle(config.limits.guestSendRatePerSec, config.limits.guestSendBurst),
+      }),
       admit: (input) => slowMode.admit(input),
     });
     const connectionCaps = new ConnectionCaps(
@@ -192,6 +196,7 @@ export default fp<ServicesOptions>(
     await uploads.sweepTemp(staleMs);
     if (storage instanceof LocalStorage) await storage.sweepTemp(staleMs);
     let sweeper: NodeJS.Timeout | null = null;
+    let guestSweeper: NodeJS.Timeout | null = null;
     const sharedFiles =
       redisBroker && storage instanceof LocalStorage
         ? new SharedFolderCheck(storage.root, redisBroker.bus.commands, config.redisPrefix, redisBroker.instanceId, app.log)
@@ -233,12 +238,17 @@ export default fp<ServicesOptions>(
           .catch((err: unknown) => app.log.warn({ err }, 'upload sweep failed'));
       }, UPLOAD_SWEEP_MS);
       sweeper.unref();
+      guestSweeper = setInterval(() => {
+        sweepGuests({ users: repos.users, broker, ttlMs: config.guestTtlMs }).catch((err: unknown) => app.log.warn({ err }, 'guest sweep failed'));
+      }, GUEST_SWEEP_MS);
+      guestSweeper.unref();
     });
     // The hub (sockets and timers) is closed once, by the websocket plugin's preClose, after the
     // writer has drained; what is left here is closed after that.
     app.addHook('onClose', async () => {
       if (sweeper) clearInterval(sweeper);
       images.close();
+      if (guestSweeper) clearInterval(guestSweeper);
       await sharedFiles?.stop();
       await sessionActivity.close().catch((err: unknown) => app.log.warn({ err }, 'last session activity not written'));
       await broker.close();

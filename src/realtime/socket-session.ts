@@ -189,7 +189,7 @@ export function startSession(opts: SessionOptions, socket: WebSocket, auth: Sess
   socket.on('close', onClose);
 
   hub.attach(conn);
-  conn.send({ type: 'ready', user: auth.user, protocol: PROTOCOL_VERSION, heartbeatMs: opts.heartbeatMs });
+  conn.send({ type: 'ready', user: conn.user, protocol: PROTOCOL_VERSION, heartbeatMs: opts.heartbeatMs });
 
   opts.roomIdsOf(auth.user.id).then(
     (roomIds) => session.roomsLoaded(roomIds),

@@ -3,11 +3,10 @@ import type { Attachment, Room, User } from '../protocol.js';
 import type { RoomRow, UploadRow, UserRow } from '../db/schema.js';
 import { toIso } from '../lib/text.js';
 
-export type UserFields = Pick<UserRow, 'id' | 'username' | 'avatarUrl' | 'createdAt'> & { displayName?: string | null };
+export type UserFields = Pick<UserRow, 'id' | 'username' | 'avatarUrl' | 'isGuest' | 'createdAt'> & { displayName?: string | null };
 
 export function toUser(row: UserFields): User {
-  // isGuest is fixed until guest accounts exist.
-  return { id: row.id, username: row.username, displayName: row.displayName ?? null, avatarUrl: row.avatarUrl, isGuest: false, createdAt: toIso(row.createdAt) };
+  return { id: row.id, username: row.username, displayName: row.displayName ?? null, avatarUrl: row.avatarUrl, isGuest: row.isGuest, createdAt: toIso(row.createdAt) };
 }
 
 export function toRoom(row: RoomRow): Room {

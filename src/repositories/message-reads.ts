@@ -37,6 +37,7 @@ export interface InsertedRow {
   reply_author_display_name?: string | null;
   reply_author_avatar_url?: string | null;
   reply_author_created_at?: Date | string | null;
+  reply_author_is_guest?: boolean | null;
   attachments?: AttachmentJson[] | null;
 }
 
@@ -81,6 +82,7 @@ export interface MessageReadRow {
   author_display_name: string | null;
   author_avatar_url: string | null;
   author_created_at: Date | string;
+  author_is_guest: boolean;
   reply_id: number | string | null;
   reply_seq: number | string | null;
   reply_excerpt: string;
@@ -90,6 +92,7 @@ export interface MessageReadRow {
   reply_author_display_name?: string | null;
   reply_author_avatar_url: string | null;
   reply_author_created_at: Date | string | null;
+  reply_author_is_guest: boolean | null;
   reactions: Reaction[] | null;
   attachments: AttachmentJson[] | null;
 }
@@ -118,10 +121,10 @@ const REACTIONS = sql`(SELECT json_agg(json_build_object('emoji', g.emoji, 'coun
 const messageFrom = (state: MessageState) => sql`
   SELECT m.id, m.room_id, m.seq, m.client_msg_id, m.created_at, m.deleted_at,
     ${state === 'current' ? CURRENT_FIELDS : CREATED_FIELDS},
-    a.id AS author_id, a.username AS author_username, a.display_name AS author_display_name, a.avatar_url AS author_avatar_url, a.created_at AS author_created_at,
+    a.id AS author_id, a.username AS author_username, a.display_name AS author_display_name, a.avatar_url AS author_avatar_url, a.created_at AS author_created_at, a.is_guest AS author_is_guest,
     o.id AS reply_id, o.seq AS reply_seq, m.reply_excerpt, (o.deleted_at IS NOT NULL) AS reply_deleted,
     oa.id AS reply_author_id, oa.username AS reply_author_username, oa.display_name AS reply_author_display_name, oa.avatar_url AS reply_author_avatar_url,
-    oa.created_at AS reply_author_created_at,
+    oa.created_at AS reply_author_created_at, oa.is_guest AS reply_author_is_guest,
     ${state === 'created' ? sql`NULL` : REACTIONS} AS reactions,
     ${ATTACHMENTS} AS attachments
   FROM messages m
@@ -129,7 +132,7 @@ const messageFrom = (state: MessageState) => sql`
   LEFT JOIN messages o ON o.id = m.reply_to_id
   LEFT JOIN users oa ON oa.id = o.author_id`;
 
-type ReplyFields = Pick<InsertedRow, 'reply_seq' | 'reply_excerpt' | 'reply_author_id' | 'reply_author_username' | 'reply_author_display_name' | 'reply_author_avatar_url' | 'reply_author_created_at'>;
+type ReplyFields = Pick<InsertedRow, 'reply_seq' | 'reply_excerpt' | 'reply_author_id' | 'reply_author_username' | 'reply_author_display_name' | 'reply_author_avatar_url' | 'reply_author_created_at' | 'reply_author_is_guest'>;
 
 /** The quote of a reply (null when the message is none); a deleted original shows no excerpt. */
 function replyOf(replyId: number | string | null | undefined, row: ReplyFields, deleted: boolean): ReplyTo | null {
@@ -139,6 +142,7 @@ function replyOf(replyId: number | string | null | undefined, row: ReplyFields, 
     username: row.reply_author_username!,
     displayName: row.reply_author_display_name ?? null,
     avatarUrl: row.reply_author_avatar_url ?? null,
+    isGuest: Boolean(row.reply_author_is_guest),
     createdAt: row.reply_author_created_at as Date,
   });
   return { id: String(replyId), seq: Number(row.reply_seq), author, excerpt: deleted ? '' : (row.reply_excerpt ?? ''), deleted };
@@ -151,7 +155,7 @@ export function toMessageFromRow(row: MessageReadRow): Message {
     roomId: row.room_id,
     seq: Number(row.seq),
     clientMsgId: row.client_msg_id,
-    author: toUser({ id: row.author_id, username: row.author_username, displayName: row.author_display_name, avatarUrl: row.author_avatar_url, createdAt: row.author_created_at as Date }),
+    author: toUser({ id: row.author_id, username: row.author_username, displayName: row.author_display_name, avatarUrl: row.author_avatar_url, isGuest: row.author_is_guest, createdAt: row.author_created_at as Date }),
     body: row.body,
     createdAt: toIso(row.created_at),
     editedAt: row.edited_at === null ? null : toIso(row.edited_at),

@@ -47,9 +47,9 @@ const RICH_VALUES = sql`, nb.reply_to, coalesce(left(nb.reply_body, ${LIMITS.REP
 const RICH_RETURNING = sql`, mentions, mentions_room, reply_to_id, reply_excerpt`;
 const RICH_COLUMNS = sql`, to_json(ins.mentions) AS mentions, ins.mentions_room, ins.reply_to_id, ins.reply_excerpt, rp.seq AS reply_seq,
           rp.id AS reply_author_id, rp.username AS reply_author_username, rp.display_name AS reply_author_display_name,
-          rp.avatar_url AS reply_author_avatar_url, rp.created_at AS reply_author_created_at`;
+          rp.avatar_url AS reply_author_avatar_url, rp.created_at AS reply_author_created_at, rp.is_guest AS reply_author_is_guest`;
 const RICH_REPLY_JOIN = sql` LEFT JOIN LATERAL (
-          SELECT o.seq, oa.id, oa.username, oa.display_name, oa.avatar_url, oa.created_at
+          SELECT o.seq, oa.id, oa.username, oa.display_name, oa.avatar_url, oa.created_at, oa.is_guest
           FROM messages o JOIN users oa ON oa.id = o.author_id
           WHERE ins.reply_to_id IS NOT NULL AND o.id = ins.reply_to_id
         ) rp ON true`;

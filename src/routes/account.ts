@@ -52,9 +52,11 @@ const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { user, sessionId } = request.auth!;
       const row = await repos.users.findById(user.id);
       if (!row) throw errors.unauthorized();
+      const { passwordHash } = row;
+      if (!passwordHash) throw new AppError(403, 'FORBIDDEN', 'A guest has no password: upgrade to a full account first');
       const device = app.deviceOf(request);
       const known = device?.userId === row.id ? device.deviceId : null;
-      const ok = await guard.attempt({ account: `account:${row.id}`, ip: request.ip, device: known }, () => verify(row.passwordHash, request.body.currentPassword));
+      const ok = await guard.attempt({ account: `account:${row.id}`, ip: request.ip, device: known }, () => verify(passwordHash, request.body.currentPassword));
       if (!ok) throw new AppError(403, 'INVALID_CREDENTIALS', 'The current password is wrong');
       const ended = await repos.users.replacePassword(row.id, await hash(request.body.newPassword, ARGON2), sessionId);
       app.sessionActivity.forget(ended);

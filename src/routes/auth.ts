@@ -10,6 +10,7 @@ import { SESSION_COOKIE } from '../plugins/auth.js';
 /** argon2id with OWASP's minimum: 19 MiB, 2 iterations, 1 lane. */
 export const ARGON2 = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 const { PASSWORD_MIN, PASSWORD_MAX } = LIMITS;
+const notAGuest = () => new AppError(409, 'NOT_A_GUEST', 'This account is already a full account');
 
 
 const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -46,6 +47,52 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
+  // A guest: an account with a name and no password (see room-access.ts for what it may do).
+  app.post(
+    '/auth/guest',
+    {
+      schema: {
+        tags: ['auth'],
+        body: Type.Object({ username: Username }),
+        response: { 201: AuthResponse, ...errorResponses(400, 409, 429) },
+      },
+    },
+    async (request, reply) => {
+      const throttle = await limiter.hit(`guest:ip:${request.ip}`, config.limits.guestCreatePerHour, 3_600_000);
+      if (!throttle.allowed) throw errors.rateLimited(throttle.retryAfterMs, 'Too many guest accounts from this address');
+      const row = await repos.users.create({ username: request.body.username, email: null, passwordHash: null, isGuest: true });
+      const user = toUser(row);
+      const token = await app.startSession(reply, user);
+      return reply.code(201).send({ user, token });
+    },
+  );
+
+  // A guest becomes a full account in place: same id, rooms, messages and sessions.
+  app.post(
+    '/auth/upgrade',
+    {
+      preHandler: app.requireAuth,
+      schema: {
+        tags: ['auth'],
+        body: Type.Object({
+          password: Type.String({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX }),
+          email: Type.Optional(Type.String({ format: 'email', maxLength: 254 })),
+        }),
+        response: { 200: Type.Object({ user: User }), ...errorResponses(400, 401, 403, 409) },
+      },
+    },
+    async (request) => {
+      const { user } = request.auth!;
+      if (!user.isGuest) throw notAGuest();
+      const { password, email } = request.body;
+      const row = await repos.users.upgradeGuest(user.id, { passwordHash: await hash(password, ARGON2), email: email ? email.toLowerCase() : null });
+      if (!row) throw notAGuest(); // upgraded meanwhile by another request
+      const upgraded = toUser(row);
+      await app.broker.userUpdated(upgraded);
+      return { user: upgraded };
+    },
+  );
+
   app.post(
     '/auth/login',
     {
@@ -66,7 +113,9 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
       // Unknown names are verified against a dummy hash (same time), and never succeed.
       const device = app.deviceOf(request);
       const known = row && device?.userId === row.id ? device.deviceId : null;
-      const ok = await guard.attempt({ account, ip: request.ip, device: known }, async () => (await verify(row?.passwordHash ?? dummyHash, password)) && Boolean(row));
+      // A guest (or removed guest) has no password: it never logs in, and takes the same time failing.
+      const hashed = row?.passwordHash ?? null;
+      const ok = await guard.attempt({ account, ip: request.ip, device: known }, async () => (await verify(hashed ?? dummyHash, password)) && hashed !== null);
       if (!row || !ok) throw new AppError(401, 'INVALID_CREDENTIALS', 'Wrong username, email or password');
       const user = toUser(row);
       const token = await app.startSession(reply, user);

@@ -15,7 +15,7 @@ import { AppError, errors } from '../lib/errors.js';
 import { cleanDescription, cleanQuery, cleanRoomName } from '../lib/text.js';
 import { toRoom } from '../repositories/mappers.js';
 import type { RoomAccess } from '../repositories/rooms-repository.js';
-import { invalidInvite, requireJoinable, requireMember, requireVisible } from '../services/room-access.js';
+import { createRoomRefusal, invalidInvite, requireJoinable, requireMember, requireVisible } from '../services/room-access.js';
 import type { User } from '../protocol.js';
 
 export const RoomParams = Type.Object({ roomId: Id });
@@ -82,10 +82,12 @@ const roomsRoutes: FastifyPluginAsyncTypebox = async (app) => {
           description: Type.Optional(Type.String({ maxLength: DESCRIPTION_MAX })),
           isPrivate: Type.Optional(Type.Boolean()),
         }),
-        response: { 201: RoomResponse, ...errorResponses(400, 401, 409, 429) },
+        response: { 201: RoomResponse, ...errorResponses(400, 401, 403, 409, 429) },
       },
     },
     async (request, reply) => {
+      const refused = createRoomRefusal(request.auth!.user);
+      if (refused) throw refused;
       const { name, description = '', isPrivate = false } = request.body;
       const ownerId = request.auth!.user.id;
       const input = { ownerId, name: cleanRoomName(name), description: cleanDescription(description), isPrivate };

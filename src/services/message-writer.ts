@@ -20,7 +20,7 @@
  * reused clientMsgId here, with the original. HTTP senders have no origin and read the result.
  *
  * Throttle: with `throttle`, every send takes a token of its author's bucket first (one bucket per
- * user for HTTP and all their sockets). Without a token nothing is queued: a send the author may
+ * user for HTTP and all their sockets; guests on a slower tier). Without a token nothing is queued: a send the author may
  * not make at all is still refused as such (ROOM_NOT_FOUND / NOT_A_MEMBER, one access read),
  * anything else answers RATE_LIMITED.
  * Attachments are claimed with their message (services/attachment-claims.ts).
@@ -41,7 +41,7 @@ import { toInsertedMessage } from '../repositories/message-reads.js';
 import type { LogOp, OpRunner } from './log-ops.js';
 import { accessError } from './room-access.js';
 import { attachmentUnavailable, firstClaimWins, notStoredReason } from './attachment-claims.js';
-import type { SendThrottle } from './send-throttle.js';
+import type { TieredSendThrottle } from './send-throttle.js';
 
 export interface SendInput {
   roomId: string;
@@ -114,7 +114,7 @@ export interface MessageWriterOptions {
   lanes?: number;
   log?: { error: (obj: unknown, msg: string) => void };
   /** Sends per user (HTTP and WebSocket alike). */
-  throttle?: SendThrottle;
+  throttle?: TieredSendThrottle;
   /** Observes every batch once it has settled (metrics): its kind, size and time in storage. */
   onBatch?: BatchObserver;
   /** Checked before a send is queued: null = admitted now; else resolves (with a give-back) or rejects. */
@@ -145,7 +145,7 @@ export class MessageWriter {
   /** Stores the message (or finds the original for a reused clientMsgId). */
   send(input: SendInput, origin?: AckTarget): Promise<SendResult> {
     if (this.closing) return Promise.reject(errors.unavailable());
-    const wait = this.opts.throttle?.take(input.author.id) ?? 0;
+    const wait = this.opts.throttle?.take(input.author) ?? 0;
     if (wait > 0) return this.refuseThrottled(input.roomId, input.author, wait);
     const admission = this.opts.admit?.(input);
     if (!admission) return this.queueSend(input, origin);
@@ -172,7 +172,7 @@ export class MessageWriter {
    */
   apply(op: LogOp): Promise<EventFrame | null> {
     if (this.closing) return Promise.reject(errors.unavailable());
-    const wait = this.opts.throttle?.take(op.actor.id) ?? 0;
+    const wait = this.opts.throttle?.take(op.actor) ?? 0;
     if (wait > 0) return this.refuseThrottled(op.roomId, op.actor, wait);
     return new Promise<EventFrame | null>((resolve, reject) => this.enqueue(op.roomId, { kind: 'op', op, resolve, reject }));
   }

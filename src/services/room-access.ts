@@ -108,6 +108,19 @@ export function requireJoinable(access: RoomAccess | undefined, via: 'id' | 'inv
 
 export const invalidInvite = () => new AppError(404, 'INVALID_INVITE', 'That invite code is not valid');
 
+/**
+ * Guests (POST /api/auth/guest) are accounts without a password. The three rules that set them
+ * apart live here and nowhere else: they cannot create rooms, cannot upload, and send on a
+ * slower tier. Joining (public by id, private by invite) and talking follow the member rules.
+ */
+export function createRoomRefusal(user: { isGuest: boolean }): AppError | null {
+  return user.isGuest ? new AppError(403, 'FORBIDDEN', 'Guests cannot create rooms; upgrade to a full account first') : null;
+}
+
+/** Which send bucket a user draws from (services/send-throttle.ts `TieredSendThrottle`). */
+export type SendTier = 'full' | 'guest';
+export const sendTier = (user: { isGuest: boolean }): SendTier => (user.isGuest ? 'guest' : 'full');
+
 /** Who may upload files (attachments, avatars, room images): every account but guests. */
 export function uploadRefusal(user: { isGuest: boolean }): AppError | null {
   return user.isGuest ? new AppError(403, 'FORBIDDEN', 'Guests cannot upload files; sign up to share files') : null;

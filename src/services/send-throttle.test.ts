@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SendThrottle } from './send-throttle.js';
+import { SendThrottle, TieredSendThrottle } from './send-throttle.js';
 
 describe('SendThrottle', () => {
   it('gives each user one bucket: burst, then the rate', () => {
@@ -26,5 +26,17 @@ describe('SendThrottle', () => {
     now = 3600;
     throttle.take('other');
     expect(throttle.size).toBe(1);
+  });
+});
+
+describe('TieredSendThrottle', () => {
+  it('puts guests on their own, smaller buckets; an upgraded user starts on a full one', () => {
+    const now = 0;
+    const throttle = new TieredSendThrottle({ full: new SendThrottle(10, 4, () => now), guest: new SendThrottle(1, 2, () => now) });
+    const guest = { id: 'g', isGuest: true };
+    expect([1, 2].map(() => throttle.take(guest))).toEqual([0, 0]);
+    expect(throttle.take(guest)).toBe(1000);
+    expect([1, 2, 3, 4].map(() => throttle.take({ id: 'f', isGuest: false }))).toEqual([0, 0, 0, 0]);
+    expect(throttle.take({ id: 'g', isGuest: false })).toBe(0);
   });
 });

@@ -12,6 +12,7 @@
  * buckets): a shared counter would put a Redis round trip in front of every send.
  */
 import { TokenBucket } from '../lib/rate-limiter.js';
+import { sendTier, type SendTier } from './room-access.js';
 
 interface Entry {
   bucket: TokenBucket;
@@ -53,5 +54,18 @@ export class SendThrottle {
       if (t - entry.lastUse < this.refillMs) return;
       this.entries.delete(userId);
     }
+  }
+}
+
+/**
+ * One SendThrottle per tier (room-access.ts `sendTier`): guests draw from their own, slower
+ * buckets. A user changes tier only by upgrading, which starts them on a fresh full bucket.
+ */
+export class TieredSendThrottle {
+  constructor(private readonly tiers: Record<SendTier, SendThrottle>) {}
+
+  /** As SendThrottle.take, from the user's tier. */
+  take(user: { id: string; isGuest: boolean }): number {
+    return this.tiers[sendTier(user)].take(user.id);
   }
 }

@@ -211,7 +211,8 @@ export function Composer({
           type="button"
           className="icon-btn h-9 w-9 shrink-0"
           aria-label="Attach files"
-          title="Attach files"
+          title={me?.isGuest ? 'Guests cannot attach files' : 'Attach files'}
+          disabled={me?.isGuest}
           onClick={() => fileInput.current?.click()}
         >
           <PaperclipIcon width={18} height={18} />
@@ -274,7 +275,7 @@ export function Composer({
         </button>
       </div>
       <p id="composer-hint" className="sr-only">
-        Enter sends, Shift+Enter adds a new line, Up edits your last message, @ mentions someone. Paste or drop files to attach them.
+        Enter sends, Shift+Enter adds a new line, Up edits your last message, @ mentions someone. {me?.isGuest ? 'Guests cannot attach files.' : 'Paste or drop files to attach them.'}
       </p>
     </form>
   );

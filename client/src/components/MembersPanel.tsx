@@ -4,6 +4,7 @@ import { useStore } from '../store';
 import { Avatar } from './Avatar';
 import MemberActions, { outranks } from './MemberActions';
 import { CloseIcon, CrownIcon } from './Icons';
+import { GuestTag } from './GuestTag';
 
 const NONE: string[] = [];
 
@@ -85,6 +86,7 @@ export function MembersPanel({ roomId, onClose, overlay = false }: { roomId: str
                 <span className={`min-w-0 flex-1 truncate text-sm ${m.online ? '' : 'text-zinc-600 dark:text-zinc-400'}`}>
                   {m.user.displayName ?? m.user.username}
                   {m.user.displayName && <span className="ml-1 text-xs text-zinc-600 dark:text-zinc-400">@{m.user.username}</span>}
+                  {m.user.isGuest && <GuestTag />}
                   <span className="sr-only">{`${m.online ? ', online' : ', offline'}${stale ? ' (last known)' : ''}`}</span>
                 </span>
                 {m.role === 'owner' && (

@@ -12,6 +12,7 @@ import { LONG_PRESS_MS, MessageActions } from './MessageActions';
 import { AttachmentSlots } from './AttachmentSlots';
 import { MessageBody } from './MessageBody';
 import { EditedMarker, Reactions, ReplyQuote } from './MessageParts';
+import { GuestTag } from './GuestTag';
 
 /** Loaded on the first edit: not part of the initial bundle. */
 const InlineEditor = lazy(() => import('./InlineEditor'));
@@ -151,7 +152,7 @@ function SentMessage({ message: m, head, meId }: { message: Message; head: boole
 
 function Bubble(props: {
   head: boolean;
-  author: { id: string; username: string; displayName?: string | null; avatarUrl: string | null };
+  author: { id: string; username: string; displayName?: string | null; avatarUrl: string | null; isGuest?: boolean };
   mine: boolean;
   iso: string;
   body: string;
@@ -209,6 +210,7 @@ function Bubble(props: {
               {author.displayName ?? author.username}
             </span>
             {author.displayName && <span className="text-xs text-zinc-600 dark:text-zinc-400">@{author.username}</span>}
+            {author.isGuest && <GuestTag />}
             <time dateTime={iso} title={formatFull(iso)} className="text-xs text-zinc-600 dark:text-zinc-400">
               {formatTime(iso)}
             </time>

@@ -5,12 +5,15 @@ import { navigate, roomPath } from '../lib/router';
 import type { JoinedRoom } from '../lib/wire';
 import { useStore } from '../store';
 import { Avatar } from './Avatar';
+import { GuestTag } from './GuestTag';
 import { CompassIcon, HashIcon, LockIcon, LogOutIcon, PlusIcon } from './Icons';
 import { Link } from './Link';
 import { RoomImage } from './RoomImage';
 import { ThemeSwitcher } from './ThemeSwitcher';
 
 const CreateRoomDialog = lazy(() => import('./CreateRoomDialog'));
+/** A guest's user menu: make it a full account. */
+const UpgradeDialog = lazy(() => import('./UpgradeDialog'));
 
 function activity(r: JoinedRoom): string {
   return r.lastMessage?.createdAt ?? r.createdAt;
@@ -93,6 +96,7 @@ export function Sidebar({ activeRoomId, discoverActive = false }: { activeRoomId
   const user = useStore((s) => s.user);
   const sync = useSync();
   const [creating, setCreating] = useState(false);
+  const [upgrading, setUpgrading] = useState(false);
 
   const sorted = useMemo(
     () => Object.values(rooms).sort((a, b) => activity(b).localeCompare(activity(a)) || a.name.localeCompare(b.name)),
@@ -118,15 +122,11 @@ export function Sidebar({ activeRoomId, discoverActive = false }: { activeRoomId
           >
             <CompassIcon />
           </Link>
-          <button
-            type="button"
-            className="icon-btn"
-            aria-label="Create room"
-            title="Create room"
-            onClick={() => setCreating(true)}
-          >
-            <PlusIcon />
-          </button>
+          {!user?.isGuest && (
+            <button type="button" className="icon-btn" aria-label="Create room" title="Create room" onClick={() => setCreating(true)}>
+              <PlusIcon />
+            </button>
+          )}
         </div>
       </div>
       <h2 className="px-4 pt-2 pb-1 text-xs font-semibold tracking-wide text-zinc-600 uppercase dark:text-zinc-400">
@@ -158,18 +158,34 @@ export function Sidebar({ activeRoomId, discoverActive = false }: { activeRoomId
       </div>
       {user && (
         <div className="flex items-center gap-2 border-t border-zinc-200 px-3 py-3 dark:border-zinc-800">
-          <Link
-            href="/settings"
-            className="flex min-w-0 flex-1 items-center gap-2 rounded-lg p-0.5 text-left hover:bg-zinc-100 dark:hover:bg-zinc-800"
-            title="Account settings"
-            data-testid="profile-button"
-          >
-            <Avatar user={user} size={32} />
-            <span className="min-w-0 flex-1 truncate text-sm font-medium" data-testid="current-user">
-              {user.displayName ?? user.username}
-            </span>
-            <span className="sr-only">: account settings</span>
-          </Link>
+          {user.isGuest ? (
+            <button
+              type="button"
+              className="flex min-w-0 flex-1 items-center gap-2 rounded-lg p-0.5 text-left hover:bg-zinc-100 dark:hover:bg-zinc-800"
+              onClick={() => setUpgrading(true)}
+              title="Upgrade to a full account"
+              data-testid="profile-button"
+            >
+              <Avatar user={user} size={32} />
+              <span className="min-w-0 flex-1 truncate text-sm font-medium" data-testid="current-user">
+                {user.displayName ?? user.username} <GuestTag />
+              </span>
+              <span className="sr-only">: upgrade to a full account</span>
+            </button>
+          ) : (
+            <Link
+              href="/settings"
+              className="flex min-w-0 flex-1 items-center gap-2 rounded-lg p-0.5 text-left hover:bg-zinc-100 dark:hover:bg-zinc-800"
+              title="Account settings"
+              data-testid="profile-button"
+            >
+              <Avatar user={user} size={32} />
+              <span className="min-w-0 flex-1 truncate text-sm font-medium" data-testid="current-user">
+                {user.displayName ?? user.username}
+              </span>
+              <span className="sr-only">: account settings</span>
+            </Link>
+          )}
           <ThemeSwitcher />
           <button
             type="button"
@@ -183,6 +199,11 @@ export function Sidebar({ activeRoomId, discoverActive = false }: { activeRoomId
             <LogOutIcon />
           </button>
         </div>
+      )}
+      {upgrading && user && (
+        <Suspense fallback={null}>
+          <UpgradeDialog onClose={() => setUpgrading(false)} />
+        </Suspense>
       )}
       {creating && (
         <Suspense fallback={null}>

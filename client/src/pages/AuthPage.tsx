@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { GuestForm } from '../components/GuestForm';
 import { HashIcon } from '../components/Icons';
 import { Link } from '../components/Link';
 import { ThemeSwitcher } from '../components/ThemeSwitcher';
@@ -139,6 +140,7 @@ export function AuthPage({ mode, onAuthenticated }: { mode: Mode; onAuthenticate
             {busy ? (isRegister ? 'Creating account…' : 'Logging in…') : isRegister ? 'Sign up' : 'Log in'}
           </button>
         </form>
+        <GuestForm onAuthenticated={onAuthenticated} />
         <p className="mt-5 text-center text-sm text-zinc-600 dark:text-zinc-400">
           {isRegister ? 'Already have an account? ' : 'New here? '}
           <Link href={otherHref} className="font-medium text-indigo-700 hover:underline dark:text-indigo-300">

@@ -21,6 +21,7 @@ describe('bus events', () => {
       { type: 'read', instance: 'i1', userId: user.id, roomId, seq: 9 },
       { type: 'session-ended', instance: 'i1', sessionIds: ['s1', 's2'] },
       { type: 'user-updated', instance: 'i1', user: { ...user, displayName: 'Ann' } },
+      { type: 'user-updated', instance: 'i1', user: { ...user, isGuest: false } },
     ];
     for (const event of events) expect(decodeBusEvent(encodeBusEvent(event))).toEqual({ event });
   });
