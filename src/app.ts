@@ -31,6 +31,7 @@ import healthRoutes from './routes/health.js';
 import wsRoutes from './routes/ws.js';
 import uploadsRoutes from './routes/uploads.js';
 import filesRoutes from './routes/files.js';
+import searchRoutes from './routes/search.js';
 
 export interface AppOptions {
   config: Config;
@@ -72,6 +73,7 @@ const appPlugin = fp<AppOptions>(
         await api.register(roomLogRoutes);
         await api.register(uploadsRoutes);
         await api.register(filesRoutes);
+        await api.register(searchRoutes);
         api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
       },
       { prefix: '/api' },

@@ -31,6 +31,8 @@ export const LIMITS = {
   REPLY_EXCERPT_CHARS: 120,
   /** Attachments per message (PROTOCOL: at most 10). */
   MAX_ATTACHMENTS: 10,
+  /** Characters of a message search query (GET /api/search?q=). */
+  SEARCH_QUERY_MAX: 200,
 } as const;
 export const USERNAME_PATTERN = '^[A-Za-z0-9_]+$';
 

@@ -1,12 +1,15 @@
 /**
  * One schema for both drivers (node-postgres and embedded PGlite). Migrations in drizzle/ are
- * generated from this file by drizzle-kit; the trigram search index is a hand-written migration.
+ * generated from this file by drizzle-kit; the trigram search index is a hand-written migration, and
+ * so are the `unaccent` extension and the `rtchat_search` text search configuration that message
+ * search (search_vector) needs before its column exists (see drizzle/0006_message_search.sql).
  */
 import { sql } from 'drizzle-orm';
 import {
   type AnyPgColumn,
   bigint,
   boolean,
+  customType,
   index,
   integer,
   jsonb,
@@ -17,6 +20,16 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+
+/** Postgres `tsvector`: only ever written by the database (a generated column), never selected by Drizzle. */
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+
+/**
+ * The text search configuration of message search: a copy of `simple` (every language: no
+ * stemming, no stop words, lower case) whose letter words go through `unaccent` first, so
+ * "Crème" and "creme" match. Queries must use the same configuration (repositories/search).
+ */
+export const SEARCH_CONFIG = 'rtchat_search';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
 
@@ -148,6 +161,14 @@ export const messages = pgTable(
     originalBody: text('original_body'),
     originalMentions: uuid('original_mentions').array(),
     originalMentionsRoom: boolean('original_mentions_room'),
+    /**
+     * Search lexemes of the current body, kept by Postgres itself (an edit recomputes it, a
+     * deletion empties it). STORED explicitly: on Postgres 18 (PGlite) a bare generated column is
+     * VIRTUAL and cannot be indexed.
+     */
+    searchVector: tsvector('search_vector')
+      .notNull()
+      .generatedAlwaysAs(sql`to_tsvector('rtchat_search'::regconfig, body)`),
   },
   (t) => [
     // Keyset history in both directions, the last message of a room, resume with sinceSeq,
@@ -159,6 +180,8 @@ export const messages = pgTable(
     index('messages_mentions_idx')
       .on(t.roomId, t.seq)
       .where(sql`${t.mentionsRoom} OR cardinality(${t.mentions}) > 0`),
+    // Message search (GET /api/search): which messages hold the query's lexemes.
+    index('messages_search_idx').using('gin', t.searchVector),
   ],
 );
 

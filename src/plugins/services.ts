@@ -18,6 +18,7 @@ import { createMessagesRepository, type MessagesRepository } from '../repositori
 import { createRoomLogRepository, type RoomLogRepository } from '../repositories/room-log-repository.js';
 import { createRoomsRepository, type RoomsRepository } from '../repositories/rooms-repository.js';
 import { createUsersRepository, type UsersRepository } from '../repositories/users-repository.js';
+import { createSearchRepository, type SearchRepository } from '../repositories/search-repository.js';
 import { createOpRunner } from '../services/log-ops.js';
 import { MessageWriter } from '../services/message-writer.js';
 import { SendThrottle } from '../services/send-throttle.js';
@@ -41,6 +42,7 @@ export interface Repositories {
   messages: MessagesRepository;
   roomLog: RoomLogRepository;
   uploads: UploadsRepository;
+  search: SearchRepository;
 }
 
 declare module 'fastify' {
@@ -90,6 +92,7 @@ export default fp<ServicesOptions>(
       messages: createMessagesRepository(db),
       roomLog: createRoomLogRepository(db),
       uploads: createUploadsRepository(db),
+      search: createSearchRepository(db),
     };
     const hub = new Hub({ heartbeatMs: config.heartbeatMs, presenceGraceMs: config.presenceGraceMs });
     const redisBroker = config.redisUrl
