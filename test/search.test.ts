@@ -162,7 +162,7 @@ describe('paging', () => {
     const w = word();
     const sent: Message[] = [];
     for (let i = 0; i < 25; i++) sent.push(await postMessage(server.app, alice, i % 3 ? roomA : roomB, `${w} number ${i}`));
-    for (const scope of [{}, { roomId: roomA }]) {
+    for (const scope of [{}, { roomId: roomA }] as Record<string, string>[]) {
       const expected = sent.filter((m) => !('roomId' in scope) || m.roomId === roomA).reverse().map((m) => m.id);
       const seen: string[] = [];
       let cursor: string | null = null;
