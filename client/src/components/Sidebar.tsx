@@ -1,11 +1,11 @@
-import { lazy, memo, Suspense, useMemo, useState } from 'react';
+import { lazy, memo, Suspense, useEffect, useMemo, useState } from 'react';
 import { badgeCount, formatShort } from '../lib/format';
 import { useSync } from '../sync/SyncProvider';
 import { navigate, roomPath } from '../lib/router';
 import type { JoinedRoom } from '../lib/wire';
 import { useStore } from '../store';
 import { Avatar } from './Avatar';
-import { CompassIcon, HashIcon, LockIcon, LogOutIcon, PlusIcon } from './Icons';
+import { CompassIcon, HashIcon, LockIcon, LogOutIcon, PlusIcon, SearchIcon } from './Icons';
 import { Link } from './Link';
 import { RoomImage } from './RoomImage';
 import { ThemeSwitcher } from './ThemeSwitcher';
@@ -13,6 +13,7 @@ import { ThemeSwitcher } from './ThemeSwitcher';
 const CreateRoomDialog = lazy(() => import('./CreateRoomDialog'));
 /** The profile picture dialog and its cropper, loaded when opened. */
 const ImagePickerDialog = lazy(() => import('./ImagePickerDialog'));
+const SearchDialog = lazy(() => import('./SearchDialog'));
 
 function activity(r: JoinedRoom): string {
   return r.lastMessage?.createdAt ?? r.createdAt;
@@ -96,6 +97,18 @@ export function Sidebar({ activeRoomId, discoverActive = false }: { activeRoomId
   const sync = useSync();
   const [creating, setCreating] = useState(false);
   const [profile, setProfile] = useState(false);
+  const [searching, setSearching] = useState(false);
+  // Ctrl+K / Cmd+K opens message search from anywhere.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'k') {
+        e.preventDefault();
+        setSearching(true);
+      }
+    };
+    addEventListener('keydown', onKey);
+    return () => removeEventListener('keydown', onKey);
+  }, []);
 
   const sorted = useMemo(
     () => Object.values(rooms).sort((a, b) => activity(b).localeCompare(activity(a)) || a.name.localeCompare(b.name)),
@@ -112,6 +125,16 @@ export function Sidebar({ activeRoomId, discoverActive = false }: { activeRoomId
           RtChat
         </Link>
         <div className="flex gap-1">
+          <button
+            type="button"
+            className="icon-btn"
+            aria-label="Search messages"
+            title="Search messages (Ctrl+K)"
+            aria-keyshortcuts="Control+K Meta+K"
+            onClick={() => setSearching(true)}
+          >
+            <SearchIcon />
+          </button>
           <Link
             href="/discover"
             className="icon-btn aria-[current=page]:bg-indigo-50 aria-[current=page]:text-indigo-700 dark:aria-[current=page]:bg-indigo-500/15 dark:aria-[current=page]:text-indigo-300"
@@ -191,6 +214,11 @@ export function Sidebar({ activeRoomId, discoverActive = false }: { activeRoomId
       {profile && user && (
         <Suspense fallback={null}>
           <ImagePickerDialog target={{ kind: 'avatar', user }} onClose={() => setProfile(false)} />
+        </Suspense>
+      )}
+      {searching && (
+        <Suspense fallback={null}>
+          <SearchDialog roomId={activeRoomId} onClose={() => setSearching(false)} />
         </Suspense>
       )}
       {creating && (

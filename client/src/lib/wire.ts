@@ -32,6 +32,8 @@ export type {
   Room,
   RoomListResponse,
   RoomResponse,
+  SearchResponse,
+  SearchResult,
   ServerFrame,
   SubscribedFrame,
   TypingEventFrame,
