@@ -9,6 +9,8 @@ import type { Message, SearchResponse } from '../src/protocol.js';
 import { createRoom, joinRoom, postMessage, register, startServer, uniqueName, type Account, type TestServer } from './helpers.js';
 import { expectError, NO_SUCH_ROOM } from './authz-helpers.js';
 import { roomLogApi } from './room-log-helpers.js';
+import { parseQuery } from '../src/lib/search-query.js';
+import type { SearchAfter } from '../src/repositories/search-repository.js';
 
 let server: TestServer;
 let alice: Account;
@@ -180,6 +182,31 @@ describe('paging', () => {
       expect(pages).toBeGreaterThan(2);
       expect(seen).toEqual(expected);
       sent.push(late!);
+    }
+  });
+
+  it('gives the same pages whether they come from the recent window or from the index (older matches)', async () => {
+    const w = word();
+    for (let i = 0; i < 12; i++) await postMessage(server.app, alice, i % 2 ? roomA : roomB, i % 3 ? `${w} ${i}` : `other ${i}`);
+    const { search: repo } = server.app.repos;
+    const query = parseQuery(w);
+    for (const scope of [{}, { roomId: roomA }]) {
+      const pages = async (window?: number) => {
+        const ids: string[][] = [];
+        let after: SearchAfter | undefined;
+        for (;;) {
+          const page = await repo.search({ readerId: alice.user.id, query, limit: 2, ...scope, ...(after ? { after } : {}), ...(window ? { window } : {}) });
+          ids.push(page.messages.map((m) => m.id));
+          const last = page.messages.at(-1);
+          if (!page.hasMore || !last) return ids;
+          after = 'roomId' in scope ? { seq: last.seq } : { id: last.id };
+        }
+      };
+      const expected = await pages();
+      expect(expected.flat().length).toBe('roomId' in scope ? 4 : 8);
+      // A window of 3 rows: most pages need the index step, some are served by the window alone.
+      expect(await pages(3)).toEqual(expected);
+      expect(await pages(1)).toEqual(expected);
     }
   });
 

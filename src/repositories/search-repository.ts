@@ -10,11 +10,10 @@
  * - Order and keyset: across rooms by message id (UUIDv7: time-ordered, unique, never changes),
  *   within one room by seq. Both keys are unique and immutable, so paging never skips or repeats
  *   a message, whatever is sent, edited or deleted between pages.
- * - Query plan: the GIN index (messages_search_idx) finds the matches of rare words; for common
- *   ones the planner walks the primary key (or messages_room_seq_key in one room) backwards and
- *   stops at the page size, instead of reading every match and sorting. Substring pieces (CJK,
- *   emoji) filter those rows; a query of pieces only walks backwards through the reader's
- *   messages, newest first, until the page is full.
+ * - Query plan (searchIds): the newest RECENT_WINDOW messages in scope first, then the GIN index
+ *   (messages_search_idx) for older matches, so a common word never reads all its matches and a
+ *   rare one never walks the whole room. Substring pieces (CJK, emoji) filter rows; a query of
+ *   pieces only has no index to use: past the window it scans the scope's older messages.
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
@@ -33,6 +32,8 @@ export interface SearchInput {
   roomId?: string;
   after?: SearchAfter;
   limit: number;
+  /** RECENT_WINDOW unless a test wants the index step with few messages. */
+  window?: number;
 }
 
 /** The WHERE conditions on `m` for the query's terms. */
@@ -44,31 +45,57 @@ function matches(query: ParsedQuery): SQL {
   return sql.join(parts, sql` AND `);
 }
 
+/**
+ * How many of the newest messages in scope are read row by row before the index takes over: a
+ * word in more than ~limit/WINDOW of the messages (a common one) fills its page from them.
+ */
+export const RECENT_WINDOW = 1000;
+
+/**
+ * The ids of one page (limit + 1 rows, to know whether there are more), in two steps so that no
+ * plan depends on the planner guessing a word's frequency (with LIMIT and ORDER BY it happily
+ * walks a whole room backwards for a rare word it believes common):
+ * 1. `recent`: the RECENT_WINDOW newest messages in scope (an index walk, bounded), filtered;
+ * 2. `older`: only if that did not fill the page and the window did not reach the start: the
+ *    scope's matches through the GIN index (no ORDER BY/LIMIT and no key range inside, so the
+ *    planner has no reason to walk or to AND in a btree range), then those older than the
+ *    window, sorted. It reads every match in scope: fewer than about limit/WINDOW of the scope's
+ *    messages, since a more frequent word would have filled the page in step 1.
+ */
+export function searchIds(input: SearchInput): SQL {
+  const where = matches(input.query);
+  const n = input.limit + 1;
+  const window = input.window ?? RECENT_WINDOW;
+  const one = input.roomId !== undefined;
+  const key = one ? sql.raw('seq') : sql.raw('id');
+  const scope = one
+    ? sql`m.room_id = ${input.roomId}::uuid
+        AND EXISTS (SELECT 1 FROM room_members rm WHERE rm.room_id = m.room_id AND rm.user_id = ${input.readerId}::uuid)`
+    : sql`m.room_id IN (SELECT rm.room_id FROM room_members rm WHERE rm.user_id = ${input.readerId}::uuid)`;
+  const after = input.after;
+  const bound = after && 'seq' in after ? sql` AND m.seq < ${after.seq}` : after && 'id' in after ? sql` AND m.id < ${after.id}::uuid` : sql``;
+  return sql`WITH recent AS MATERIALIZED (
+      SELECT m.id, m.seq, m.body, m.deleted_at, m.search_vector FROM messages m
+      WHERE ${scope}${bound} ORDER BY m.${key} DESC LIMIT ${window}
+    ),
+    hits AS (SELECT m.id, m.seq FROM recent m WHERE ${where} ORDER BY m.${key} DESC LIMIT ${n}),
+    edge AS (SELECT (SELECT m.${key} FROM recent m ORDER BY m.${key} LIMIT 1) AS k, (SELECT count(*) FROM recent) AS c),
+    older AS MATERIALIZED (
+      SELECT m.id, m.seq FROM messages m
+      WHERE (SELECT count(*) FROM hits) < ${n} AND (SELECT c FROM edge) = ${window} AND ${scope} AND ${where}
+    )
+    SELECT u.id FROM (SELECT id, seq FROM hits UNION ALL (
+      SELECT id, seq FROM older m WHERE m.${key} < (SELECT k FROM edge) ORDER BY m.${key} DESC LIMIT ${n})) u
+    ORDER BY u.${key} DESC LIMIT ${n}`;
+}
+
 export function createSearchRepository(db: Executor) {
   return {
     /** One page (newest first) and whether there are older matches. */
     async search(input: SearchInput): Promise<{ messages: Message[]; hasMore: boolean }> {
       if (input.query.empty) return { messages: [], hasMore: false };
-      const where = matches(input.query);
-      const after = input.after;
-      let ids: SQL;
-      let order: SQL;
-      if (input.roomId !== undefined) {
-        const bound = after && 'seq' in after ? sql` AND m.seq < ${after.seq}` : sql``;
-        ids = sql`SELECT m.id FROM messages m
-          WHERE m.room_id = ${input.roomId}::uuid${bound} AND ${where}
-            AND EXISTS (SELECT 1 FROM room_members rm WHERE rm.room_id = m.room_id AND rm.user_id = ${input.readerId}::uuid)
-          ORDER BY m.seq DESC LIMIT ${input.limit + 1}`;
-        order = sql`ORDER BY m.seq DESC`;
-      } else {
-        const bound = after && 'id' in after ? sql` AND m.id < ${after.id}::uuid` : sql``;
-        ids = sql`SELECT m.id FROM messages m
-          WHERE m.room_id IN (SELECT rm.room_id FROM room_members rm WHERE rm.user_id = ${input.readerId}::uuid)${bound}
-            AND ${where}
-          ORDER BY m.id DESC LIMIT ${input.limit + 1}`;
-        order = sql`ORDER BY m.id DESC`;
-      }
-      const rows = await readMessages(db, sql`WHERE m.id IN (${ids}) ${order}`);
+      const order = input.roomId !== undefined ? sql`ORDER BY m.seq DESC` : sql`ORDER BY m.id DESC`;
+      const rows = await readMessages(db, sql`WHERE m.id IN (${searchIds(input)}) ${order}`);
       return { messages: rows.slice(0, input.limit), hasMore: rows.length > input.limit };
     },
   };
