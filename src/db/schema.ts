@@ -1,8 +1,7 @@
 /**
  * One schema for both drivers (node-postgres and embedded PGlite). Migrations in drizzle/ are
- * generated from this file by drizzle-kit; the trigram search index is a hand-written migration, and
- * so are the `unaccent` extension and the `rtchat_search` text search configuration that message
- * search (search_vector) needs before its column exists (see drizzle/0006_message_search.sql).
+ * generated from this file by drizzle-kit; the trigram search index is a hand-written migration, as
+ * are `unaccent` and the `rtchat_search` configuration (drizzle/0006_message_search.sql).
  */
 import { sql } from 'drizzle-orm';
 import {
@@ -21,14 +20,9 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 
-/** Postgres `tsvector`: only ever written by the database (a generated column), never selected by Drizzle. */
+/** Postgres `tsvector`: written by the database only (a generated column), never selected. */
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
-
-/**
- * The text search configuration of message search: a copy of `simple` (every language: no
- * stemming, no stop words, lower case) whose letter words go through `unaccent` first, so
- * "Crème" and "creme" match. Queries must use the same configuration (repositories/search).
- */
+/** Message search's configuration: `simple` (every language) with letter words unaccented first. */
 export const SEARCH_CONFIG = 'rtchat_search';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
@@ -161,11 +155,7 @@ export const messages = pgTable(
     originalBody: text('original_body'),
     originalMentions: uuid('original_mentions').array(),
     originalMentionsRoom: boolean('original_mentions_room'),
-    /**
-     * Search lexemes of the current body, kept by Postgres itself (an edit recomputes it, a
-     * deletion empties it). STORED explicitly: on Postgres 18 (PGlite) a bare generated column is
-     * VIRTUAL and cannot be indexed.
-     */
+    /** Lexemes of the current body (edits recompute it). STORED: PG 18's default VIRTUAL cannot be indexed. */
     searchVector: tsvector('search_vector')
       .notNull()
       .generatedAlwaysAs(sql`to_tsvector('rtchat_search'::regconfig, body)`),
