@@ -35,6 +35,7 @@ import wsRoutes from './routes/ws.js';
 import uploadsRoutes from './routes/uploads.js';
 import filesRoutes from './routes/files.js';
 import metricsRoutes from './routes/metrics.js';
+import searchRoutes from './routes/search.js';
 
 export interface AppOptions {
   config: Config;
@@ -80,6 +81,7 @@ const appPlugin = fp<AppOptions>(
         await api.register(roomLogRoutes);
         await api.register(uploadsRoutes);
         await api.register(filesRoutes);
+        await api.register(searchRoutes);
         api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
       },
       { prefix: '/api' },

@@ -38,6 +38,8 @@ export const LIMITS = {
   SLOW_MODE_MAX_SEC: 21600,
   /** Longest ban reason (code points after trimming). */
   BAN_REASON_MAX: 500,
+  /** Characters of a message search query (GET /api/search?q=). */
+  SEARCH_QUERY_MAX: 200,
 } as const;
 
 /** What the room audit records (room_audit.action, AuditEntry.action). */

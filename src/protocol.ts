@@ -443,6 +443,15 @@ export const MessagesResponse = Type.Object({
 export type MessagesResponse = Static<typeof MessagesResponse>;
 export const MessageResponse = Type.Object({ message: Message });
 export type MessageResponse = Static<typeof MessageResponse>;
+/** `[start, end)` code-point range of a message body: one matched word or phrase. */
+export const Highlight = Type.Tuple([Type.Integer({ minimum: 0 }), Type.Integer({ minimum: 0 })]);
+export const SearchResult = Type.Object({ message: Message, highlights: Type.Array(Highlight) });
+export type SearchResult = Static<typeof SearchResult>;
+export const SearchResponse = Type.Object({
+  results: Type.Array(SearchResult),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
+export type SearchResponse = Static<typeof SearchResponse>;
 export const EventsResponse = Type.Object({ events: Type.Array(LogFrame), hasMore: Type.Boolean() });
 export type EventsResponse = Static<typeof EventsResponse>;
 

@@ -94,6 +94,7 @@ async function openPostgres(url: string, poolSize: number, timeoutMs: number): P
 async function openEmbedded(dataDir: string | null): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
+  const { unaccent } = await import('@electric-sql/pglite/contrib/unaccent');
   const { drizzle } = await import('drizzle-orm/pglite');
   let dir: string | undefined;
   let lock: DataDirLock | null = null;
@@ -105,7 +106,7 @@ async function openEmbedded(dataDir: string | null): Promise<Database> {
   }
   let client: InstanceType<typeof PGlite>;
   try {
-    client = await PGlite.create(dir, { extensions: { pg_trgm } });
+    client = await PGlite.create(dir, { extensions: { pg_trgm, unaccent } });
   } catch (err) {
     lock?.release();
     throw err;

@@ -1,6 +1,7 @@
 /**
  * One schema for both drivers (node-postgres and embedded PGlite). Migrations in drizzle/ are
- * generated from this file by drizzle-kit; the trigram search index is a hand-written migration.
+ * generated from this file by drizzle-kit; the trigram search index is a hand-written migration, as
+ * are `unaccent` and the `rtchat_search` configuration (drizzle/0006_message_search.sql).
  */
 import { sql } from 'drizzle-orm';
 import {
@@ -8,6 +9,7 @@ import {
   bigint,
   boolean,
   check,
+  customType,
   index,
   integer,
   jsonb,
@@ -19,6 +21,11 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import { AUDIT_ACTIONS } from '../protocol-constants.js';
+
+/** Postgres `tsvector`: written by the database only (a generated column), never selected. */
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+/** Message search's configuration: `simple` (every language) with letter words unaccented first. */
+export const SEARCH_CONFIG = 'rtchat_search';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
 
@@ -178,6 +185,10 @@ export const messages = pgTable(
     originalBody: text('original_body'),
     originalMentions: uuid('original_mentions').array(),
     originalMentionsRoom: boolean('original_mentions_room'),
+    /** Lexemes of the current body (edits recompute it). STORED: PG 18's default VIRTUAL cannot be indexed. */
+    searchVector: tsvector('search_vector')
+      .notNull()
+      .generatedAlwaysAs(sql`to_tsvector('rtchat_search'::regconfig, body)`),
   },
   (t) => [
     // Keyset history in both directions, the last message of a room, resume with sinceSeq,
@@ -189,6 +200,8 @@ export const messages = pgTable(
     index('messages_mentions_idx')
       .on(t.roomId, t.seq)
       .where(sql`${t.mentionsRoom} OR cardinality(${t.mentions}) > 0`),
+    // Message search (GET /api/search): which messages hold the query's lexemes.
+    index('messages_search_idx').using('gin', t.searchVector),
   ],
 );
 

@@ -19,6 +19,7 @@ import { createRoomLogRepository, type RoomLogRepository } from '../repositories
 import { createConnectReadsRepository, type ConnectReadsRepository } from '../repositories/connect-reads-repository.js';
 import { createRoomsRepository, type RoomsRepository } from '../repositories/rooms-repository.js';
 import { createUsersRepository, type UsersRepository } from '../repositories/users-repository.js';
+import { createSearchRepository, type SearchRepository } from '../repositories/search-repository.js';
 import { createOpRunner } from '../services/log-ops.js';
 import { createModerationRepository, type ModerationRepository } from '../repositories/moderation-repository.js';
 import { createModeration, type Moderation } from '../services/moderation.js';
@@ -51,6 +52,7 @@ export interface Repositories {
   uploads: UploadsRepository;
   connectReads: ConnectReadsRepository;
   moderation: ModerationRepository;
+  search: SearchRepository;
 }
 
 declare module 'fastify' {
@@ -110,6 +112,7 @@ export default fp<ServicesOptions>(
       uploads: createUploadsRepository(db),
       connectReads: createConnectReadsRepository(db),
       moderation: createModerationRepository(db),
+      search: createSearchRepository(db),
     };
     const hub = new Hub({
       heartbeatMs: config.heartbeatMs,

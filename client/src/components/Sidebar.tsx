@@ -1,4 +1,4 @@
-import { lazy, memo, Suspense, useMemo, useState } from 'react';
+import { lazy, memo, Suspense, useEffect, useMemo, useState } from 'react';
 import { badgeCount, formatShort } from '../lib/format';
 import { useSync } from '../sync/SyncProvider';
 import { navigate, roomPath } from '../lib/router';
@@ -6,7 +6,7 @@ import type { JoinedRoom } from '../lib/wire';
 import { useStore } from '../store';
 import { Avatar } from './Avatar';
 import { GuestTag } from './GuestTag';
-import { CompassIcon, HashIcon, LockIcon, LogOutIcon, PlusIcon } from './Icons';
+import { CompassIcon, HashIcon, LockIcon, LogOutIcon, PlusIcon, SearchIcon } from './Icons';
 import { Link } from './Link';
 import { RoomImage } from './RoomImage';
 import { ThemeSwitcher } from './ThemeSwitcher';
@@ -14,6 +14,7 @@ import { ThemeSwitcher } from './ThemeSwitcher';
 const CreateRoomDialog = lazy(() => import('./CreateRoomDialog'));
 /** A guest's user menu: make it a full account. */
 const UpgradeDialog = lazy(() => import('./UpgradeDialog'));
+const SearchDialog = lazy(() => import('./SearchDialog'));
 
 function activity(r: JoinedRoom): string {
   return r.lastMessage?.createdAt ?? r.createdAt;
@@ -97,6 +98,18 @@ export function Sidebar({ activeRoomId, discoverActive = false }: { activeRoomId
   const sync = useSync();
   const [creating, setCreating] = useState(false);
   const [upgrading, setUpgrading] = useState(false);
+  const [searching, setSearching] = useState(false);
+  // Ctrl+K / Cmd+K opens message search from anywhere.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'k') {
+        e.preventDefault();
+        setSearching(true);
+      }
+    };
+    addEventListener('keydown', onKey);
+    return () => removeEventListener('keydown', onKey);
+  }, []);
 
   const sorted = useMemo(
     () => Object.values(rooms).sort((a, b) => activity(b).localeCompare(activity(a)) || a.name.localeCompare(b.name)),
@@ -113,6 +126,16 @@ export function Sidebar({ activeRoomId, discoverActive = false }: { activeRoomId
           RtChat
         </Link>
         <div className="flex gap-1">
+          <button
+            type="button"
+            className="icon-btn"
+            aria-label="Search messages"
+            title="Search messages (Ctrl+K)"
+            aria-keyshortcuts="Control+K Meta+K"
+            onClick={() => setSearching(true)}
+          >
+            <SearchIcon />
+          </button>
           <Link
             href="/discover"
             className="icon-btn aria-[current=page]:bg-indigo-50 aria-[current=page]:text-indigo-700 dark:aria-[current=page]:bg-indigo-500/15 dark:aria-[current=page]:text-indigo-300"
@@ -203,6 +226,11 @@ export function Sidebar({ activeRoomId, discoverActive = false }: { activeRoomId
       {upgrading && user && (
         <Suspense fallback={null}>
           <UpgradeDialog onClose={() => setUpgrading(false)} />
+        </Suspense>
+      )}
+      {searching && (
+        <Suspense fallback={null}>
+          <SearchDialog roomId={activeRoomId} onClose={() => setSearching(false)} />
         </Suspense>
       )}
       {creating && (

@@ -36,6 +36,8 @@ export type {
   Room,
   RoomListResponse,
   RoomResponse,
+  SearchResponse,
+  SearchResult,
   ServerFrame,
   SubscribedFrame,
   TypingEventFrame,

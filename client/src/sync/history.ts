@@ -58,7 +58,7 @@ export class History {
   }
 
   /** Shows the message of `seq` highlighted: where it is held already, else in a window around it. */
-  async jumpTo(roomId: string, seq: number): Promise<void> {
+  async jumpTo(roomId: string, seq: number, announcement = 'Showing the original message'): Promise<void> {
     const { store } = this.deps;
     const timeline = store.getState().timelines[roomId];
     const held = (list: readonly { seq: number }[] | undefined) => !!list?.some((m) => m.seq === seq);
@@ -78,7 +78,7 @@ export class History {
       }
     }
     store.getState().setHighlight(roomId, seq);
-    store.getState().announce('Showing the original message');
+    store.getState().announce(announcement);
   }
 
   /** Pages the window of older history: before its first or after its last message. */

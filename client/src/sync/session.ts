@@ -146,8 +146,8 @@ export class SyncSession {
     return this.history.loadOlder(roomId);
   }
   /** Shows the message of `seq` highlighted: in the held timeline, or in a window around it. */
-  jumpTo(roomId: string, seq: number): Promise<void> {
-    return this.history.jumpTo(roomId, seq);
+  jumpTo(roomId: string, seq: number, announcement?: string): Promise<void> {
+    return this.history.jumpTo(roomId, seq, announcement);
   }
   loadWindow(roomId: string, side: 'older' | 'newer'): Promise<void> {
     return this.history.loadWindow(roomId, side);
