@@ -8,9 +8,6 @@ import type { MenuItem, OpenPopup } from './MessagePopups';
 /** In their own chunk: the initial bundle never carries the menu, the picker or the emoji list. */
 const MessagePopups = lazy(() => import('./MessagePopups'));
 
-/** A touch held this long opens the actions menu. */
-export const LONG_PRESS_MS = 500;
-
 /**
  * The actions on a sent message: a toolbar shown on hover or when the message holds focus
  * (quick React and Reply for the mouse, out of the Tab order), and one "Message actions" menu
@@ -118,3 +115,5 @@ export function MessageActions({
     </>
   );
 }
+
+export default MessageActions;

@@ -8,7 +8,6 @@ import type { Row } from '../lib/rows';
 import { useStore } from '../store';
 import { Avatar } from './Avatar';
 import { AlertIcon, ClockIcon } from './Icons';
-import { LONG_PRESS_MS, MessageActions } from './MessageActions';
 import { AttachmentSlots } from './AttachmentSlots';
 import { MessageBody } from './MessageBody';
 import { EditedMarker, Reactions, ReplyQuote } from './MessageParts';
@@ -16,6 +15,14 @@ import { GuestTag } from './GuestTag';
 
 /** Loaded on the first edit: not part of the initial bundle. */
 const InlineEditor = lazy(() => import('./InlineEditor'));
+/**
+ * The actions toolbar and menu are their own chunk (every action goes over HTTP, so nothing is
+ * lost offline): fetched as soon as the first message shows, then every row renders it at once.
+ */
+const MessageActions = lazy(() => import('./MessageActions'));
+
+/** A touch held this long opens the actions menu. */
+const LONG_PRESS_MS = 500;
 
 export const MessageRow = memo(function MessageRow({ row, meId }: { row: Row; meId?: string }) {
   switch (row.kind) {
@@ -135,7 +142,9 @@ function SentMessage({ message: m, head, meId }: { message: Message; head: boole
       below={gone ? null : <Reactions message={m} meId={meId} />}
       overlay={
         gone || editing ? null : (
-          <MessageActions message={m} canEdit={canEdit} canDelete={canDelete} longPress={longPress} />
+          <Suspense fallback={null}>
+            <MessageActions message={m} canEdit={canEdit} canDelete={canDelete} longPress={longPress} />
+          </Suspense>
         )
       }
       touch={{
