@@ -254,6 +254,43 @@ describe('MessageWriter group commit', () => {
   });
 });
 
+describe('MessageWriter admission (slow mode)', () => {
+  it('stores sends in arrival order when an earlier one waits for admission, and close() waits for it', async () => {
+    const store = fakeStore();
+    const order: string[] = [];
+    let admitFirst!: () => void;
+    const slow = new Promise<undefined>((r) => (admitFirst = () => r(undefined)));
+    // The first send's admission is pending (a slow-mode read); the rest are admitted at once.
+    const admit = (input: { clientMsgId: string }) => (input.clientMsgId === 'first' ? slow : null);
+    const writer = new MessageWriter({ messages: store.messages, rooms: store.rooms, runOps: noOps, onCommit: onMessage((m) => order.push(m.clientMsgId)), admit });
+    const sent = ['first', 'second', 'third'].map((id) => writer.send({ roomId: 'r1', author: user('a'), clientMsgId: id, body: 'x' }));
+    const other = writer.send({ roomId: 'r2', author: user('b'), clientMsgId: 'other-room', body: 'x' });
+    await other; // another room does not wait for r1's admission
+    const closed = writer.close();
+    let closedYet = false;
+    void closed.then(() => (closedYet = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(closedYet).toBe(false); // accepted sends are still being admitted
+    admitFirst();
+    const results = await Promise.all(sent);
+    await closed;
+    expect(results.map((r) => r.message.seq)).toEqual([1, 2, 3]);
+    expect(order).toEqual(['other-room', 'first', 'second', 'third']);
+  });
+
+  it('refuses what admission refuses, without holding back the next send', async () => {
+    const store = fakeStore();
+    const admit = (input: { clientMsgId: string }) =>
+      input.clientMsgId === 'too-fast' ? Promise.reject(Object.assign(new Error('slow mode'), { code: 'RATE_LIMITED' })) : null;
+    const writer = new MessageWriter({ messages: store.messages, rooms: store.rooms, runOps: noOps, onCommit: () => undefined, admit });
+    const refused = writer.send({ roomId: 'r1', author: user('a'), clientMsgId: 'too-fast', body: 'x' });
+    const next = writer.send({ roomId: 'r1', author: user('b'), clientMsgId: 'fine', body: 'x' });
+    await expect(refused).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+    expect((await next).message.seq).toBe(1);
+    await writer.close();
+  });
+});
+
 describe('group commit on the database', () => {
   let server: TestServer;
   let owner: Account;

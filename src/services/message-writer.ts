@@ -25,8 +25,9 @@
  * anything else answers RATE_LIMITED.
  * Attachments are claimed with their message (services/attachment-claims.ts).
  * Admission: with `admit` (slow mode, services/slow-mode.ts), a send it does not admit at once
- * waits for its answer before it is queued; a refusal is the send's error, and a send that then
- * stores nothing new hands back what admission reserved.
+ * waits for its answer before it is queued, behind the room's earlier sends still being admitted
+ * (arrival order holds); it counts as accepted meanwhile (close() waits for it). A refusal is the
+ * send's error, and a send that then stores nothing new hands back what admission reserved.
  */
 import type { Message, User } from '../protocol.js';
 import type { AckTarget } from '../realtime/ack-target.js';
@@ -132,6 +133,8 @@ export const MAX_OP_BATCH = 64;
 export class MessageWriter {
   private readonly lanes: Lane[];
   private closing = false;
+  /** Per room, the tail of the sends being admitted (slow mode), so they queue in arrival order. */
+  private readonly admitting = new Map<string, Promise<void>>();
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
   private readonly maxBatch: number;
@@ -147,18 +150,54 @@ export class MessageWriter {
     if (this.closing) return Promise.reject(errors.unavailable());
     const wait = this.opts.throttle?.take(input.author) ?? 0;
     if (wait > 0) return this.refuseThrottled(input.roomId, input.author, wait);
-    const admission = this.opts.admit?.(input);
-    if (!admission) return this.queueSend(input, origin);
-    return admission.then(async (giveBack) => {
-      try {
-        const result = await this.queueSend(input, origin);
-        if (!result.created) giveBack?.();
-        return result;
-      } catch (err) {
-        giveBack?.();
+    const { roomId } = input;
+    const before = this.admitting.get(roomId);
+    if (!before) {
+      const admission = this.opts.admit?.(input);
+      if (!admission) return this.queueSend(input, origin);
+      return this.queueAdmitted(roomId, admission, input, origin);
+    }
+    // An earlier send of this room is still being admitted: this one is admitted after it.
+    return this.queueAdmitted(roomId, before.then(() => this.opts.admit?.(input) ?? undefined), input, origin);
+  }
+
+  /**
+   * A send whose admission is pending joins the room's lane when admitted, in the order the sends
+   * arrived (each room's admissions form one chain), and counts as accepted meanwhile: close()
+   * waits for it like for a queued send.
+   */
+  private queueAdmitted(roomId: string, admission: Promise<(() => void) | undefined>, input: SendInput, origin?: AckTarget): Promise<SendResult> {
+    this.inFlight++;
+    const result = admission.then(
+      (giveBack) => {
+        const stored = new Promise<SendResult>((resolve, reject) => this.enqueue(roomId, { kind: 'send', input, origin, resolve, reject }));
+        this.settle(1);
+        return stored.then(
+          (r) => {
+            if (!r.created) giveBack?.();
+            return r;
+          },
+          (err: unknown) => {
+            giveBack?.();
+            throw err;
+          },
+        );
+      },
+      (err: unknown) => {
+        this.settle(1);
         throw err;
-      }
+      },
+    );
+    // Registered after `result`'s callbacks, so the next admission starts once this send is queued.
+    const step = admission.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.admitting.set(roomId, step);
+    void step.then(() => {
+      if (this.admitting.get(roomId) === step) this.admitting.delete(roomId);
     });
+    return result;
   }
 
   private queueSend(input: SendInput, origin?: AckTarget): Promise<SendResult> {
