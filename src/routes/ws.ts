@@ -7,6 +7,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { AppError, errors } from '../lib/errors.js';
+import { sharedCheck } from '../lib/shared-check.js';
+import { withTimeout } from '../lib/timeout.js';
 import { createConnectReads } from '../realtime/connect-reads.js';
 import { createFrameHandlers } from '../realtime/handlers/frame-handlers.js';
 import { releaseOnClose } from '../realtime/connection-caps.js';
@@ -16,6 +18,8 @@ export default async function wsRoutes(app: FastifyInstance): Promise<void> {
   const { config, hub, broker, repos, writer } = app;
   // Connecting and subscribing sockets read in batches per turn (a reconnect storm's thousands at once).
   const reads = createConnectReads(repos.connectReads);
+  // The session may come from the cache: the database is still checked (one shared ping per second at most).
+  const databaseAnswers = sharedCheck(() => withTimeout(app.database.ping(), config.dbTimeoutMs, 'database ping'), 1000);
   const session: SessionOptions = {
     hub,
     handlers: createFrameHandlers({
@@ -51,6 +55,9 @@ export default async function wsRoutes(app: FastifyInstance): Promise<void> {
         const auth = await app.resolveAuth(request);
         if (!auth) throw errors.unauthorized();
         if (app.shuttingDown) throw errors.unavailable();
+        await databaseAnswers().catch(() => {
+          throw errors.databaseUnavailable();
+        });
         // Last, so that nothing refuses the upgrade after a slot is taken; the slot is given back
         // when the TCP connection closes (the WebSocket's end, or an upgrade that never finished).
         const slot = await app.connectionCaps.reserve(auth.user.id, request.ip);
