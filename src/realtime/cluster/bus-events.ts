@@ -11,6 +11,8 @@ import { Id, LogFrame, MessageId, Room, Seq, User } from '../../protocol.js';
 if (!FormatRegistry.Has('date-time')) FormatRegistry.Set('date-time', (value) => !Number.isNaN(Date.parse(value)));
 
 const Instance = Type.String({ minLength: 1, maxLength: 128 });
+/** Names one eviction whose peers answer `evicted` (redis-broker.ts, publishEviction). */
+const Ack = Type.String({ minLength: 1, maxLength: 64 });
 /** A (room, user) pair as presence stores it (cluster-presence.ts `pairKey`). */
 const Pair = Type.String({ maxLength: 200 });
 
@@ -72,11 +74,14 @@ export const BusEvent = Type.Union([
       type: Type.Literal('session-ended'),
       instance: Instance,
       sessionIds: Type.Array(Type.String({ maxLength: 200 }), { minItems: 1, maxItems: SESSIONS_PER_EVENT }),
+      ack: Type.Optional(Ack),
     },
     strict,
   ),
   /** A profile changed: every instance evicts the user's cached sessions and updates their sockets. */
-  Type.Object({ type: Type.Literal('user-updated'), instance: Instance, user: User }, strict),
+  Type.Object({ type: Type.Literal('user-updated'), instance: Instance, user: User, ack: Type.Optional(Ack) }, strict),
+  /** "I applied the eviction `ack`": the instance that published it answers its request once every peer has. */
+  Type.Object({ type: Type.Literal('evicted'), instance: Instance, ack: Ack }, strict),
 ]);
 export type BusEvent = Static<typeof BusEvent>;
 export type BusEventType = BusEvent['type'];

@@ -24,9 +24,8 @@ import { ClusterConnectionCounts } from './connection-counts.js';
 import { PeerPresence } from './peer-presence.js';
 import { RedisBus, type BusLog } from './redis-bus.js';
 import { RoomFeeds, type FeedStore } from './room-feeds.js';
+import { Evictions } from './evictions.js';
 
-/** Evictions kept for republishing while this instance cannot reach Redis. */
-const MAX_UNSENT_EVICTIONS = 1000;
 /** Sessions re-checked at a time after an outage. */
 const SESSION_CHECK_BATCH = 20;
 
@@ -59,13 +58,13 @@ export class RedisBroker implements Broker, HubRelay {
   /** Typing from other instances stops here by itself if their "stopped" never arrives. */
   private readonly remoteTyping: TypingTracker;
   private readonly handlers: BusHandlers;
-  /** Evictions whose publish failed, published again when the commands connection is back. */
-  private readonly unsentEvictions: (BusEventOf<'session-ended'> | BusEventOf<'user-updated'>)[] = [];
+  private readonly evictions: Evictions;
 
   constructor(private readonly opts: RedisBrokerOptions) {
     const hub = (this.hub = opts.hub);
     const bus = (this.bus = new RedisBus({ url: opts.url, prefix: opts.prefix, log: opts.log, instanceId: opts.instanceId }));
     this.feeds = new RoomFeeds(bus, opts.roomLog, hub);
+    this.evictions = new Evictions(bus);
     this.peers = new PeerPresence(bus, { graceMs: opts.presenceGraceMs, shown: (r, u, online) => hub.presenceShown(r, u, online) });
     this.connectionCounts = new ClusterConnectionCounts(bus);
     this.remoteTyping = new TypingTracker((roomId, user, isTyping) => hub.typingShown(roomId, user, isTyping), TYPING_TTL_MS + 1000);
@@ -85,11 +84,14 @@ export class RedisBroker implements Broker, HubRelay {
       'session-ended': (e) => {
         opts.evictions?.evictSessions(e.sessionIds);
         for (const id of e.sessionIds) hub.endSession(id);
+        this.evictions.acknowledge(e.ack);
       },
       'user-updated': (e) => {
         opts.evictions?.evictUser(e.user.id);
         hub.userUpdated(e.user);
+        this.evictions.acknowledge(e.ack);
       },
+      evicted: (e) => this.evictions.answered(e.ack),
     };
 
     bus.onEvent((event) => this.apply(event));
@@ -108,7 +110,7 @@ export class RedisBroker implements Broker, HubRelay {
       // Others may have dropped us meanwhile: publish our presence afresh.
       await this.peers.rewrite();
       await this.connectionCounts.rewrite();
-      this.republishEvictions();
+      this.evictions.republish();
       this.feeds.publishUnsent();
       bus.recovered();
     });
@@ -193,7 +195,7 @@ export class RedisBroker implements Broker, HubRelay {
     const publishes: Promise<void>[] = [];
     for (let k = 0; k < sessionIds.length; k += SESSIONS_PER_EVENT) {
       const chunk = sessionIds.slice(k, k + SESSIONS_PER_EVENT);
-      publishes.push(this.publishEviction({ type: 'session-ended', instance: this.instanceId, sessionIds: chunk }));
+      publishes.push(this.evictions.publish({ type: 'session-ended', instance: this.instanceId, sessionIds: chunk }));
     }
     await Promise.all(publishes);
   }
@@ -205,26 +207,9 @@ export class RedisBroker implements Broker, HubRelay {
   async userUpdated(user: User): Promise<void> {
     this.opts.evictions?.evictUser(user.id);
     this.hub.userUpdated(user);
-    await this.publishEviction({ type: 'user-updated', instance: this.instanceId, user });
+    await this.evictions.publish({ type: 'user-updated', instance: this.instanceId, user });
   }
 
-  /**
-   * Publishes an eviction and waits for Redis to take it. When Redis is down for everyone, every
-   * instance bypasses its cache until it is back (then drops it whole). When only THIS instance
-   * cannot reach Redis, the eviction is kept and published again as soon as the commands
-   * connection is back; until then a peer may trust its cached entry for at most
-   * SESSION_CACHE_TTL_MS (and Postgres, which no longer has the session, is right again after it).
-   */
-  private async publishEviction(event: BusEventOf<'session-ended'> | BusEventOf<'user-updated'>): Promise<void> {
-    if (await this.bus.publish(this.bus.allChannel, event)) return;
-    // Bounded: past it the oldest go (their cache entries have expired by then anyway).
-    if (this.unsentEvictions.push(event) > MAX_UNSENT_EVICTIONS) this.unsentEvictions.shift();
-  }
-
-  private republishEvictions(): void {
-    const unsent = this.unsentEvictions.splice(0);
-    for (const event of unsent) void this.publishEviction(event);
-  }
 
   // ---- what the hub originates (HubRelay) -------------------------------------------------------
 

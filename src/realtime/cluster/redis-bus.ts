@@ -194,14 +194,19 @@ export class RedisBus {
 
   /** Publishes an event; false when it did not go out (already logged as an outage). */
   async publish(channel: string, event: BusEvent): Promise<boolean> {
-    if (!this.commandsUp) return false;
+    return (await this.publishCounted(channel, event)) !== null;
+  }
+
+  /** Publishes an event: how many subscriber connections received it (this instance's own included), or null when it did not go out. */
+  async publishCounted(channel: string, event: BusEvent): Promise<number | null> {
+    if (!this.commandsUp) return null;
     try {
-      await this.commands.publish(channel, encodeBusEvent(event));
+      const receivers = await this.commands.publish(channel, encodeBusEvent(event));
       this.published++;
-      return true;
+      return receivers;
     } catch (err) {
       this.degraded(`publish failed: ${(err as Error).message}`);
-      return false;
+      return null;
     }
   }
 
