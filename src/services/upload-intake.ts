@@ -43,6 +43,12 @@ export function formatBytes(n: number): string {
 export async function receiveToTemp(source: Readable, dir: string, limitFor: (type: SniffedType | undefined) => number): Promise<ReceivedFile> {
   const file = path.join(dir, `${randomBytes(12).toString('hex')}.upload`);
   const out = createWriteStream(file, { flags: 'wx', mode: 0o600 });
+  // Always listened to: a write the file system completes after the stream was destroyed (the
+  // client went away mid-upload) emits 'error', which would otherwise take the process down.
+  let failed: Error | undefined;
+  out.on('error', (err) => {
+    failed ??= err;
+  });
   let size = 0;
   let head: Buffer[] = [];
   let headBytes = 0;
@@ -51,6 +57,7 @@ export async function receiveToTemp(source: Readable, dir: string, limitFor: (ty
   const write = async (chunk: Buffer) => {
     size += chunk.length;
     if (size > limit) throw fileTooLarge(limit);
+    if (failed) throw failed;
     if (!out.write(chunk)) await once(out, 'drain');
   };
   const decide = async () => {
