@@ -6,39 +6,31 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hash } from '@node-rs/argon2';
 import { sql } from 'drizzle-orm';
-import { migrateDatabase, openDatabase, type Database } from '../src/db/client.js';
+import type { Database } from '../src/db/client.js';
 import type { User } from '../src/protocol.js';
-import { createPostgresDatabase, startServer, usePostgres, type TestServer } from './helpers.js';
-import { migrateTo, migrationsUpTo } from './migration-helpers.js';
+import type { TestServer } from './helpers.js';
+import { openDatabaseAt, upgradeAndStart, type OldDatabase } from './migration-helpers.js';
 
 let database: Database;
-let dropPostgres: (() => Promise<void>) | undefined;
+let old: OldDatabase | undefined;
 let server: TestServer;
 let oldSessionId: string;
 const USERNAME = 'oldtimer';
 
 beforeAll(async () => {
-  if (usePostgres) {
-    const pg = await createPostgresDatabase();
-    dropPostgres = pg.drop;
-    database = await openDatabase({ databaseUrl: pg.url, dataDir: null, migrate: false });
-  } else {
-    database = await openDatabase({ databaseUrl: null, dataDir: null, migrate: false });
-  }
-  await migrateTo(database, migrationsUpTo('0005_files'));
+  old = await openDatabaseAt('0005_files');
+  database = old.database;
   // A user and a live session as the previous version wrote them.
   const passwordHash = await hash('correct horse battery', { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 });
   const [u] = await database.rows<{ id: string }>(sql`INSERT INTO users (username, password_hash) VALUES (${USERNAME}, ${passwordHash}) RETURNING id`);
   const [s] = await database.rows<{ id: string }>(sql`
     INSERT INTO sessions (user_id, created_at, expires_at) VALUES (${u!.id}::uuid, now() - interval '3 days', now() + interval '27 days') RETURNING id`);
   oldSessionId = s!.id;
-  await migrateDatabase(database);
-  server = await startServer({}, { database, url: null, drop: async () => undefined });
+  server = await upgradeAndStart(old);
 });
 afterAll(async () => {
   await server?.close();
-  await database?.close();
-  await dropPostgres?.();
+  await old?.close();
 });
 
 describe('the accounts migration on existing data', () => {

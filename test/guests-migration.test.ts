@@ -5,26 +5,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hash } from '@node-rs/argon2';
 import { sql } from 'drizzle-orm';
-import { migrateDatabase, openDatabase, type Database } from '../src/db/client.js';
+import type { Database } from '../src/db/client.js';
 import type { Message, User } from '../src/protocol.js';
-import { createPostgresDatabase, startServer, usePostgres, type TestServer } from './helpers.js';
+import type { TestServer } from './helpers.js';
 import { createGuest } from './guest-helpers.js';
-import { migrateTo, migrationsUpTo } from './migration-helpers.js';
+import { openDatabaseAt, upgradeAndStart, type OldDatabase } from './migration-helpers.js';
 
 let database: Database;
-let dropPostgres: (() => Promise<void>) | undefined;
+let old: OldDatabase | undefined;
 let server: TestServer;
 let roomId: string;
 
 beforeAll(async () => {
-  if (usePostgres) {
-    const pg = await createPostgresDatabase();
-    dropPostgres = pg.drop;
-    database = await openDatabase({ databaseUrl: pg.url, dataDir: null, migrate: false });
-  } else {
-    database = await openDatabase({ databaseUrl: null, dataDir: null, migrate: false });
-  }
-  await migrateTo(database, migrationsUpTo('0005_files'));
+  old = await openDatabaseAt('0005_files');
+  database = old.database;
   const passwordHash = await hash('old account password');
   const [user] = await database.rows<{ id: string }>(sql`INSERT INTO users (username, password_hash) VALUES ('before_guests', ${passwordHash}) RETURNING id`);
   const [room] = await database.rows<{ id: string }>(sql`
@@ -34,13 +28,11 @@ beforeAll(async () => {
   await database.rows(sql`
     INSERT INTO messages (id, room_id, seq, author_id, client_msg_id, body)
     VALUES ('01900000-0000-7000-8000-000000000001', ${roomId}::uuid, 1, ${user!.id}::uuid, 'old-1', 'written before guests')`);
-  await migrateDatabase(database);
-  server = await startServer({}, { database, url: null, drop: async () => undefined });
+  server = await upgradeAndStart(old);
 });
 afterAll(async () => {
   await server?.close();
-  await database?.close();
-  await dropPostgres?.();
+  await old?.close();
 });
 
 describe('migrating to guest accounts', () => {

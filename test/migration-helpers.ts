@@ -6,7 +6,8 @@
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { MIGRATIONS_DIR, type Database } from '../src/db/client.js';
+import { MIGRATIONS_DIR, migrateDatabase, openDatabase, type Database } from '../src/db/client.js';
+import { createPostgresDatabase, startServer, usePostgres, type TestServer } from './helpers.js';
 
 /** The last migration of version 1 (before room-name keys, UUID message ids and the room log). */
 export const LAST_V1_MIGRATION = '0001_room_search';
@@ -33,4 +34,31 @@ export async function migrateTo(database: Database, folder: string): Promise<voi
     const { migrate } = await import('drizzle-orm/node-postgres/migrator');
     await migrate(database.db as never, { migrationsFolder: folder });
   }
+}
+
+/** A database as an older version left it: embedded, or a fresh one on TEST_DATABASE_URL's server. */
+export interface OldDatabase {
+  database: Database;
+  /** Closes it (and drops it on Postgres); close the server first. */
+  close(): Promise<void>;
+}
+
+/** Opens an empty test database and applies the migrations up to and including `tag` only. */
+export async function openDatabaseAt(tag: string): Promise<OldDatabase> {
+  const pg = usePostgres ? await createPostgresDatabase() : null;
+  const database = await openDatabase({ databaseUrl: pg?.url ?? null, dataDir: null, migrate: false });
+  await migrateTo(database, migrationsUpTo(tag));
+  return {
+    database,
+    close: async () => {
+      await database.close();
+      await pg?.drop();
+    },
+  };
+}
+
+/** Migrates the old database to head, as a new version does at start-up, and starts the app on it. */
+export async function upgradeAndStart(old: OldDatabase, env: Record<string, string> = {}): Promise<TestServer> {
+  await migrateDatabase(old.database);
+  return startServer(env, { database: old.database, url: null, drop: async () => undefined });
 }

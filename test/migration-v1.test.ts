@@ -6,14 +6,14 @@
 import { hash } from '@node-rs/argon2';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrateDatabase, openDatabase, type Database } from '../src/db/client.js';
+import type { Database } from '../src/db/client.js';
 import type { Message } from '../src/protocol.js';
-import { createPostgresDatabase, startServer, usePostgres, WsClient, type Account, type TestServer } from './helpers.js';
+import { WsClient, type Account, type TestServer } from './helpers.js';
 import { logFramesOf, roomLogApi } from './room-log-helpers.js';
-import { LAST_V1_MIGRATION, migrateTo, migrationsUpTo } from './migration-helpers.js';
+import { LAST_V1_MIGRATION, openDatabaseAt, upgradeAndStart, type OldDatabase } from './migration-helpers.js';
 
 let database: Database;
-let dropDb: () => Promise<void> = async () => undefined;
+let old: OldDatabase | undefined;
 let server: TestServer;
 const ids = {
   alice: '00000000-0000-4000-8000-00000000a11c',
@@ -23,14 +23,8 @@ const ids = {
 const PASSWORD = 'correct horse battery';
 
 beforeAll(async () => {
-  if (usePostgres) {
-    const pg = await createPostgresDatabase();
-    dropDb = pg.drop;
-    database = await openDatabase({ databaseUrl: pg.url, dataDir: null, migrate: false });
-  } else {
-    database = await openDatabase({ databaseUrl: null, dataDir: null, migrate: false });
-  }
-  await migrateTo(database, migrationsUpTo(LAST_V1_MIGRATION));
+  old = await openDatabaseAt(LAST_V1_MIGRATION);
+  database = old.database;
   // Version-1 rows, written with version-1 columns only.
   const passwordHash = await hash(PASSWORD);
   await database.rows(sql`INSERT INTO users (id, username, password_hash) VALUES
@@ -43,14 +37,12 @@ beforeAll(async () => {
     (${ids.room}::uuid, 1, ${ids.alice}::uuid, 'v1-a', 'first'),
     (${ids.room}::uuid, 2, ${ids.bob}::uuid, 'v1-b', 'second'),
     (${ids.room}::uuid, 3, ${ids.alice}::uuid, 'v1-c', 'third @v1bob')`);
-  await migrateDatabase(database);
-  server = await startServer({ SEND_RATE_PER_SEC: '1000', SEND_BURST: '1000' }, { database, url: null, drop: async () => undefined });
+  server = await upgradeAndStart(old, { SEND_RATE_PER_SEC: '1000', SEND_BURST: '1000' });
 }, 60_000);
 
 afterAll(async () => {
   await server?.close();
-  await database?.close();
-  await dropDb();
+  await old?.close();
 });
 
 async function login(username: string): Promise<Account> {

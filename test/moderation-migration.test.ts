@@ -6,13 +6,13 @@
 import { hash } from '@node-rs/argon2';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrateDatabase, openDatabase, type Database } from '../src/db/client.js';
+import type { Database } from '../src/db/client.js';
 import type { AuditEntry, Room } from '../src/protocol.js';
-import { createPostgresDatabase, startServer, usePostgres, type Account, type TestServer } from './helpers.js';
-import { migrateTo, migrationsUpTo } from './migration-helpers.js';
+import type { Account, TestServer } from './helpers.js';
+import { openDatabaseAt, upgradeAndStart, type OldDatabase } from './migration-helpers.js';
 
 let database: Database;
-let dropDb: () => Promise<void> = async () => undefined;
+let old: OldDatabase | undefined;
 let server: TestServer;
 const ids = {
   alice: '00000000-0000-4000-8000-00000000a11c',
@@ -22,14 +22,8 @@ const ids = {
 const PASSWORD = 'correct horse battery';
 
 beforeAll(async () => {
-  if (usePostgres) {
-    const pg = await createPostgresDatabase();
-    dropDb = pg.drop;
-    database = await openDatabase({ databaseUrl: pg.url, dataDir: null, migrate: false });
-  } else {
-    database = await openDatabase({ databaseUrl: null, dataDir: null, migrate: false });
-  }
-  await migrateTo(database, migrationsUpTo('0005_files'));
+  old = await openDatabaseAt('0005_files');
+  database = old.database;
   const passwordHash = await hash(PASSWORD);
   await database.rows(sql`INSERT INTO users (id, username, password_hash) VALUES
     (${ids.alice}::uuid, 'premodalice', ${passwordHash}), (${ids.bob}::uuid, 'premodbob', ${passwordHash})`);
@@ -37,14 +31,12 @@ beforeAll(async () => {
     VALUES (${ids.room}::uuid, 'Old room', 'old room', 'pre-mod-invite', ${ids.alice}::uuid, 2)`);
   await database.rows(sql`INSERT INTO room_members (room_id, user_id, role) VALUES
     (${ids.room}::uuid, ${ids.alice}::uuid, 'owner'), (${ids.room}::uuid, ${ids.bob}::uuid, 'member')`);
-  await migrateDatabase(database);
-  server = await startServer({}, { database, url: null, drop: async () => undefined });
+  server = await upgradeAndStart(old);
 }, 60_000);
 
 afterAll(async () => {
   await server?.close();
-  await database?.close();
-  await dropDb();
+  await old?.close();
 });
 
 async function login(username: string): Promise<Account> {

@@ -5,13 +5,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { migrateDatabase, openDatabase, type Database } from '../src/db/client.js';
-import { createPostgresDatabase, register, startServer, uniqueName, usePostgres, type TestServer } from './helpers.js';
+import type { Database } from '../src/db/client.js';
+import { register, uniqueName, type TestServer } from './helpers.js';
 import { expectError } from './authz-helpers.js';
-import { LAST_V1_MIGRATION, migrateTo, migrationsUpTo } from './migration-helpers.js';
+import { LAST_V1_MIGRATION, openDatabaseAt, upgradeAndStart, type OldDatabase } from './migration-helpers.js';
 
 let database: Database;
-let dropPostgres: (() => Promise<void>) | undefined;
+let old: OldDatabase | undefined;
 let server: TestServer;
 const V1_ROOMS = [
   // name, private
@@ -22,14 +22,8 @@ const V1_ROOMS = [
 ] as const;
 
 beforeAll(async () => {
-  if (usePostgres) {
-    const pg = await createPostgresDatabase();
-    dropPostgres = pg.drop;
-    database = await openDatabase({ databaseUrl: pg.url, dataDir: null, migrate: false });
-  } else {
-    database = await openDatabase({ databaseUrl: null, dataDir: null, migrate: false });
-  }
-  await migrateTo(database, migrationsUpTo(LAST_V1_MIGRATION));
+  old = await openDatabaseAt(LAST_V1_MIGRATION);
+  database = old.database;
   const [owner] = await database.rows<{ id: string }>(sql`INSERT INTO users (username, password_hash) VALUES ('v1owner', 'x') RETURNING id`);
   for (const [i, [name, isPrivate]] of V1_ROOMS.entries()) {
     const [room] = await database.rows<{ id: string }>(sql`
@@ -38,13 +32,11 @@ beforeAll(async () => {
       RETURNING id`);
     await database.rows(sql`INSERT INTO room_members (room_id, user_id, role) VALUES (${room!.id}::uuid, ${owner!.id}::uuid, 'owner')`);
   }
-  await migrateDatabase(database);
-  server = await startServer({}, { database, url: null, drop: async () => undefined });
+  server = await upgradeAndStart(old);
 });
 afterAll(async () => {
   await server?.close();
-  await database?.close();
-  await dropPostgres?.();
+  await old?.close();
 });
 
 describe('migrating version 1 rooms to look-alike keys', () => {

@@ -5,25 +5,19 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { migrateDatabase, openDatabase, type Database } from '../src/db/client.js';
+import type { Database } from '../src/db/client.js';
 import type { SearchResponse } from '../src/protocol.js';
-import { createPostgresDatabase, register, startServer, usePostgres, type Account, type TestServer } from './helpers.js';
-import { migrateTo, migrationsUpTo } from './migration-helpers.js';
+import { register, type Account, type TestServer } from './helpers.js';
+import { openDatabaseAt, upgradeAndStart, type OldDatabase } from './migration-helpers.js';
 
 let database: Database;
-let dropPostgres: (() => Promise<void>) | undefined;
+let old: OldDatabase | undefined;
 let server: TestServer;
 let reader: Account;
 
 beforeAll(async () => {
-  if (usePostgres) {
-    const pg = await createPostgresDatabase();
-    dropPostgres = pg.drop;
-    database = await openDatabase({ databaseUrl: pg.url, dataDir: null, migrate: false });
-  } else {
-    database = await openDatabase({ databaseUrl: null, dataDir: null, migrate: false });
-  }
-  await migrateTo(database, migrationsUpTo('0005_files'));
+  old = await openDatabaseAt('0005_files');
+  database = old.database;
   const [owner] = await database.rows<{ id: string }>(sql`INSERT INTO users (username, password_hash) VALUES ('oldtimer', 'x') RETURNING id`);
   const [room] = await database.rows<{ id: string }>(sql`
     INSERT INTO rooms (name, invite_code, owner_id, member_count, last_seq) VALUES ('Old room', 'old-code', ${owner!.id}::uuid, 1, 3) RETURNING id`);
@@ -38,16 +32,14 @@ beforeAll(async () => {
       VALUES (${id}::uuid, ${room!.id}::uuid, ${seq}, ${owner!.id}::uuid, ${`c${seq}`}, ${body}, ${original},
         ${original === null ? null : new Date()}, ${deleted === null ? null : new Date()})`);
   }
-  await migrateDatabase(database);
-  server = await startServer({}, { database, url: null, drop: async () => undefined });
+  server = await upgradeAndStart(old);
   // The old owner has no password to log in with: a new account joins the old room.
   reader = await register(server.app);
   await database.rows(sql`INSERT INTO room_members (room_id, user_id) VALUES (${room!.id}::uuid, ${reader.user.id}::uuid)`);
 });
 afterAll(async () => {
   await server?.close();
-  await database?.close();
-  await dropPostgres?.();
+  await old?.close();
 });
 
 const found = async (q: string) => {
