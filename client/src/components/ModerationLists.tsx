@@ -46,7 +46,7 @@ function Bans({ roomId }: { roomId: string }) {
             <strong>{b.user.username}</strong>
             {b.reason && <span className="text-zinc-600 dark:text-zinc-400"> · {b.reason}</span>}
           </span>
-          <button type="button" className="btn-ghost px-2 py-1" onClick={() => void unban(b)} aria-label={`Lift the ban of ${b.user.username}`}>
+          <button type="button" className="btn-ghost px-2 py-1" onClick={() => void unban(b)} aria-label={`Unban ${b.user.username}`}>
             Unban
           </button>
         </li>
