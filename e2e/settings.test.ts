@@ -105,7 +105,7 @@ describe.skipIf(reason !== null)('settings in the browser', () => {
   });
 
   it('a new display name is what the other user sees on the next message', async () => {
-    await alice.getByLabel('Display name').fill('Alice Wonder');
+    await alice.getByRole('textbox', { name: 'Display name' }).fill('Alice Wonder');
     await alice.getByRole('button', { name: 'Save name' }).click();
     await alice.getByTestId('profile-status').filter({ hasText: 'Display name saved: Alice Wonder' }).waitFor();
     await alice.getByTestId('current-user').filter({ hasText: 'Alice Wonder' }).waitFor();

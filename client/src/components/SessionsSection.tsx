@@ -58,7 +58,7 @@ export function SessionsSection() {
         setStatus({ kind: 'ok', text: `Signed out ${describeUserAgent(what.session.userAgent)}.` });
       } else {
         const { revoked } = await request<{ revoked: number }>('/api/auth/sessions/revoke-others', { method: 'POST' });
-        setStatus({ kind: 'ok', text: `Signed out ${revoked} other ${plural(revoked, 'session')}.` });
+        setStatus({ kind: 'ok', text: `Signed out ${plural(revoked, 'other session')}.` });
       }
     } catch (err) {
       setStatus({ kind: 'error', text: isApiError(err) ? err.message : 'Could not sign out.' });
@@ -113,7 +113,7 @@ export function SessionsSection() {
             Sign out everywhere else
           </button>
           {pending?.kind === 'others' && (
-            <Confirm question={`Sign out ${others} other ${plural(others, 'session')}?`} onYes={() => void run(pending)} onNo={() => setPending(null)} />
+            <Confirm question={`Sign out ${plural(others, 'other session')}?`} onYes={() => void run(pending)} onNo={() => setPending(null)} />
           )}
         </div>
       )}
