@@ -61,6 +61,8 @@ export interface Config {
   sessions: SessionsConfig;
   port: number;
   host: string;
+  /** Connections the kernel holds completed but not yet accepted (a reconnect storm's burst). */
+  listenBacklog: number;
   databaseUrl: string | null;
   /** Postgres: longest wait for a connection, a statement or an answer before 503 UNAVAILABLE. */
   dbTimeoutMs: number;
@@ -150,6 +152,7 @@ export function loadConfig(env: Env = process.env): Config {
 
   const port = int('PORT', 3000, 0, 65535);
   const host = env.HOST?.trim() || '0.0.0.0';
+  const listenBacklog = int('LISTEN_BACKLOG', 4096, 1, 65535);
 
   let databaseUrl: string | null = env.DATABASE_URL?.trim() || null;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -258,6 +261,7 @@ export function loadConfig(env: Env = process.env): Config {
     sessions,
     port,
     host,
+    listenBacklog,
     databaseUrl,
     dbTimeoutMs,
     dataDir,

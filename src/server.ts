@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
 
-  await app.listen({ port: config.port, host: config.host });
+  await app.listen({ port: config.port, host: config.host, backlog: config.listenBacklog });
   app.log.info(
     { database: app.database.kind, dataDir: app.database.kind === 'embedded' ? config.dataDir : undefined },
     'RtChat is ready',

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ErrorBody } from '../protocol.js';
 import { withTimeout } from '../lib/timeout.js';
 
 const Status = Type.Object({ status: Type.String(), detail: Type.Optional(Type.String()) });
@@ -9,7 +10,7 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/readyz',
-    { schema: { tags: ['health'], response: { 200: Status, 503: Status } } },
+    { schema: { tags: ['health'], response: { 200: Status, 503: Type.Union([Status, ErrorBody]) } } },
     async (_request, reply) => {
       if (app.shuttingDown) return reply.code(503).send({ status: 'shutting down' });
       try {
