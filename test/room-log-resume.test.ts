@@ -89,4 +89,39 @@ describe('resume with sinceSeq over the room log', () => {
     const after = (await api.events(alice, roomId, first.seq + 1)).json<{ events: LogFrame[] }>();
     expect(after.events.map(seqOfFrame)).toEqual([ahead]);
   });
+
+  it('a crowd resuming from the same seq at once shares the replay reads, and each client still gets every missed event exactly once while new ones arrive', async () => {
+    const { room } = await createRoom(server.app, alice);
+    const roomId = room.id;
+    const crowd = await Promise.all(Array.from({ length: 12 }, () => register(server.app)));
+    for (const a of crowd) await joinRoom(server.app, a, room);
+    for (let i = 0; i < 130; i++) await api.post(alice, roomId, `before ${i}`);
+    const since = 10;
+    const repo = server.app.repos.roomLog;
+    const original = repo.eventsAfter.bind(repo);
+    let reads = 0;
+    repo.eventsAfter = (input) => {
+      reads++;
+      return original(input);
+    };
+    try {
+      const clients = await Promise.all(crowd.map((a) => WsClient.connect(server.wsUrl, a.token)));
+      const going = (async () => {
+        for (let i = 0; i < 20; i++) await api.post(bob, roomId, `during ${i}`);
+      })();
+      const subs = await Promise.all(clients.map((c) => c.subscribe(roomId, since)));
+      await going;
+      const lastSeq = (await api.call(alice, 'GET', `/api/rooms/${roomId}`)).json<{ room: { lastSeq: number } }>().room.lastSeq;
+      for (const c of clients) await c.next((f) => logFramesOf([f], roomId).some((e) => seqOfFrame(e) === lastSeq), 10_000);
+      for (const [i, c] of clients.entries()) {
+        expect(subs[i]).toMatchObject({ type: 'subscribed', recovered: true });
+        expect(logFramesOf(c.frames, roomId).map(seqOfFrame)).toEqual(Array.from({ length: lastSeq - since }, (_, k) => since + 1 + k));
+      }
+      // 12 clients, each replaying at least two pages (120+ missed events): far fewer reads than 24.
+      expect(reads).toBeLessThan(clients.length * 2);
+      await Promise.all(clients.map((c) => c.close()));
+    } finally {
+      repo.eventsAfter = original;
+    }
+  }, 60_000);
 });

@@ -89,8 +89,12 @@ export interface SubscribeDeps<C extends Subscriber> {
   /** Opens the room's cross-instance feed; resolves once it is live (undefined on one instance). */
   watchRoom(roomId: string): Promise<void> | undefined;
   access(roomId: string, userId: string): Promise<RoomAccess | undefined>;
-  /** The room log after `after`, ascending (room-log repository `eventsAfter`). */
-  eventsAfter(input: { roomId: string; after: number; limit: number }): Promise<{ events: LogFrame[]; hasMore: boolean }>;
+  /**
+   * The room log after `after`, ascending (room-log repository `eventsAfter`), read after every
+   * event up to `committedUpTo` was committed. Calls with equal inputs may share one read: it
+   * holds every event up to `committedUpTo` either way.
+   */
+  eventsAfter(input: { roomId: string; after: number; limit: number; committedUpTo: number }): Promise<{ events: LogFrame[]; hasMore: boolean }>;
   onlineIn(roomId: string): string[];
   /** Largest gap (in log events) replayed; a larger one answers recovered: false. */
   recoveryMaxMessages: number;
@@ -137,6 +141,14 @@ export async function subscribe<C extends Subscriber>(
   }
 }
 
+/** A replayed event framed once for every subscriber that replays it (the page read is shared). */
+const replayFrames = new WeakMap<LogFrame, OutFrame>();
+const framedOnce = (frame: LogFrame): OutFrame => {
+  let out = replayFrames.get(frame);
+  if (!out) replayFrames.set(frame, (out = new OutFrame(encodeFrame(frame))));
+  return out;
+};
+
 /** Sends the stored log events after `from` up to `to`, paced; the last seq sent, or null when the subscription is gone. */
 async function replay<C extends Subscriber>(
   deps: SubscribeDeps<C>,
@@ -148,12 +160,12 @@ async function replay<C extends Subscriber>(
 ): Promise<number | null> {
   let sent = from;
   while (sent < to) {
-    const page = await deps.eventsAfter({ roomId, after: sent, limit: REPLAY_PAGE });
+    const page = await deps.eventsAfter({ roomId, after: sent, limit: REPLAY_PAGE, committedUpTo: to });
     if (!current()) return null;
     for (const frame of page.events) {
       const { seq } = logEventOf(frame);
       if (seq <= sent) continue;
-      conn.sendDurable(new OutFrame(encodeFrame(frame)));
+      conn.sendDurable(framedOnce(frame));
       sent = seq;
     }
     if (!page.hasMore || !page.events.length || !(await conn.drained())) break;

@@ -6,6 +6,7 @@
  */
 import { errors } from '../../lib/errors.js';
 import { normalizeEmoji } from '../../lib/emoji.js';
+import { singleFlight } from '../../lib/single-flight.js';
 import { cleanMessageBody } from '../../lib/text.js';
 import type { ClientFrame, ClientFrameType } from '../../protocol.js';
 import type { RoomLogRepository } from '../../repositories/room-log-repository.js';
@@ -43,7 +44,12 @@ export function createFrameHandlers(deps: HandlerDeps): FrameHandlers {
     unregister: (conn, roomId) => hub.registry.unsubscribe(conn, roomId),
     watchRoom: (roomId) => hub.watchRoom(roomId),
     access: (roomId, userId) => rooms.access(roomId, userId),
-    eventsAfter: (input) => deps.roomLog.eventsAfter(input),
+    // Subscribers resuming a room from the same seq at once (a reconnect storm) share one read,
+    // and only with others that know the same last seq (so the read holds all they wait for).
+    eventsAfter: singleFlight(
+      (input) => `${input.roomId}:${input.after}:${input.limit}:${input.committedUpTo}`,
+      ({ roomId, after, limit }) => deps.roomLog.eventsAfter({ roomId, after, limit }),
+    ),
     onlineIn: (roomId) => hub.presence.onlineIn(roomId),
     recoveryMaxMessages: deps.recoveryMaxMessages,
   };
