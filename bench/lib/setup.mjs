@@ -60,6 +60,30 @@ export function benchDatabaseUrl() {
  * A fresh, migrated, empty database for one scenario. Returns what the server needs
  * ({DATABASE_URL} or {DATA_DIR}) and an open handle for seeding (closed by `release`).
  */
+/**
+ * Postgres: a CHECKPOINT before a measured repetition of a row that writes (RtChat, the naive
+ * path, the raw writer alike; the others too, for the same conditions). A checkpoint spread over
+ * minutes (checkpoint_timeout, or max_wal_size after a heavy ladder) can make commits stall while it
+ * writes. In the 2026-12-01 full run, a timed checkpoint was writing (14:36:00-14:40:30) during the
+ * two fan-out repetitions whose light steps failed (p99 0.46-0.48 s at 20-40k deliveries/s: every
+ * delivery waits for its commit), and not during the one that passed 450k. Starting each
+ * repetition from a clean checkpoint leaves the next timed one minutes away (a ladder's own WAL can
+ * still trigger one).
+ */
+export async function checkpoint() {
+  const url = benchDatabaseUrl();
+  if (!url) return;
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const c = new pg.Client({ connectionString: admin.toString() });
+  await c.connect();
+  try {
+    await c.query('CHECKPOINT');
+  } finally {
+    await c.end();
+  }
+}
+
 export async function freshDatabase(suffix = '') {
   const { openDatabase, sql } = await import(path.join(ROOT, 'dist/db/client.js'));
   const url = benchDatabaseUrl();

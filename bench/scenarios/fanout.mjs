@@ -8,7 +8,7 @@
  */
 import { CFG, PORTS, QUICK, SCRIPTS, initAll, log, rtchatEnv, rtchatFor, seedTag, split, started } from '../lib/context.mjs';
 import { ladderSummary } from '../lib/report.mjs';
-import { freshDatabase, sleep, startGenerator, startServer } from '../lib/setup.mjs';
+import { checkpoint, freshDatabase, sleep, startGenerator, startServer } from '../lib/setup.mjs';
 import { median, percentile, ratio, round, spread } from '../lib/stats.mjs';
 
 /** Why the two-instance fan-out does not run here, or null when it does. */
@@ -94,6 +94,7 @@ async function fanoutLadder(server, srv, gens, rep) {
   const how = { offered: (s) => s.offeredDeliveries, achieved: (s) => s.deliveredPerSec, p99Bound: c.p99BoundMs };
   const steps = [];
   let failedInARow = 0;
+  await checkpoint();
   for (const rate of c.steps) {
     srv.cpuMs();
     const res = await Promise.all(gens.map((g) => g.ask({ cmd: 'run', rate: rate / gens.length, ms: c.stepMs, warmMs: c.warmMs })));
