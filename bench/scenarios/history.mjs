@@ -24,6 +24,7 @@ export async function history() {
   const pointsOf = Array.from({ length: CFG.reps }, () => Array.from({ length: c.requests }, rand));
   const rtchatReps = [];
   const rawReps = [];
+  const floorReps = [];
   const raw = async (rep) => {
     const r = await runLoadProcess('servers/raw-history.mjs', { env: rt.dbEnv, roomId: room, readerId: reader.userId, limit: LIMIT, warm, points: pointsOf[rep] }, 'raw history', SERVER_CPU);
     // Every point is past the first page: each query reads a full page and one more row (hasMore).
@@ -35,25 +36,35 @@ export async function history() {
   try {
     const { Agent, request } = await import('node:http');
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-    const get = (before) =>
+    const timed = (urlPath) =>
       new Promise((resolve, reject) => {
         const t = performance.now();
         const req = request(
-          { host: '127.0.0.1', port: srv.port, path: `/api/rooms/${room}/messages?before=${before}&limit=${LIMIT}`, agent, headers: { authorization: `Bearer ${reader.token}` } },
+          { host: '127.0.0.1', port: srv.port, path: urlPath, agent, headers: { authorization: `Bearer ${reader.token}` } },
           (res) => {
             res.on('data', () => undefined);
-            res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - t) : reject(new Error(`history page: ${res.statusCode}`))));
+            res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - t) : reject(new Error(`${urlPath}: ${res.statusCode}`))));
           },
         );
         req.on('error', reject);
         req.end();
       });
+    const get = (before) => timed(`/api/rooms/${room}/messages?before=${before}&limit=${LIMIT}`);
+    // The HTTP floor: the same client and server, an authenticated request that reads no database
+    // (GET /api/auth/me answers from the session cache). What any request costs here, query or not.
+    const floor = async () => {
+      const lat = [];
+      for (let i = 0; i < c.requests; i++) lat.push(await timed('/api/auth/me'));
+      floorReps.push({ p50: round(percentile(lat, 50), 2), p99: round(percentile(lat, 99), 2) });
+      log(`history http floor (GET /api/auth/me): p50 ${floorReps.at(-1).p50} ms p99 ${floorReps.at(-1).p99} ms`);
+    };
     for (const before of warm) await get(before);
     for (let rep = 0; rep < CFG.reps; rep++) {
       const lat = [];
       for (const before of pointsOf[rep]) lat.push(await get(before));
       rtchatReps.push({ p50: round(percentile(lat, 50), 2), p99: round(percentile(lat, 99), 2), requests: lat.length });
       log(`history rep ${rep + 1}: p50 ${rtchatReps.at(-1).p50} ms p99 ${rtchatReps.at(-1).p99} ms`);
+      await floor();
       if (!embedded) await raw(rep);
     }
     agent.destroy();
@@ -73,6 +84,8 @@ export async function history() {
     rawP50Ms: spread(rawReps.map((r) => r.p50)).median,
     rawP99Ms: rawP99.median,
     ratioVsRaw: ratio(p99.median, rawP99.median),
+    httpFloorP50Ms: spread(floorReps.map((r) => r.p50)).median,
+    httpFloorP99Ms: spread(floorReps.map((r) => r.p99)).median,
     spread: { p50: spread(rtchatReps.map((r) => r.p50)), p99, rawP99 },
     runs: { rtchat: rtchatReps, raw: rawReps },
   };
