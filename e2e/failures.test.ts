@@ -1,4 +1,4 @@
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { browserSuite, createRoom, describeInBrowser, register, screenshot, sendChat, uniqueName } from './harness';
 
 /** What people see when the server refuses or ends things: rate limits, logout, ended sessions. */
@@ -54,5 +54,20 @@ describeInBrowser('refusals and session ends', () => {
     await one.getByRole('button', { name: 'Log in' }).click();
     await one.getByTestId('error-form').filter({ hasText: 'Wrong username, email or password.' }).waitFor();
     await ctx.close();
+  });
+
+  it('the harness: a sign-up page whose first load did not render is reloaded once, with a warning', async () => {
+    const page = await suite.page();
+    let loads = 0;
+    // The first load of the app's entry script fails, as a start-up stall could make it.
+    await page.route(/\/assets\/index-[^/]*\.js$/, (route) => (loads++ === 0 ? route.abort() : route.continue()));
+    const warn = vi.spyOn(console, 'warn');
+    try {
+      await register(page, uniqueName('retry'));
+      expect(loads).toBe(2);
+      expect(warn).toHaveBeenCalledWith('[e2e] /register did not render its form on the first load; reloading once');
+    } finally {
+      warn.mockRestore();
+    }
   });
 });
