@@ -1,32 +1,13 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  announceSkip,
-  axeViolations,
-  createRoom,
-  launchBrowser,
-  newContext,
-  register,
-  screenshot,
-  sendChat,
-  skipReason,
-  startServer,
-  uniqueName,
-  type RunningServer,
-} from './harness';
+import type { Page } from 'playwright-core';
+import { beforeAll, expect, it } from 'vitest';
+import { axeViolations, browserSuite, createRoom, describeInBrowser, register, screenshot, sendChat, uniqueName } from './harness';
 
 /**
  * Two people in two browsers against the real built server: sign-up, rooms, live chat both ways,
  * typing, presence, unread badges, history paging, offline sends, XSS, accessibility.
  */
-const reason = skipReason();
-announceSkip(reason);
-
-describe.skipIf(reason !== null)('RtChat in the browser', () => {
-  let server: RunningServer;
-  let browser: Browser;
-  let ctxA: BrowserContext;
-  let ctxB: BrowserContext;
+describeInBrowser('RtChat in the browser', () => {
+  const suite = browserSuite({ SEND_RATE_PER_SEC: '1000', SEND_BURST: '1000', PRESENCE_GRACE_MS: '500' });
   let alice: Page;
   let bob: Page;
   const aliceName = uniqueName('alice');
@@ -39,18 +20,9 @@ describe.skipIf(reason !== null)('RtChat in the browser', () => {
   const roomItem = (page: Page, name: string) => page.locator(`[data-testid="room-item"][data-room-name="${name}"]`);
 
   beforeAll(async () => {
-    server = await startServer({ SEND_RATE_PER_SEC: '1000', SEND_BURST: '1000', PRESENCE_GRACE_MS: '500' });
-    browser = await launchBrowser();
-    ctxA = await newContext(browser, server.url);
-    ctxB = await newContext(browser, server.url);
-    alice = await ctxA.newPage();
-    bob = await ctxB.newPage();
+    alice = await suite.page();
+    bob = await suite.page();
     for (const p of [alice, bob]) p.on('dialog', (d) => void (dialogs.push(d.message()), d.dismiss()));
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
   });
 
   it('signs up with clear field errors, and passes the accessibility check', async () => {
@@ -68,7 +40,7 @@ describe.skipIf(reason !== null)('RtChat in the browser', () => {
     await register(alice, aliceName);
     await register(bob, bobName);
     // Taken usernames get the server's message on the field.
-    const carol = await ctxA.browser()!.newContext({ baseURL: server.url });
+    const carol = await suite.browser.newContext({ baseURL: suite.server.url });
     const p = await carol.newPage();
     await p.goto('/register');
     await p.getByLabel('Username', { exact: true }).fill(aliceName);
@@ -250,7 +222,7 @@ describe.skipIf(reason !== null)('RtChat in the browser', () => {
     await roomItem(alice, lobby).click();
     await bob.goto(`/rooms/${lobbyId}`);
     await body(bob, 'Thanks Alice').waitFor();
-    await ctxB.setOffline(true);
+    await bob.context().setOffline(true);
     await bob.getByTestId('connection-banner').filter({ hasText: 'Offline' }).waitFor({ timeout: 30_000 });
     await sendChat(bob, 'offline one');
     await sendChat(bob, 'offline two');
@@ -258,7 +230,7 @@ describe.skipIf(reason !== null)('RtChat in the browser', () => {
     await screenshot(bob, 'offline');
     await alice.waitForTimeout(1000);
     expect(await body(alice, 'offline one').count()).toBe(0);
-    await ctxB.setOffline(false);
+    await bob.context().setOffline(false);
     await bob.locator('[data-testid="message"][data-status="sent"]').filter({ hasText: 'offline two' }).waitFor({ timeout: 30_000 });
     await body(alice, 'offline one').waitFor();
     await body(alice, 'offline two').waitFor();
@@ -284,16 +256,16 @@ describe.skipIf(reason !== null)('RtChat in the browser', () => {
     await body(bob, 'offline two').waitFor();
     // A proxy that refuses WebSockets: every /ws connection is closed at once.
     let blockSockets = true;
-    await ctxB.routeWebSocket(/\/ws$/, (ws) => {
+    await bob.context().routeWebSocket(/\/ws$/, (ws) => {
       if (blockSockets) void ws.close();
       else ws.connectToServer();
     });
-    await ctxB.setOffline(true);
+    await bob.context().setOffline(true);
     await bob.getByTestId('connection-banner').waitFor({ timeout: 30_000 });
     await sendChat(bob, 'survives reload');
     await bob.locator('[data-testid="message"][data-status="pending"]').filter({ hasText: 'survives reload' }).waitFor();
     expect(await body(alice, 'survives reload').count()).toBe(0);
-    await ctxB.setOffline(false);
+    await bob.context().setOffline(false);
     // Reloaded with the message still unsent: it comes back from the outbox and goes out over
     // HTTP, since the socket cannot connect.
     await bob.reload();
@@ -326,7 +298,7 @@ describe.skipIf(reason !== null)('RtChat in the browser', () => {
     await alice.getByRole('dialog').waitFor({ state: 'detached' }).catch(() => {});
     expect(await alice.getByRole('dialog').count()).toBe(0);
 
-    const ctxC = await newContext(browser, server.url);
+    const ctxC = await suite.context();
     const carol = await ctxC.newPage();
     await carol.goto(new URL(link).pathname);
     await carol.getByRole('heading', { name: 'Welcome back' }).waitFor();
@@ -347,7 +319,7 @@ describe.skipIf(reason !== null)('RtChat in the browser', () => {
   });
 
   it('works on a phone, in dark mode', async () => {
-    const ctx = await newContext(browser, server.url, { mobile: true, dark: true });
+    const ctx = await suite.context({ mobile: true, dark: true });
     const phone = await ctx.newPage();
     await phone.goto('/login');
     await phone.getByLabel('Username or email').fill(bobName);

@@ -1,40 +1,13 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  announceSkip,
-  createRoom,
-  launchBrowser,
-  newContext,
-  register,
-  screenshot,
-  sendChat,
-  skipReason,
-  startServer,
-  uniqueName,
-  type RunningServer,
-} from './harness';
+import { expect, it, vi } from 'vitest';
+import { browserSuite, createRoom, describeInBrowser, register, screenshot, sendChat, uniqueName } from './harness';
 
 /** What people see when the server refuses or ends things: rate limits, logout, ended sessions. */
-const reason = skipReason();
-announceSkip(reason);
-
-describe.skipIf(reason !== null)('refusals and session ends', () => {
-  let server: RunningServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    // A tight send limit: a burst of 2, then one per second.
-    server = await startServer({ SEND_RATE_PER_SEC: '1', SEND_BURST: '2' });
-    browser = await launchBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+describeInBrowser('refusals and session ends', () => {
+  // A tight send limit: a burst of 2, then one per second.
+  const suite = browserSuite({ SEND_RATE_PER_SEC: '1', SEND_BURST: '2' });
 
   it('shows a rate-limited message as failed with a retry, and never loses it', async () => {
-    const ctx = await newContext(browser, server.url);
+    const ctx = await suite.context();
     const page = await ctx.newPage();
     await register(page, uniqueName('fast'));
     await createRoom(page, `Speedy ${Date.now().toString(36)}`);
@@ -58,7 +31,7 @@ describe.skipIf(reason !== null)('refusals and session ends', () => {
   });
 
   it('logs out, and a tab whose session ended elsewhere goes back to the login form', async () => {
-    const ctx = await newContext(browser, server.url);
+    const ctx = await suite.context();
     const one = await ctx.newPage();
     const name = uniqueName('tabs');
     await register(one, name);
@@ -81,5 +54,20 @@ describe.skipIf(reason !== null)('refusals and session ends', () => {
     await one.getByRole('button', { name: 'Log in' }).click();
     await one.getByTestId('error-form').filter({ hasText: 'Wrong username, email or password.' }).waitFor();
     await ctx.close();
+  });
+
+  it('the harness: a sign-up page whose first load did not render is reloaded once, with a warning', async () => {
+    const page = await suite.page();
+    let loads = 0;
+    // The first load of the app's entry script fails, as a start-up stall could make it.
+    await page.route(/\/assets\/index-[^/]*\.js$/, (route) => (loads++ === 0 ? route.abort() : route.continue()));
+    const warn = vi.spyOn(console, 'warn');
+    try {
+      await register(page, uniqueName('retry'));
+      expect(loads).toBe(2);
+      expect(warn).toHaveBeenCalledWith('[e2e] /register did not render its form on the first load; reloading once');
+    } finally {
+      warn.mockRestore();
+    }
   });
 });

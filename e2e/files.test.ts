@@ -1,19 +1,6 @@
-import type { Browser, BrowserContext, JSHandle, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  announceSkip,
-  axeViolations,
-  createRoom,
-  launchBrowser,
-  newContext,
-  register,
-  screenshot,
-  sendChat,
-  skipReason,
-  startServer,
-  uniqueName,
-  type RunningServer,
-} from './harness';
+import type { JSHandle, Page } from 'playwright-core';
+import { beforeAll, expect, it } from 'vitest';
+import { axeViolations, browserSuite, createRoom, describeInBrowser, joinRoom, register, screenshot, sendChat, uniqueName } from './harness';
 
 /**
  * Files in two browsers (issue 11): an image pasted and one dropped on the room, each with its
@@ -22,8 +9,6 @@ import {
  * profile dialog and seen at the other user; axe with the composer's previews and the lightbox open.
  * Every file is made in the page, so the test needs no fixtures.
  */
-const reason = skipReason();
-announceSkip(reason);
 
 /** Makes files in the page and hands them to the app the way a user would. */
 const inPage = {
@@ -83,11 +68,8 @@ const inPage = {
     ),
 };
 
-describe.skipIf(reason !== null)('files in the browser', () => {
-  let server: RunningServer;
-  let browser: Browser;
-  let ctxA: BrowserContext;
-  let ctxB: BrowserContext;
+describeInBrowser('files in the browser', () => {
+  const suite = browserSuite({ SEND_RATE_PER_SEC: '1000', SEND_BURST: '1000' });
   let alice: Page;
   let bob: Page;
   /** False when the server has no upload routes yet (the tests say so and skip). */
@@ -122,25 +104,13 @@ describe.skipIf(reason !== null)('files in the browser', () => {
   };
 
   beforeAll(async () => {
-    server = await startServer({ SEND_RATE_PER_SEC: '1000', SEND_BURST: '1000' });
-    browser = await launchBrowser();
-    ctxA = await newContext(browser, server.url);
-    ctxB = await newContext(browser, server.url);
-    alice = await ctxA.newPage();
-    bob = await ctxB.newPage();
+    alice = await suite.page();
+    bob = await suite.page();
     await register(alice, aliceName);
     await register(bob, bobName);
-    const roomId = await createRoom(alice, roomName);
-    await bob.goto(`/rooms/${roomId}`);
-    await bob.getByRole('button', { name: 'Join room' }).click();
-    await composer(bob).waitFor();
+    await joinRoom(bob, await createRoom(alice, roomName));
     uploadsServed = await alice.evaluate(async () => (await fetch('/api/uploads', { method: 'POST' })).status !== 404);
     if (!uploadsServed) console.warn('[e2e] files: the server has no POST /api/uploads yet: these tests are skipped');
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
   });
 
   it('pastes an image: a progress bar at the sender, the image at the other user laid out at its size', async (ctx) => {

@@ -1,35 +1,17 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  announceSkip,
-  axeViolations,
-  createRoom,
-  launchBrowser,
-  newContext,
-  register,
-  screenshot,
-  sendChat,
-  skipReason,
-  startServer,
-  uniqueName,
-  type RunningServer,
-} from './harness';
+import type { Page } from 'playwright-core';
+import { beforeAll, expect, it } from 'vitest';
+import { axeViolations, browserSuite, createRoom, describeInBrowser, register, screenshot, sendChat, uniqueName } from './harness';
 
 /**
  * Guests in the browser (issue 12): "Continue as guest" on the login page (axe-clean, light and
  * dark), a guest joins a public room and chats with a registered user, carries the "guest" tag,
  * has no create-room or attach button, and upgrades to a full account from the user menu.
  */
-const reason = skipReason();
-announceSkip(reason);
 
 const body = (page: Page, text: string) => page.getByTestId('message').filter({ hasText: text });
 
-describe.skipIf(reason !== null)('guests', () => {
-  let server: RunningServer;
-  let browser: Browser;
-  let ctxA: BrowserContext;
-  let ctxG: BrowserContext;
+describeInBrowser('guests', () => {
+  const suite = browserSuite();
   let alice: Page;
   let guest: Page;
   const aliceName = uniqueName('alice');
@@ -38,22 +20,13 @@ describe.skipIf(reason !== null)('guests', () => {
   let lobbyId = '';
 
   beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-    ctxA = await newContext(browser, server.url);
-    ctxG = await newContext(browser, server.url);
-    alice = await ctxA.newPage();
-    guest = await ctxG.newPage();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
+    alice = await suite.page();
+    guest = await suite.page();
   });
 
   it('offers "Continue as guest" on the login page, axe-clean in light and dark', async () => {
     for (const dark of [false, true]) {
-      const ctx = await newContext(browser, server.url, { dark });
+      const ctx = await suite.context({ dark });
       const page = await ctx.newPage();
       await page.goto('/login');
       const form = page.getByRole('form', { name: 'Continue as guest' });

@@ -8,7 +8,8 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe } from 'vitest';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -27,6 +28,66 @@ export function skipReason(): string | null {
 
 export function announceSkip(reason: string | null): void {
   if (reason) console.warn(`[e2e] browser tests skipped: ${reason}`);
+}
+
+/** describe() for a browser suite: skipped, with the reason said once, when the build or Chromium is missing. */
+export function describeInBrowser(title: string, fn: () => void): void {
+  const reason = skipReason();
+  announceSkip(reason);
+  describe.skipIf(reason !== null)(title, fn);
+}
+
+export type ContextOptions = { mobile?: boolean; dark?: boolean };
+
+/** One suite's server and browser, started in beforeAll and stopped in afterAll. */
+export interface BrowserSuite {
+  readonly server: RunningServer;
+  readonly browser: Browser;
+  /** A new browser context on the server (closed with the suite). */
+  context(opts?: ContextOptions): Promise<BrowserContext>;
+  /** A page in a new context of its own (closed with the suite); `page.context()` reaches it. */
+  page(opts?: ContextOptions): Promise<Page>;
+}
+
+/**
+ * Registers beforeAll (start the built server with `env`, launch Chromium) and afterAll (close
+ * every context, the browser, stop the server). Call it first in the describe block so that the
+ * suite's own beforeAll runs after it.
+ */
+export function browserSuite(env: Record<string, string> = {}): BrowserSuite {
+  let server: RunningServer | undefined;
+  let browser: Browser | undefined;
+  const contexts: BrowserContext[] = [];
+  const started = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`the suite's ${what} is not started yet (use it inside a hook or a test)`);
+    return value;
+  };
+  const suite: BrowserSuite = {
+    get server() {
+      return started(server, 'server');
+    },
+    get browser() {
+      return started(browser, 'browser');
+    },
+    async context(opts = {}) {
+      const ctx = await newContext(suite.browser, suite.server.url, opts);
+      contexts.push(ctx);
+      return ctx;
+    },
+    async page(opts = {}) {
+      return (await suite.context(opts)).newPage();
+    },
+  };
+  beforeAll(async () => {
+    server = await startServer(env);
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    for (const ctx of contexts.splice(0)) await ctx.close().catch(() => undefined);
+    await browser?.close();
+    await server?.stop();
+  });
+  return suite;
 }
 
 async function freePort(): Promise<number> {
@@ -98,8 +159,9 @@ async function startServerOnce(env: Record<string, string>): Promise<RunningServ
       throw new Error(`server exited early (${child.exitCode}):\n${output}`);
     }
     try {
-      const res = await fetch(`${url}/healthz`);
-      if (res.status === 200) break;
+      // Healthy, and the SPA itself served: a test's first page load must not meet a start-up stall.
+      const health = await fetch(`${url}/healthz`);
+      if (health.status === 200 && (await fetch(`${url}/`)).status === 200) break;
     } catch {
       /* not listening yet */
     }
@@ -107,7 +169,7 @@ async function startServerOnce(env: Record<string, string>): Promise<RunningServ
       child.kill('SIGKILL');
       await new Promise((r) => setTimeout(r, 200));
       rmSync(dataDir, { recursive: true, force: true });
-      throw new Error(`server did not become healthy in time:\n${output}`);
+      throw new Error(`server did not become healthy (GET /healthz and GET / both 200) in time:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -161,8 +223,23 @@ export function uniqueName(prefix: string): string {
   return `${prefix}_${Date.now().toString(36).slice(-5)}${counter}`.slice(0, 24);
 }
 
+/**
+ * Opens `path` and waits for `field` (a form's first field); if the first load did not render it,
+ * reloads once (saying so) and waits again.
+ */
+async function openForm(page: Page, route: string, field: Locator): Promise<void> {
+  await page.goto(route);
+  try {
+    await field.waitFor({ timeout: 10_000 });
+  } catch {
+    console.warn(`[e2e] ${route} did not render its form on the first load; reloading once`);
+    await page.reload();
+    await field.waitFor();
+  }
+}
+
 export async function register(page: Page, username: string, password = 'correct horse battery'): Promise<void> {
-  await page.goto('/register');
+  await openForm(page, '/register', page.getByLabel('Username', { exact: true }));
   await page.getByLabel('Username', { exact: true }).fill(username);
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Sign up' }).click();
@@ -171,7 +248,7 @@ export async function register(page: Page, username: string, password = 'correct
 
 /** Logs in through the form and waits for the app. */
 export async function login(page: Page, username: string, password = 'correct horse battery'): Promise<void> {
-  await page.goto('/login');
+  await openForm(page, '/login', page.getByLabel('Username or email'));
   await page.getByLabel('Username or email').fill(username);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Log in' }).click();
@@ -189,6 +266,28 @@ export async function createRoom(page: Page, name: string, opts: { description?:
   await page.waitForURL(/\/rooms\//);
   await page.getByTestId('room-title').filter({ hasText: name }).waitFor();
   return decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
+}
+
+/** Opens a room the page's user is not in, joins it with the button and waits for the composer. */
+export async function joinRoom(page: Page, roomId: string): Promise<void> {
+  await page.goto(`/rooms/${roomId}`);
+  await page.getByRole('button', { name: 'Join room' }).click();
+  await page.getByRole('textbox', { name: /^Message / }).waitFor();
+}
+
+/** Posts a message over the API from the page's session (seeding history fast); returns it. */
+export async function postMessage(page: Page, roomId: string, body: string, replyToId?: string): Promise<{ id: string; seq: number }> {
+  return page.evaluate(
+    async ([rid, text, reply]) => {
+      const res = await fetch(`/api/rooms/${rid}/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ clientMsgId: crypto.randomUUID(), body: text, ...(reply ? { replyToId: reply } : {}) }),
+      });
+      return ((await res.json()) as { message: { id: string; seq: number } }).message;
+    },
+    [roomId, body, replyToId] as const,
+  );
 }
 
 export async function sendChat(page: Page, text: string): Promise<void> {

@@ -1,6 +1,6 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { announceSkip, axeViolations, createRoom, launchBrowser, newContext, register, sendChat, skipReason, startServer, uniqueName, type RunningServer } from './harness';
+import type { Page } from 'playwright-core';
+import { beforeAll, expect, it } from 'vitest';
+import { axeViolations, browserSuite, createRoom, describeInBrowser, joinRoom, register, sendChat, uniqueName } from './harness';
 
 /**
  * Running a room in the browser (issue 12): the owner makes a moderator from the members panel,
@@ -8,12 +8,8 @@ import { announceSkip, axeViolations, createRoom, launchBrowser, newContext, reg
  * with an announcement and joining again is refused; the bans list lifts it. The settings dialog
  * is axe-clean in light (owner) and dark (moderator).
  */
-const reason = skipReason();
-announceSkip(reason);
-
-describe.skipIf(reason !== null)('moderation', () => {
-  let server: RunningServer;
-  let browser: Browser;
+describeInBrowser('moderation', () => {
+  const suite = browserSuite();
   let owner: Page;
   let mod: Page;
   let bob: Page;
@@ -22,25 +18,14 @@ describe.skipIf(reason !== null)('moderation', () => {
   let roomId = '';
 
   beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-    owner = await (await newContext(browser, server.url)).newPage();
-    mod = await (await newContext(browser, server.url, { dark: true })).newPage();
-    bob = await (await newContext(browser, server.url)).newPage();
+    owner = await suite.page();
+    mod = await suite.page({ dark: true });
+    bob = await suite.page();
     await register(owner, names.owner);
     await register(mod, names.mod);
     await register(bob, names.bob);
     roomId = await createRoom(owner, roomName);
-    for (const page of [mod, bob]) {
-      await page.goto(`/rooms/${roomId}`);
-      await page.getByRole('button', { name: 'Join room' }).click();
-      await page.getByRole('textbox', { name: /^Message / }).waitFor();
-    }
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
+    for (const page of [mod, bob]) await joinRoom(page, roomId);
   });
 
   /** Opens the members panel (if closed) and returns the row of `username`. */

@@ -1,27 +1,12 @@
-import type { Browser, BrowserContext, Locator, Page, WebSocketRoute } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  announceSkip,
-  axeViolations,
-  createRoom,
-  launchBrowser,
-  login,
-  newContext,
-  register,
-  screenshot,
-  skipReason,
-  startServer,
-  uniqueName,
-  type RunningServer,
-} from './harness';
+import type { Locator, Page, WebSocketRoute } from 'playwright-core';
+import { beforeAll, expect, it } from 'vitest';
+import { axeViolations, browserSuite, createRoom, describeInBrowser, login, register, screenshot, uniqueName } from './harness';
 
 /**
  * What a newcomer's first hour found (issue 9): no console error on a logged-out load, an invite
  * code that can be typed, toasts that never cover the members panel, presence that does not
  * pretend to be live while the connection is down.
  */
-const reason = skipReason();
-announceSkip(reason);
 
 type Box = { x: number; y: number; width: number; height: number };
 const overlaps = (a: Box, b: Box) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
@@ -47,11 +32,8 @@ async function expectToastsClear(page: Page, covered: Locator[]): Promise<void> 
   }
 }
 
-describe.skipIf(reason !== null)('newcomer findings', () => {
-  let server: RunningServer;
-  let browser: Browser;
-  let ctxA: BrowserContext;
-  let ctxB: BrowserContext;
+describeInBrowser('newcomer findings', () => {
+  const suite = browserSuite({ PRESENCE_GRACE_MS: '300', INVITE_PER_MINUTE: '5' });
   let alice: Page;
   let bob: Page;
   const aliceName = uniqueName('alice');
@@ -61,21 +43,12 @@ describe.skipIf(reason !== null)('newcomer findings', () => {
   let code = '';
 
   beforeAll(async () => {
-    server = await startServer({ PRESENCE_GRACE_MS: '300', INVITE_PER_MINUTE: '5' });
-    browser = await launchBrowser();
-    ctxA = await newContext(browser, server.url);
-    ctxB = await newContext(browser, server.url);
-    alice = await ctxA.newPage();
-    bob = await ctxB.newPage();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
+    alice = await suite.page();
+    bob = await suite.page();
   });
 
   it('loads / logged out without a single console error (the probe answers 200)', async () => {
-    const ctx = await newContext(browser, server.url);
+    const ctx = await suite.context();
     const page = await ctx.newPage();
     const errors: string[] = [];
     page.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
@@ -140,7 +113,7 @@ describe.skipIf(reason !== null)('newcomer findings', () => {
   });
 
   it('keeps toasts off the member rows on a phone, where the panel is a drawer', async () => {
-    const ctx = await newContext(browser, server.url, { mobile: true });
+    const ctx = await suite.context({ mobile: true });
     const phone = await ctx.newPage();
     await login(phone, aliceName);
     await phone.goto(`/rooms/${secretId}`);
@@ -148,7 +121,7 @@ describe.skipIf(reason !== null)('newcomer findings', () => {
     const panel = phone.getByTestId('members-panel');
     await panel.locator('[data-testid="member"]').nth(1).waitFor();
 
-    const ctxC = await newContext(browser, server.url);
+    const ctxC = await suite.context();
     const carol = await ctxC.newPage();
     const carolName = uniqueName('carol');
     await register(carol, carolName);
@@ -167,7 +140,7 @@ describe.skipIf(reason !== null)('newcomer findings', () => {
 
   it('shows presence as unknown while the connection is down, and fresh again after it returns', async () => {
     // Alice's tab goes through a proxy that the test can cut.
-    const ctx = await newContext(browser, server.url);
+    const ctx = await suite.context();
     let blocked = false;
     const live: WebSocketRoute[] = [];
     await ctx.routeWebSocket(/\/ws$/, (ws) => {

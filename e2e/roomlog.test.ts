@@ -1,19 +1,17 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, expect, it } from 'vitest';
 import {
-  announceSkip,
   axeViolations,
+  browserSuite,
   createRoom,
-  launchBrowser,
+  describeInBrowser,
+  joinRoom,
   login,
-  newContext,
+  postMessage as post,
   register,
   screenshot,
   sendChat,
-  skipReason,
-  startServer,
   uniqueName,
-  type RunningServer,
 } from './harness';
 
 /**
@@ -22,14 +20,8 @@ import {
  * sidebar badge, tab title), keyboard access and axe with everything open, and the HTTP fallback
  * receiving edits and reactions. Screenshots in light and dark.
  */
-const reason = skipReason();
-announceSkip(reason);
-
-describe.skipIf(reason !== null)('the room log in the browser', () => {
-  let server: RunningServer;
-  let browser: Browser;
-  let ctxA: BrowserContext;
-  let ctxB: BrowserContext;
+describeInBrowser('the room log in the browser', () => {
+  const suite = browserSuite({ SEND_RATE_PER_SEC: '1000', SEND_BURST: '1000' });
   let alice: Page;
   let bob: Page;
   const aliceName = uniqueName('alice');
@@ -40,26 +32,12 @@ describe.skipIf(reason !== null)('the room log in the browser', () => {
 
   const row = (page: Page, text: string) => page.locator('[data-testid="message"]').filter({ hasText: text });
   const roomItem = (page: Page, name: string) => page.locator(`[data-testid="room-item"][data-room-name="${name}"]`);
-  /** Posts over the API from the page's session (seeding history fast). */
-  const post = (page: Page, id: string, body: string, replyToId?: string) =>
-    page.evaluate(
-      async ([rid, text, reply]) => {
-        const res = await fetch(`/api/rooms/${rid}/messages`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ clientMsgId: crypto.randomUUID(), body: text, ...(reply ? { replyToId: reply } : {}) }),
-        });
-        return ((await res.json()) as { message: { id: string; seq: number } }).message;
-      },
-      [id, body, replyToId] as const,
-    );
-
   /** Bob in another browser context (a second device), in the room; the context is closed after `fn`. */
   async function asBobElsewhere(
     opts: { mobile?: boolean; dark?: boolean; blockSockets?: boolean },
     fn: (page: Page) => Promise<void>,
   ): Promise<void> {
-    const ctx = await newContext(browser, server.url, opts);
+    const ctx = await suite.context(opts);
     if (opts.blockSockets) await ctx.routeWebSocket(/\/ws$/, (ws) => void ws.close());
     try {
       const page = await ctx.newPage();
@@ -72,23 +50,12 @@ describe.skipIf(reason !== null)('the room log in the browser', () => {
   }
 
   beforeAll(async () => {
-    server = await startServer({ SEND_RATE_PER_SEC: '1000', SEND_BURST: '1000' });
-    browser = await launchBrowser();
-    ctxA = await newContext(browser, server.url);
-    ctxB = await newContext(browser, server.url);
-    alice = await ctxA.newPage();
-    bob = await ctxB.newPage();
+    alice = await suite.page();
+    bob = await suite.page();
     await register(alice, aliceName);
     await register(bob, bobName);
     roomId = await createRoom(alice, roomName);
-    await bob.goto(`/rooms/${roomId}`);
-    await bob.getByRole('button', { name: 'Join room' }).click();
-    await bob.getByRole('textbox', { name: /^Message / }).waitFor();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
+    await joinRoom(bob, roomId);
   });
 
   it('edits in place: Up edits the last message, Escape cancels, Enter saves; the other user sees (edited)', async () => {

@@ -1,19 +1,14 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { announceSkip, axeViolations, createRoom, launchBrowser, newContext, register, screenshot, skipReason, startServer, uniqueName, type RunningServer } from './harness';
+import type { Page } from 'playwright-core';
+import { beforeAll, expect, it } from 'vitest';
+import { axeViolations, browserSuite, createRoom, describeInBrowser, postMessage, register, screenshot, uniqueName } from './harness';
 
 /**
  * Message search in the browser (issue 12): Ctrl+K opens it (lazy), results are grouped by room
  * with the matched words in <mark>, arrows and Enter open an old message far back in another
  * room's history, highlighted; "this room only" narrows the results; axe-clean light and dark.
  */
-const reason = skipReason();
-announceSkip(reason);
-
-describe.skipIf(reason !== null)('message search in the browser', () => {
-  let server: RunningServer;
-  let browser: Browser;
-  let ctx: BrowserContext;
+describeInBrowser('message search in the browser', () => {
+  const suite = browserSuite({ SEND_RATE_PER_SEC: '1000', SEND_BURST: '1000' });
   let page: Page;
   const name = uniqueName('seeker');
   const suffix = Date.now().toString(36);
@@ -23,35 +18,16 @@ describe.skipIf(reason !== null)('message search in the browser', () => {
   let newRoomId = '';
   let oldSeq = 0;
 
-  const post = (roomId: string, body: string) =>
-    page.evaluate(
-      async ([rid, text]) => {
-        const res = await fetch(`/api/rooms/${rid}/messages`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ clientMsgId: crypto.randomUUID(), body: text }),
-        });
-        return ((await res.json()) as { message: { id: string; seq: number } }).message;
-      },
-      [roomId, body] as const,
-    );
+  const post = (roomId: string, body: string) => postMessage(page, roomId, body);
 
   beforeAll(async () => {
-    server = await startServer({ SEND_RATE_PER_SEC: '1000', SEND_BURST: '1000' });
-    browser = await launchBrowser();
-    ctx = await newContext(browser, server.url);
-    page = await ctx.newPage();
+    page = await suite.page();
     await register(page, name);
     oldRoomId = await createRoom(page, oldRoom);
     oldSeq = (await post(oldRoomId, 'The budget for the Zanzibar offsite is settled')).seq;
     for (let i = 0; i < 150; i++) await post(oldRoomId, `filler message ${i}`);
     newRoomId = await createRoom(page, newRoom);
     await post(newRoomId, 'Anyone been to zanzibar?');
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
   });
 
   it('Ctrl+K, results grouped by room with marks, Enter opens the old message highlighted', async () => {

@@ -1,20 +1,6 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  announceSkip,
-  axeViolations,
-  createRoom,
-  launchBrowser,
-  login,
-  newContext,
-  register,
-  screenshot,
-  sendChat,
-  skipReason,
-  startServer,
-  uniqueName,
-  type RunningServer,
-} from './harness';
+import type { Page } from 'playwright-core';
+import { beforeAll, expect, it } from 'vitest';
+import { axeViolations, browserSuite, createRoom, describeInBrowser, login, register, screenshot, sendChat, uniqueName } from './harness';
 
 /**
  * The settings page in real browsers: reached from the user button, accessible in light and dark;
@@ -22,24 +8,14 @@ import {
  * itself), signing out everywhere else, and a display name the other user sees on new messages
  * from a socket that was open before the change.
  */
-const reason = skipReason();
-announceSkip(reason);
-
-describe.skipIf(reason !== null)('settings in the browser', () => {
-  let server: RunningServer;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
+describeInBrowser('settings in the browser', () => {
+  const suite = browserSuite({ SEND_RATE_PER_SEC: '1000', SEND_BURST: '1000' });
   let alice: Page;
   let bob: Page;
   const aliceName = uniqueName('alice');
   const bobName = uniqueName('bob');
   let roomId = '';
 
-  async function page(opts: { dark?: boolean } = {}): Promise<Page> {
-    const ctx = await newContext(browser, server.url, opts);
-    contexts.push(ctx);
-    return ctx.newPage();
-  }
   const openSettings = async (p: Page) => {
     await p.getByTestId('profile-button').click();
     await p.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
@@ -48,10 +24,8 @@ describe.skipIf(reason !== null)('settings in the browser', () => {
   const onLoginForm = (p: Page) => p.getByRole('button', { name: 'Log in' }).waitFor({ timeout: 15_000 });
 
   beforeAll(async () => {
-    server = await startServer({ SEND_RATE_PER_SEC: '1000', SEND_BURST: '1000' });
-    browser = await launchBrowser();
-    alice = await page();
-    bob = await page();
+    alice = await suite.page();
+    bob = await suite.page();
     await register(alice, aliceName);
     roomId = await createRoom(alice, `Settings ${Date.now().toString(36)}`);
     await register(bob, bobName);
@@ -61,13 +35,8 @@ describe.skipIf(reason !== null)('settings in the browser', () => {
     await bob.getByRole('textbox', { name: /^Message / }).waitFor();
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-
   it('signs out another session, which lands on the login form by itself', async () => {
-    const phone = await page();
+    const phone = await suite.page();
     await login(phone, aliceName);
     await openSettings(alice);
     await expect.poll(() => alice.getByTestId('session').count()).toBe(2);
@@ -86,8 +55,8 @@ describe.skipIf(reason !== null)('settings in the browser', () => {
   });
 
   it('signs out everywhere else after confirmation, and is axe-clean in dark mode', async () => {
-    const laptop = await page({ dark: true });
-    const tablet = await page();
+    const laptop = await suite.page({ dark: true });
+    const tablet = await suite.page();
     await login(laptop, aliceName);
     await login(tablet, aliceName);
     await openSettings(laptop);

@@ -6,28 +6,14 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Attachment, Message } from '../src/protocol.js';
-import { api, clusterEnabled, register, roomIn, startClusterInstance, type Instance } from './cluster-harness.js';
+import { api, clusterEnabled, clusterSuite, register, roomIn, type Instance } from './cluster-harness.js';
 import { fetchBytes, solidImage, uploadOk } from './file-helpers.js';
-import { createPostgresDatabase, uniqueName, WsClient } from './helpers.js';
+import { uniqueName, WsClient } from './helpers.js';
 
 describe.skipIf(!clusterEnabled)('files across instances (needs TEST_REDIS_URL and TEST_DATABASE_URL)', () => {
-  let dropDb: () => Promise<void>;
-  const instances: Instance[] = [];
-  const prefix = `rtchat-files-${uniqueName('p')}:`;
-  let dbUrl: string;
-
-  beforeAll(async () => {
-    ({ url: dbUrl, drop: dropDb } = await createPostgresDatabase());
-    instances.push(await startClusterInstance('a', { dbUrl, prefix }));
-    instances.push(await startClusterInstance('b', { dbUrl, prefix }));
-  }, 90_000);
-  afterAll(async () => {
-    for (const inst of instances) inst.proc.kill('SIGKILL');
-    await Promise.all(instances.map((i) => i.exited));
-    await dropDb?.();
-  });
+  const { instances, start } = clusterSuite(['a', 'b']);
 
   it('uploaded through A, sent and served through B, broadcast to a socket on A with its attachment', async () => {
     const [a, b] = instances as [Instance, Instance];
@@ -53,8 +39,7 @@ describe.skipIf(!clusterEnabled)('files across instances (needs TEST_REDIS_URL a
 
   it('an instance with its own files folder starts, logs it and reports degraded in /readyz', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'rtchat-lonely-'));
-    const lonely = await startClusterInstance('c', { dbUrl, prefix, env: { DATA_DIR: dataDir }, status: 'degraded' });
-    instances.push(lonely);
+    const lonely = await start('c', { env: { DATA_DIR: dataDir }, status: 'degraded' });
     const ready = await fetch(`${lonely.url}/readyz`).then((r) => r.json() as Promise<{ status: string; detail?: string }>);
     expect(ready.status).toBe('degraded');
     expect(ready.detail).toMatch(/files folder not shared with instance\(s\) .+: mount the same DATA_DIR\/files on every instance, or set S3_BUCKET/);

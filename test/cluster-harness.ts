@@ -5,12 +5,14 @@
  * helpers over them.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { expect } from 'vitest';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { Message, User } from '../src/protocol.js';
-import { sleep, uniqueName, WsClient } from './helpers.js';
+import { createPostgresDatabase, sleep, uniqueName, WsClient } from './helpers.js';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL;
 export const DB_URL = process.env.TEST_DATABASE_URL;
@@ -91,6 +93,47 @@ export async function startClusterInstance(
     await sleep(100);
   }
   return instance;
+}
+
+/** A suite's instances over one fresh Postgres database and one Redis prefix of its own. */
+export interface ClusterSuite {
+  /** The running instances, in start order (filled in by beforeAll). */
+  readonly instances: Instance[];
+  /** Starts one more instance on the suite's database and prefix; it is stopped with the others. */
+  start(name: string, opts?: { env?: Record<string, string>; status?: string }): Promise<Instance>;
+}
+
+/**
+ * Registers beforeAll (a fresh database; the first of `names` started alone, as it migrates, then
+ * the others together) and afterAll (kills every instance, deletes the prefix's Redis keys, drops
+ * the database).
+ */
+export function clusterSuite(names: [string, ...string[]]): ClusterSuite {
+  const prefix = `rtchat-test-${randomBytes(4).toString('hex')}:`;
+  let dbUrl = '';
+  let dropDb: (() => Promise<void>) | undefined;
+  const instances: Instance[] = [];
+  const start: ClusterSuite['start'] = async (name, opts = {}) => {
+    const inst = await startClusterInstance(name, { dbUrl, prefix, ...opts });
+    instances.push(inst);
+    return inst;
+  };
+  beforeAll(async () => {
+    ({ url: dbUrl, drop: dropDb } = await createPostgresDatabase());
+    const [first, ...rest] = names;
+    await start(first);
+    await Promise.all(rest.map((name) => start(name)));
+  }, 90_000);
+  afterAll(async () => {
+    for (const inst of instances) inst.proc.kill('SIGKILL');
+    await Promise.all(instances.map((i) => i.exited));
+    const admin = new Redis(REDIS_URL!);
+    const keys = await admin.keys(`${prefix}*`);
+    if (keys.length) await admin.del(...keys);
+    admin.disconnect();
+    await dropDb?.();
+  });
+  return { instances, start };
 }
 
 export async function api<T>(inst: Instance, method: string, url: string, token?: string, body?: unknown): Promise<{ status: number; body: T }> {

@@ -5,34 +5,14 @@
  * lives in Redis). Needs TEST_REDIS_URL and TEST_DATABASE_URL (server:postgres project).
  */
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Message } from '../src/protocol.js';
 import { barrier } from './authz-helpers.js';
-import { api, clusterEnabled, REDIS_URL, register, roomIn, startClusterInstance, type Account, type Instance } from './cluster-harness.js';
-import { createPostgresDatabase, WsClient } from './helpers.js';
+import { api, clusterEnabled, clusterSuite, register, roomIn, type Account, type Instance } from './cluster-harness.js';
+import { WsClient } from './helpers.js';
 
 describe.skipIf(!clusterEnabled)('moderation across instances (needs TEST_REDIS_URL and TEST_DATABASE_URL)', () => {
-  const prefix = `rtchat-test-${randomBytes(4).toString('hex')}:`;
-  let dbUrl: string;
-  let dropDb: () => Promise<void>;
-  const instances: Instance[] = [];
-
-  beforeAll(async () => {
-    ({ url: dbUrl, drop: dropDb } = await createPostgresDatabase());
-    instances.push(await startClusterInstance('A', { dbUrl, prefix }));
-    instances.push(await startClusterInstance('B', { dbUrl, prefix }));
-  }, 90_000);
-
-  afterAll(async () => {
-    for (const inst of instances) inst.proc.kill('SIGKILL');
-    await Promise.all(instances.map((i) => i.exited));
-    const admin = new Redis(REDIS_URL!);
-    const keys = await admin.keys(`${prefix}*`);
-    if (keys.length) await admin.del(...keys);
-    admin.disconnect();
-    await dropDb?.();
-  });
+  const { instances } = clusterSuite(['A', 'B']);
 
   const post = (inst: Instance, who: Account, roomId: string, body: string) =>
     api<{ message: Message }>(inst, 'POST', `/api/rooms/${roomId}/messages`, who.token, { clientMsgId: randomBytes(6).toString('hex'), body });

@@ -5,35 +5,14 @@
  * them to what it had equals a fresh HTTP load. Needs TEST_REDIS_URL and TEST_DATABASE_URL.
  */
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LogFrame, Message } from '../src/protocol.js';
-import { api, clusterEnabled, range, REDIS_URL, register, roomIn, startClusterInstance, waitFor, type Account, type Instance } from './cluster-harness.js';
-import { createPostgresDatabase, WsClient } from './helpers.js';
+import { api, clusterEnabled, clusterSuite, range, register, roomIn, waitFor, type Account, type Instance } from './cluster-harness.js';
+import { WsClient } from './helpers.js';
 import { churn, logFramesOf, project, seqOfFrame, type ChurnOps } from './room-log-helpers.js';
 
 describe.skipIf(!clusterEnabled)('room log across instances (needs TEST_REDIS_URL and TEST_DATABASE_URL)', () => {
-  const prefix = `rtchat-test-${randomBytes(4).toString('hex')}:`;
-  let dbUrl: string;
-  let dropDb: () => Promise<void>;
-  const instances: Instance[] = [];
-
-  beforeAll(async () => {
-    ({ url: dbUrl, drop: dropDb } = await createPostgresDatabase());
-    const start = (name: string) => startClusterInstance(name, { dbUrl, prefix });
-    instances.push(await start('A'));
-    instances.push(...(await Promise.all([start('B'), start('C')])));
-  }, 90_000);
-
-  afterAll(async () => {
-    for (const inst of instances) inst.proc.kill('SIGKILL');
-    await Promise.all(instances.map((i) => i.exited));
-    const admin = new Redis(REDIS_URL!);
-    const keys = await admin.keys(`${prefix}*`);
-    if (keys.length) await admin.del(...keys);
-    admin.disconnect();
-    await dropDb?.();
-  });
+  const { instances } = clusterSuite(['A', 'B', 'C']);
 
   async function history(inst: Instance, a: Account, roomId: string): Promise<Message[]> {
     const all: Message[] = [];

@@ -134,6 +134,14 @@ export async function register(app: FastifyInstance, username = uniqueName(), pa
   return { ...body, headers: { authorization: `Bearer ${body.token}` } };
 }
 
+/** Starts the app with `env` and registers one account per name, in order: `{ server, alice, bob }`. */
+export async function startWithAccounts<K extends string>(env: Record<string, string>, names: readonly K[]): Promise<{ server: TestServer } & Record<K, Account>> {
+  const server = await startServer(env);
+  const accounts = {} as Record<K, Account>;
+  for (const name of names) accounts[name] = await register(server.app);
+  return { server, ...accounts };
+}
+
 export async function createRoom(
   app: FastifyInstance,
   owner: Account,

@@ -10,6 +10,7 @@ import {
   postMessage,
   register,
   startServer,
+  startWithAccounts,
   WsClient,
   type Account,
   type TestServer,
@@ -20,9 +21,7 @@ let alice: Account;
 let bob: Account;
 
 beforeAll(async () => {
-  server = await startServer({ SEND_RATE_PER_SEC: '100000', SEND_BURST: '100000' });
-  alice = await register(server.app);
-  bob = await register(server.app);
+  ({ server, alice, bob } = await startWithAccounts({ SEND_RATE_PER_SEC: '100000', SEND_BURST: '100000' }, ['alice', 'bob']));
 });
 afterAll(() => server?.close());
 

@@ -6,8 +6,10 @@
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { hash } from '@node-rs/argon2';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { MIGRATIONS_DIR, migrateDatabase, openDatabase, type Database } from '../src/db/client.js';
-import { createPostgresDatabase, startServer, usePostgres, type TestServer } from './helpers.js';
+import { createPostgresDatabase, startServer, usePostgres, type Account, type TestServer } from './helpers.js';
 
 /** The last migration of version 1 (before room-name keys, UUID message ids and the room log). */
 export const LAST_V1_MIGRATION = '0001_room_search';
@@ -61,4 +63,51 @@ export async function openDatabaseAt(tag: string): Promise<OldDatabase> {
 export async function upgradeAndStart(old: OldDatabase, env: Record<string, string> = {}): Promise<TestServer> {
   await migrateDatabase(old.database);
   return startServer(env, { database: old.database, url: null, drop: async () => undefined });
+}
+
+/** The ids upgrade tests give the old version's two users and their room, and the users' password. */
+export const OLD_IDS = {
+  alice: '00000000-0000-4000-8000-00000000a11c',
+  bob: '00000000-0000-4000-8000-000000000b0b',
+  room: '00000000-0000-4000-8000-0000000000e1',
+} as const;
+export const OLD_PASSWORD = 'correct horse battery';
+
+/** The app started on an upgraded database (once the suite's beforeAll ran), and logging in to it. */
+export interface UpgradedApp {
+  readonly server: TestServer;
+  /** Logs in with OLD_PASSWORD (asserting 200) and returns the account with its headers. */
+  login(username: string): Promise<Account>;
+}
+
+/**
+ * Registers beforeAll (a database at migration `tag`, `seed` writing rows the old way, given
+ * OLD_PASSWORD's hash; then the upgrade to head and the app started with `env`) and afterAll
+ * (closes the server, then the database).
+ */
+export function upgradedApp(tag: string, seed: (database: Database, passwordHash: string) => Promise<void>, env: Record<string, string> = {}): UpgradedApp {
+  let old: OldDatabase | undefined;
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    old = await openDatabaseAt(tag);
+    await seed(old.database, await hash(OLD_PASSWORD));
+    server = await upgradeAndStart(old, env);
+  }, 60_000);
+  afterAll(async () => {
+    await server?.close();
+    await old?.close();
+  });
+  const app: UpgradedApp = {
+    get server() {
+      if (!server) throw new Error('the upgraded app is not started yet (use it inside a test)');
+      return server;
+    },
+    async login(username) {
+      const res = await app.server.app.inject({ method: 'POST', url: '/api/auth/login', payload: { login: username, password: OLD_PASSWORD } });
+      expect(res.statusCode).toBe(200);
+      const body = res.json<Account>();
+      return { ...body, headers: { authorization: `Bearer ${body.token}` } };
+    },
+  };
+  return app;
 }

@@ -3,57 +3,36 @@
  * migration, insert rows the way v1 stored them, migrate to head, and check that old messages read
  * back with the new fields at their defaults, resume by seq works, and new events continue the log.
  */
-import { hash } from '@node-rs/argon2';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../src/db/client.js';
+import { describe, expect, it } from 'vitest';
 import type { Message } from '../src/protocol.js';
-import { WsClient, type Account, type TestServer } from './helpers.js';
+import { WsClient } from './helpers.js';
 import { logFramesOf, roomLogApi } from './room-log-helpers.js';
-import { LAST_V1_MIGRATION, openDatabaseAt, upgradeAndStart, type OldDatabase } from './migration-helpers.js';
+import { LAST_V1_MIGRATION, OLD_IDS, upgradedApp } from './migration-helpers.js';
 
-let database: Database;
-let old: OldDatabase | undefined;
-let server: TestServer;
-const ids = {
-  alice: '00000000-0000-4000-8000-00000000a11c',
-  bob: '00000000-0000-4000-8000-000000000b0b',
-  room: '00000000-0000-4000-8000-0000000000e1',
-};
-const PASSWORD = 'correct horse battery';
-
-beforeAll(async () => {
-  old = await openDatabaseAt(LAST_V1_MIGRATION);
-  database = old.database;
-  // Version-1 rows, written with version-1 columns only.
-  const passwordHash = await hash(PASSWORD);
-  await database.rows(sql`INSERT INTO users (id, username, password_hash) VALUES
+const ids = OLD_IDS;
+const upgraded = upgradedApp(
+  LAST_V1_MIGRATION,
+  async (database, passwordHash) => {
+    // Version-1 rows, written with version-1 columns only.
+    await database.rows(sql`INSERT INTO users (id, username, password_hash) VALUES
     (${ids.alice}::uuid, 'v1alice', ${passwordHash}), (${ids.bob}::uuid, 'v1bob', ${passwordHash})`);
-  await database.rows(sql`INSERT INTO rooms (id, name, invite_code, owner_id, last_seq, member_count)
+    await database.rows(sql`INSERT INTO rooms (id, name, invite_code, owner_id, last_seq, member_count)
     VALUES (${ids.room}::uuid, 'Old room', 'v1-invite-code', ${ids.alice}::uuid, 3, 2)`);
-  await database.rows(sql`INSERT INTO room_members (room_id, user_id, role, last_read_seq) VALUES
+    await database.rows(sql`INSERT INTO room_members (room_id, user_id, role, last_read_seq) VALUES
     (${ids.room}::uuid, ${ids.alice}::uuid, 'owner', 3), (${ids.room}::uuid, ${ids.bob}::uuid, 'member', 1)`);
-  await database.rows(sql`INSERT INTO messages (room_id, seq, author_id, client_msg_id, body) VALUES
+    await database.rows(sql`INSERT INTO messages (room_id, seq, author_id, client_msg_id, body) VALUES
     (${ids.room}::uuid, 1, ${ids.alice}::uuid, 'v1-a', 'first'),
     (${ids.room}::uuid, 2, ${ids.bob}::uuid, 'v1-b', 'second'),
     (${ids.room}::uuid, 3, ${ids.alice}::uuid, 'v1-c', 'third @v1bob')`);
-  server = await upgradeAndStart(old, { SEND_RATE_PER_SEC: '1000', SEND_BURST: '1000' });
-}, 60_000);
-
-afterAll(async () => {
-  await server?.close();
-  await old?.close();
-});
-
-async function login(username: string): Promise<Account> {
-  const res = await server.app.inject({ method: 'POST', url: '/api/auth/login', payload: { login: username, password: PASSWORD } });
-  expect(res.statusCode).toBe(200);
-  const body = res.json<Account>();
-  return { ...body, headers: { authorization: `Bearer ${body.token}` } };
-}
+  },
+  { SEND_RATE_PER_SEC: '1000', SEND_BURST: '1000' },
+);
+const { login } = upgraded;
 
 describe('upgrade from a version-1 database', () => {
   it('reads old messages with the new fields at their defaults, resumes by seq, and continues the log', async () => {
+    const { server } = upgraded;
     const [alice, bob] = [await login('v1alice'), await login('v1bob')];
     const api = roomLogApi(server.app);
     const history = await api.history(bob, ids.room);

@@ -3,51 +3,25 @@
  * members and messages, get slow mode off and no deletion mark, and the new tables work on them
  * (ban, audit, delete) through the API.
  */
-import { hash } from '@node-rs/argon2';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../src/db/client.js';
+import { describe, expect, it } from 'vitest';
 import type { AuditEntry, Room } from '../src/protocol.js';
-import type { Account, TestServer } from './helpers.js';
-import { openDatabaseAt, upgradeAndStart, type OldDatabase } from './migration-helpers.js';
+import { OLD_IDS, upgradedApp } from './migration-helpers.js';
 
-let database: Database;
-let old: OldDatabase | undefined;
-let server: TestServer;
-const ids = {
-  alice: '00000000-0000-4000-8000-00000000a11c',
-  bob: '00000000-0000-4000-8000-000000000b0b',
-  room: '00000000-0000-4000-8000-0000000000e1',
-};
-const PASSWORD = 'correct horse battery';
-
-beforeAll(async () => {
-  old = await openDatabaseAt('0005_files');
-  database = old.database;
-  const passwordHash = await hash(PASSWORD);
+const ids = OLD_IDS;
+const upgraded = upgradedApp('0005_files', async (database, passwordHash) => {
   await database.rows(sql`INSERT INTO users (id, username, password_hash) VALUES
     (${ids.alice}::uuid, 'premodalice', ${passwordHash}), (${ids.bob}::uuid, 'premodbob', ${passwordHash})`);
   await database.rows(sql`INSERT INTO rooms (id, name, name_key, invite_code, owner_id, member_count)
     VALUES (${ids.room}::uuid, 'Old room', 'old room', 'pre-mod-invite', ${ids.alice}::uuid, 2)`);
   await database.rows(sql`INSERT INTO room_members (room_id, user_id, role) VALUES
     (${ids.room}::uuid, ${ids.alice}::uuid, 'owner'), (${ids.room}::uuid, ${ids.bob}::uuid, 'member')`);
-  server = await upgradeAndStart(old);
-}, 60_000);
-
-afterAll(async () => {
-  await server?.close();
-  await old?.close();
 });
-
-async function login(username: string): Promise<Account> {
-  const res = await server.app.inject({ method: 'POST', url: '/api/auth/login', payload: { login: username, password: PASSWORD } });
-  expect(res.statusCode).toBe(200);
-  const body = res.json<Account>();
-  return { ...body, headers: { authorization: `Bearer ${body.token}` } };
-}
+const { login } = upgraded;
 
 describe('migration 0006 (moderation) over existing rooms', () => {
   it('keeps the room with slow mode off, then bans, audits and deletes it', async () => {
+    const { server } = upgraded;
     const alice = await login('premodalice');
     const bob = await login('premodbob');
     const got = await server.app.inject({ url: `/api/rooms/${ids.room}`, headers: bob.headers });

@@ -11,6 +11,7 @@ import {
   register,
   sleep,
   startServer,
+  startWithAccounts,
   WsClient,
   type Account,
   type TestServer,
@@ -21,9 +22,7 @@ let alice: Account;
 let bob: Account;
 
 beforeAll(async () => {
-  server = await startServer({ PRESENCE_GRACE_MS: '300' });
-  alice = await register(server.app);
-  bob = await register(server.app);
+  ({ server, alice, bob } = await startWithAccounts({ PRESENCE_GRACE_MS: '300' }, ['alice', 'bob']));
 });
 afterAll(() => server?.close());
 

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import type { LogFrame, Message } from '../src/protocol.js';
-import { createRoom, joinRoom, register, startServer, WsClient, type Account, type TestServer } from './helpers.js';
+import { createRoom, joinRoom, startWithAccounts, WsClient, type Account, type TestServer } from './helpers.js';
 import { churn, logFramesOf, project, roomLogApi, seqOfFrame } from './room-log-helpers.js';
 
 let server: TestServer;
@@ -16,9 +16,8 @@ let bob: Account;
 let carol: Account;
 
 beforeAll(async () => {
-  server = await startServer({ SEND_RATE_PER_SEC: '100000', SEND_BURST: '100000' });
+  ({ server, alice, bob, carol } = await startWithAccounts({ SEND_RATE_PER_SEC: '100000', SEND_BURST: '100000' }, ['alice', 'bob', 'carol']));
   api = roomLogApi(server.app);
-  [alice, bob, carol] = await Promise.all([register(server.app), register(server.app), register(server.app)]);
 });
 afterAll(() => server?.close());
 

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JoinedRoom, LogFrame, Message } from '../src/protocol.js';
 import { LIMITS } from '../src/protocol-constants.js';
 import { barrier, expectError } from './authz-helpers.js';
-import { createRoom, joinRoom, register, startServer, WsClient, type Account, type TestServer } from './helpers.js';
+import { createRoom, joinRoom, register, startServer, startWithAccounts, WsClient, type Account, type TestServer } from './helpers.js';
 import { logFramesOf, project, roomLogApi } from './room-log-helpers.js';
 
 let server: TestServer;
@@ -19,9 +19,8 @@ let bob: Account;
 let carol: Account;
 
 beforeAll(async () => {
-  server = await startServer({ SEND_RATE_PER_SEC: '100000', SEND_BURST: '100000' });
+  ({ server, alice, bob, carol } = await startWithAccounts({ SEND_RATE_PER_SEC: '100000', SEND_BURST: '100000' }, ['alice', 'bob', 'carol']));
   api = roomLogApi(server.app);
-  [alice, bob, carol] = await Promise.all([register(server.app), register(server.app), register(server.app)]);
 });
 afterAll(() => server?.close());
 

@@ -5,6 +5,7 @@ import { navigate, roomPath } from '../lib/router';
 import { ROOM_DESCRIPTION_MAX, ROOM_NAME_MAX } from '../lib/wire';
 import { useStore } from '../store';
 import { Dialog } from './Dialog';
+import { FormActions, FormField } from './FormField';
 
 export default function CreateRoomDialog({ onClose }: { onClose: () => void }) {
   const [name, setName] = useState('');
@@ -44,34 +45,22 @@ export default function CreateRoomDialog({ onClose }: { onClose: () => void }) {
   return (
     <Dialog title="Create a room" description="Rooms are where conversations happen." onClose={onClose}>
       <form onSubmit={submit} noValidate className="space-y-4">
-        <div>
-          <label htmlFor="room-name" className="label">
-            Name
-          </label>
-          <input
-            id="room-name"
-            className="field"
-            value={name}
-            maxLength={ROOM_NAME_MAX}
-            onChange={(e) => setName(e.target.value)}
-            autoFocus
-            required
-            aria-invalid={error ? true : undefined}
-            aria-describedby={error ? 'room-error' : undefined}
-          />
-        </div>
-        <div>
-          <label htmlFor="room-description" className="label">
-            Description <span className="font-normal text-zinc-600 dark:text-zinc-400">(optional)</span>
-          </label>
-          <textarea
-            id="room-description"
-            className="field min-h-20 resize-y"
-            value={description}
-            maxLength={ROOM_DESCRIPTION_MAX}
-            onChange={(e) => setDescription(e.target.value)}
-          />
-        </div>
+        <FormField id="room-name" label="Name" error={error} errorId="room-error">
+          {(control) => (
+            <input {...control} className="field" value={name} maxLength={ROOM_NAME_MAX} onChange={(e) => setName(e.target.value)} autoFocus required />
+          )}
+        </FormField>
+        <FormField id="room-description" label="Description" optional>
+          {(control) => (
+            <textarea
+              {...control}
+              className="field min-h-20 resize-y"
+              value={description}
+              maxLength={ROOM_DESCRIPTION_MAX}
+              onChange={(e) => setDescription(e.target.value)}
+            />
+          )}
+        </FormField>
         <label className="flex items-start gap-3 rounded-lg border border-zinc-200 p-3 text-sm dark:border-zinc-700">
           <input
             type="checkbox"
@@ -86,19 +75,7 @@ export default function CreateRoomDialog({ onClose }: { onClose: () => void }) {
             </span>
           </span>
         </label>
-        {error && (
-          <p id="room-error" role="alert" className="text-sm text-red-700 dark:text-red-400">
-            {error}
-          </p>
-        )}
-        <div className="flex justify-end gap-2">
-          <button type="button" className="btn-ghost" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="btn-primary" disabled={busy}>
-            {busy ? 'Creating…' : 'Create room'}
-          </button>
-        </div>
+        <FormActions errorId="room-error" error={error} busy={busy} submit="Create room" busyText="Creating…" onCancel={onClose} />
       </form>
     </Dialog>
   );

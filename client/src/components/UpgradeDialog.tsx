@@ -4,6 +4,7 @@ import type { User } from '../lib/wire';
 import { PASSWORD_MAX, PASSWORD_MIN } from '../lib/wire';
 import { useStore } from '../store';
 import { Dialog } from './Dialog';
+import { FormActions, FormField } from './FormField';
 
 /** A guest's user menu: set a password (and an email) to keep the account; rooms and messages stay. */
 export default function UpgradeDialog({ onClose }: { onClose: () => void }) {
@@ -42,45 +43,24 @@ export default function UpgradeDialog({ onClose }: { onClose: () => void }) {
       onClose={onClose}
     >
       <form onSubmit={submit} noValidate className="space-y-4" aria-label="Upgrade to a full account">
-        <div>
-          <label htmlFor="upgrade-password" className="label">
-            Password
-          </label>
-          <input
-            id="upgrade-password"
-            type="password"
-            className="field"
-            autoComplete="new-password"
-            value={password}
-            maxLength={PASSWORD_MAX}
-            onChange={(e) => setPassword(e.target.value)}
-            autoFocus
-            aria-invalid={error ? true : undefined}
-            aria-describedby={error ? 'upgrade-error' : 'upgrade-password-hint'}
-          />
-          <p id="upgrade-password-hint" className="mt-1 text-xs text-zinc-600 dark:text-zinc-400">
-            At least {PASSWORD_MIN} characters.
-          </p>
-        </div>
-        <div>
-          <label htmlFor="upgrade-email" className="label">
-            Email <span className="font-normal text-zinc-600 dark:text-zinc-400">(optional)</span>
-          </label>
-          <input id="upgrade-email" type="email" className="field" autoComplete="email" value={email} onChange={(e) => setEmail(e.target.value)} />
-        </div>
-        {error && (
-          <p id="upgrade-error" role="alert" className="text-sm text-red-700 dark:text-red-400">
-            {error}
-          </p>
-        )}
-        <div className="flex justify-end gap-2">
-          <button type="button" className="btn-ghost" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="btn-primary" disabled={busy}>
-            {busy ? 'Upgrading…' : 'Upgrade'}
-          </button>
-        </div>
+        <FormField id="upgrade-password" label="Password" hint={`At least ${PASSWORD_MIN} characters.`} error={error} errorId="upgrade-error">
+          {(control) => (
+            <input
+              {...control}
+              type="password"
+              className="field"
+              autoComplete="new-password"
+              value={password}
+              maxLength={PASSWORD_MAX}
+              onChange={(e) => setPassword(e.target.value)}
+              autoFocus
+            />
+          )}
+        </FormField>
+        <FormField id="upgrade-email" label="Email" optional>
+          {(control) => <input {...control} type="email" className="field" autoComplete="email" value={email} onChange={(e) => setEmail(e.target.value)} />}
+        </FormField>
+        <FormActions errorId="upgrade-error" error={error} busy={busy} submit="Upgrade" busyText="Upgrading…" onCancel={onClose} />
       </form>
     </Dialog>
   );
