@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import type { LogFrame, Message } from '../src/protocol.js';
-import { createRoom, joinRoom, startWithAccounts, WsClient, type Account, type TestServer } from './helpers.js';
+import { createRoom, joinRoom, register, startWithAccounts, WsClient, type Account, type TestServer } from './helpers.js';
 import { churn, logFramesOf, project, roomLogApi, seqOfFrame } from './room-log-helpers.js';
 
 let server: TestServer;
