@@ -40,6 +40,8 @@ const roomsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (access.role) return { room: toRoom(access.room) };
     const result = await repos.rooms.join(access.room.id, user.id);
     if (!result) throw gone();
+    // A ban that committed after the access read (the join waited for its room lock).
+    if (result.banned) throw errors.banned();
     if (result.added) broker.memberJoined(access.room.id, user);
     return { room: toRoom(result.room) };
   }
