@@ -75,6 +75,34 @@ describe.skipIf(!clusterEnabled)('moderation across instances (needs TEST_REDIS_
     await s.close();
   });
 
+  it("a promotion on A reaches a subscriber on B and the target's own unsubscribed socket on B; a hand-over pushes both roles", async () => {
+    const [A, B] = instances as [Instance, Instance];
+    const [owner, target, watcher] = await Promise.all([register(A), register(B), register(B)]);
+    const roomId = await roomIn(instances, [owner, target, watcher]);
+    const watcherB = await WsClient.connect(B.wsUrl, watcher.token);
+    await watcherB.subscribe(roomId);
+    // The target's socket is not subscribed to the room: it still learns its own role.
+    const targetB = await WsClient.connect(B.wsUrl, target.token);
+    const res = await api(A, 'PUT', `/api/rooms/${roomId}/members/${target.user.id}/role`, owner.token, { role: 'moderator' });
+    expect(res.status).toBe(200);
+    const expected = { type: 'member', roomId, action: 'role', user: { id: target.user.id }, role: 'moderator' };
+    expect(await watcherB.next((f) => f.type === 'member' && f.action === 'role', 10_000)).toMatchObject(expected);
+    expect(await targetB.next((f) => f.type === 'member' && f.action === 'role', 10_000)).toMatchObject(expected);
+    // The same role again changes nothing and sends nothing.
+    expect((await api(A, 'PUT', `/api/rooms/${roomId}/members/${target.user.id}/role`, owner.token, { role: 'moderator' })).status).toBe(200);
+    // Hand-over: the new owner and the old one (now moderator), then the settings with the new ownerId.
+    expect((await api(A, 'PUT', `/api/rooms/${roomId}/members/${target.user.id}/role`, owner.token, { role: 'owner' })).status).toBe(200);
+    await watcherB.next((f) => f.type === 'room', 10_000);
+    const roleFrames = watcherB.frames.filter((f) => f.type === 'member' && f.action === 'role') as { user: { id: string }; role: string }[];
+    expect(roleFrames.map((f) => [f.user.id, f.role])).toEqual([
+      [target.user.id, 'moderator'],
+      [target.user.id, 'owner'],
+      [owner.user.id, 'moderator'],
+    ]);
+    expect(watcherB.frames.find((f) => f.type === 'room')).toMatchObject({ room: { id: roomId, ownerId: target.user.id } });
+    await Promise.all([watcherB.close(), targetB.close()]);
+  });
+
   it('settings changed on A reach subscribers on B; slow mode holds across instances; deletion on B reaches A', async () => {
     const s = await scene();
     const patched = await api(s.A, 'PATCH', `/api/rooms/${s.roomId}`, s.owner.token, { slowModeSec: 600, description: 'slow now' });
