@@ -6,10 +6,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '../src/protocol.js';
 import { barrier } from './authz-helpers.js';
-import { api, clusterEnabled, REDIS_URL, register, roomIn, startClusterInstance, type Account, type Instance } from './cluster-harness.js';
+import { api, clusterEnabled, REDIS_URL, register, roomIn, startClusterInstance, waitFor, type Account, type Instance } from './cluster-harness.js';
 import { createPostgresDatabase, WsClient } from './helpers.js';
 
 describe.skipIf(!clusterEnabled)('moderation across instances (needs TEST_REDIS_URL and TEST_DATABASE_URL)', () => {
@@ -102,6 +103,47 @@ describe.skipIf(!clusterEnabled)('moderation across instances (needs TEST_REDIS_
     expect(watcherB.frames.find((f) => f.type === 'room')).toMatchObject({ room: { id: roomId, ownerId: target.user.id } });
     await Promise.all([watcherB.close(), targetB.close()]);
   });
+
+  it('after a Redis outage each instance re-checks its subscriptions: removals and a deletion it did not hear are applied as a kick would', async () => {
+    const s = await scene();
+    const banned = await register(s.B);
+    const other = await roomIn(instances, [s.owner, s.watcher]);
+    const bannedB = await WsClient.connect(s.B.wsUrl, banned.token);
+    expect((await api(s.A, 'POST', `/api/rooms/${s.roomId}/join`, banned.token)).status).toBe(200);
+    await bannedB.subscribe(s.roomId);
+    await s.watcherB.subscribe(other);
+    // What a kick, a ban and a deletion committed while the bus did not carry them leave behind:
+    // the rows changed, no instance told.
+    const client = new pg.Client({ connectionString: dbUrl });
+    await client.connect();
+    await client.query('DELETE FROM room_members WHERE room_id = $1 AND user_id = $2', [s.roomId, s.victim.user.id]);
+    await client.query("INSERT INTO room_bans (room_id, user_id, reason) VALUES ($1, $2, 'outage')", [s.roomId, banned.user.id]);
+    await client.query('UPDATE rooms SET deleted_at = now() WHERE id = $1', [other]);
+    await client.end();
+    // The outage: every subscriber connection of ours is cut; they come back and re-check.
+    const admin = new Redis(REDIS_URL!);
+    const list = (await admin.client('LIST')) as string;
+    const ids = list.split('\n').filter((l) => (/name=(\S+)/.exec(l)?.[1] ?? '').startsWith(`${prefix}sub:`)).map((l) => /id=(\d+)/.exec(l)![1]!);
+    expect(ids.length).toBe(2);
+    for (const id of ids) await admin.client('KILL', 'ID', id);
+    admin.disconnect();
+    for (const [ws, who] of [[s.victimA, s.victim], [s.victimB, s.victim], [bannedB, banned]] as const) {
+      const own = (f: { type: string; action?: unknown; user?: unknown }) => f.type === 'member' && f.action === 'kicked' && (f.user as { id: string }).id === who.user.id;
+      expect(await ws.next(own, 15_000)).toMatchObject({ roomId: s.roomId });
+    }
+    expect(await s.watcherB.next((f) => f.type === 'room_deleted', 15_000)).toEqual({ type: 'room_deleted', roomId: other });
+    await waitFor(() => instances.every((i) => i.log.some((l) => l.includes('subscriptions re-checked after the Redis outage'))), 10_000, 'recheck logged');
+    // The next message reaches the watcher and none of the removed.
+    const sent = await post(s.A, s.owner, s.roomId, 'after the outage');
+    expect(sent.status).toBe(201);
+    await s.watcherB.next((f) => f.type === 'message' && f.message.id === sent.body.message.id, 10_000);
+    for (const ws of [s.victimA, s.victimB, bannedB]) {
+      await barrier(ws);
+      expect(ws.messages(s.roomId).map((m) => m.id)).not.toContain(sent.body.message.id);
+    }
+    expect(s.watcherB.frames.filter((f) => f.type === 'member' && f.action === 'kicked').length).toBeGreaterThanOrEqual(2);
+    await Promise.all([s.close(), bannedB.close()]);
+  }, 60_000);
 
   it('settings changed on A reach subscribers on B; slow mode holds across instances; deletion on B reaches A', async () => {
     const s = await scene();
