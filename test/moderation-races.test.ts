@@ -168,4 +168,17 @@ describe('role changes', () => {
     }
     await Promise.all([watcherWs.close(), targetWs.close()]);
   });
+
+  it('the owner leaving: the longest-standing member is told they are owner, the room gets the new ownerId', async () => {
+    const leaver = await register(server.app, uniqueName('own'));
+    const heir = await register(server.app, uniqueName('heir'));
+    const { room } = await createRoom(server.app, leaver);
+    await joinRoom(server.app, heir, room);
+    const heirWs = await WsClient.connect(server.wsUrl, heir.token);
+    await heirWs.subscribe(room.id);
+    expect((await inject(leaver, 'POST', `/api/rooms/${room.id}/leave`)).statusCode).toBe(204);
+    expect(await heirWs.next((f) => f.type === 'member' && f.action === 'role')).toMatchObject({ roomId: room.id, user: { id: heir.user.id }, role: 'owner' });
+    expect(await heirWs.next((f) => f.type === 'room')).toMatchObject({ room: { id: room.id, ownerId: heir.user.id } });
+    await heirWs.close();
+  });
 });
