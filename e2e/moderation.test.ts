@@ -3,7 +3,8 @@ import { beforeAll, expect, it } from 'vitest';
 import { axeViolations, browserSuite, createRoom, describeInBrowser, joinRoom, register, sendChat, uniqueName } from './harness';
 
 /**
- * Running a room in the browser (issue 12): the owner makes a moderator from the members panel,
+ * Running a room in the browser (issue 12): the owner makes a moderator from the members panel
+ * (the promoted user's open page gains the moderator controls at once, and loses them on demotion),
  * the moderator bans a member with the keyboard; the banned member's room leaves their sidebar
  * with an announcement and joining again is refused; the bans list lifts it. The settings dialog
  * is axe-clean in light (owner) and dark (moderator).
@@ -48,6 +49,26 @@ describeInBrowser('moderation', () => {
     await (await memberRow(owner, names.mod)).getByText('Mod', { exact: true }).waitFor();
   });
 
+  it("the owner promotes bob and demotes him again: bob's open page shows and hides the moderator controls without a reload", async () => {
+    const settings = bob.getByRole('button', { name: 'Room settings' });
+    expect(await settings.count()).toBe(0);
+    for (const [label, done] of [['Make moderator', 'a moderator'], ['Make member', 'a member']] as const) {
+      const row = await memberRow(owner, names.bob);
+      await row.getByRole('button', { name: `Manage ${names.bob}` }).click();
+      await owner.getByRole('group', { name: `Manage ${names.bob}` }).getByRole('button', { name: label }).click();
+      await owner.getByTestId('toasts').getByText(`${names.bob} is now ${done}`).waitFor();
+      await bob.getByTestId('toasts').getByText(`You are now ${done} of ${roomName}`).waitFor();
+      if (label === 'Make moderator') {
+        await settings.waitFor();
+        // Bob's members list shows his own new badge too (pushed, not reloaded).
+        await (await memberRow(bob, names.bob)).getByText('Mod', { exact: true }).waitFor();
+      } else {
+        await settings.waitFor({ state: 'detached' });
+        await expect.poll(() => bob.getByTestId('members-panel').locator(`[data-username="${names.bob}"]`).getByText('Mod', { exact: true }).count()).toBe(0);
+      }
+    }
+  });
+
   it('the owner opens the settings (axe-clean, light), sets slow mode; members see the hint live', async () => {
     await owner.getByRole('button', { name: 'Room settings' }).click();
     const dialog = owner.getByRole('dialog', { name: `${roomName}: settings` });
@@ -62,8 +83,7 @@ describeInBrowser('moderation', () => {
   });
 
   it('the moderator bans bob with the keyboard; bob loses the room with an announcement and cannot rejoin', async () => {
-    // The moderator's own room entry learns the new role from a reload of the room list.
-    await mod.reload();
+    // No reload: the moderator's page learned the new role from the pushed `member {role}` frame.
     const row = await memberRow(mod, names.bob);
     const manage = row.getByRole('button', { name: `Manage ${names.bob}` });
     await manage.focus();

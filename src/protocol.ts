@@ -351,13 +351,18 @@ export const PresenceFrame = Type.Object({
   userId: Id,
   online: Type.Boolean(),
 });
-/** `kicked`: removed by an owner or moderator (a ban too); sent to the room and to the user's own connections. */
-export const MemberAction = Type.Union([Type.Literal('joined'), Type.Literal('left'), Type.Literal('kicked')]);
+/**
+ * `kicked`: removed by an owner or moderator (a ban too); `role`: the owner changed the user's role
+ * (`role` is the new one). Both go to the room and to the user's own connections.
+ */
+export const MemberAction = Type.Union([Type.Literal('joined'), Type.Literal('left'), Type.Literal('kicked'), Type.Literal('role')]);
 export const MemberFrame = Type.Object({
   type: Type.Literal('member'),
   roomId: Id,
   action: MemberAction,
   user: User,
+  /** With `action: "role"` only: the user's role from now on. */
+  role: Type.Optional(Role),
 });
 /** The room's settings changed (name, description, slow mode, image, owner): not a log event. */
 export const RoomFrame = Type.Object({ type: Type.Literal('room'), room: Room });

@@ -168,16 +168,22 @@ describe('joining while banned', () => {
   });
 });
 
-describe('who hears room, room_deleted and member kicked frames', () => {
+describe('who hears room, room_deleted, member role and member kicked frames', () => {
   it('members do; outsiders and the banned never do', async () => {
     const f = await fixture('public');
     const watchers = await Promise.all((['member', 'outsider', 'banned'] as Signed[]).map((a) => WsClient.connect(server.wsUrl, accounts[a].token)));
     await watchers[0]!.subscribe(f.room.id);
     expect((await http.inject({ ...ROUTES['PATCH /rooms/:id'](f), headers: accounts.moderator.headers })).statusCode).toBe(200);
+    // A role change there and back (member {role} twice), then the kick of the same target.
+    for (const role of ['moderator', 'member']) {
+      const url = `/api/rooms/${f.room.id}/members/${accounts.target.user.id}/role`;
+      expect((await http.inject({ method: 'PUT', url, payload: { role }, headers: accounts.owner.headers })).statusCode).toBe(200);
+    }
     expect((await http.inject({ ...ROUTES['POST kick'](f), headers: accounts.moderator.headers })).statusCode).toBe(204);
     expect((await http.inject({ ...ROUTES['DELETE /rooms/:id'](f), headers: accounts.owner.headers })).statusCode).toBe(204);
     await watchers[0]!.next((x) => x.type === 'room_deleted');
-    expect(watchers[0]!.frames.map((x) => x.type).filter((t) => t === 'room' || t === 'member' || t === 'room_deleted')).toEqual(['room', 'member', 'room_deleted']);
+    const heard = watchers[0]!.frames.filter((x) => x.type === 'room' || x.type === 'member' || x.type === 'room_deleted');
+    expect(heard.map((x) => (x.type === 'member' ? `member ${String(x.action)}` : x.type))).toEqual(['room', 'member role', 'member role', 'member kicked', 'room_deleted']);
     for (const ws of watchers.slice(1)) {
       await barrier(ws);
       expect(ws.frames.filter((x) => x.type === 'room' || x.type === 'member' || x.type === 'room_deleted')).toEqual([]);

@@ -99,6 +99,9 @@ export async function startClusterInstance(
 export interface ClusterSuite {
   /** The running instances, in start order (filled in by beforeAll). */
   readonly instances: Instance[];
+  /** The suite's database (set by beforeAll) and Redis key prefix. */
+  readonly dbUrl: string;
+  readonly prefix: string;
   /** Starts one more instance on the suite's database and prefix; it is stopped with the others. */
   start(name: string, opts?: { env?: Record<string, string>; status?: string }): Promise<Instance>;
 }
@@ -133,7 +136,14 @@ export function clusterSuite(names: [string, ...string[]]): ClusterSuite {
     admin.disconnect();
     await dropDb?.();
   });
-  return { instances, start };
+  return {
+    instances,
+    start,
+    get dbUrl() {
+      return dbUrl;
+    },
+    prefix,
+  };
 }
 
 export async function api<T>(inst: Instance, method: string, url: string, token?: string, body?: unknown): Promise<{ status: number; body: T }> {

@@ -145,6 +145,7 @@ export default fp<ServicesOptions>(
           log: app.log,
           presenceGraceMs: config.presenceGraceMs,
           sessionAlive: async (sessionId) => Boolean(await repos.users.findSession(sessionId)),
+          accessOfUsers: (roomId, userIds) => repos.connectReads.accessOfUsers(roomId, userIds),
           evictions: sessionCache,
         })
       : null;

@@ -4,7 +4,7 @@
  * uses the LocalBroker: events go straight to the hub. Several instances use the RedisBroker
  * (cluster/redis-broker.ts), which also delivers what the other instances publish.
  */
-import type { Room, User } from '../protocol.js';
+import type { Role, Room, User } from '../protocol.js';
 import type { AckTarget } from './ack-target.js';
 import type { LogEvent, MentionNotice } from './log-event.js';
 import type { Connection } from './connection.js';
@@ -28,6 +28,8 @@ export interface RoomEvents {
   memberLeft(roomId: string, user: User): void;
   /** Kicked or banned (committed): unsubscribed on every connection of every instance, the room told. */
   memberKicked(roomId: string, user: User): void;
+  /** The owner changed the user's role (committed): `member {role}` to the room and the user everywhere. */
+  roleChanged(roomId: string, user: User, role: Role): void;
   /** The room's settings changed (committed): `room` frames everywhere. */
   roomUpdated(room: Room): void;
   /** The owner deleted the room (committed): `room_deleted` everywhere, subscriptions end. */
@@ -83,6 +85,10 @@ export class LocalBroker implements Broker {
 
   memberKicked(roomId: string, user: User): void {
     this.hub.memberKicked(roomId, user);
+  }
+
+  roleChanged(roomId: string, user: User, role: Role): void {
+    this.hub.memberRole(roomId, user, role);
   }
 
   roomUpdated(room: Room): void {

@@ -6,11 +6,12 @@
  * typing state machines, the rooms its sockets watch) goes out through the port it declares,
  * `HubRelay`, which the broker implements.
  */
-import { CLOSE, type Message, type Room, type ServerFrame, type User } from '../protocol.js';
+import { CLOSE, type Message, type Role, type Room, type ServerFrame, type User } from '../protocol.js';
 import type { AckTarget } from './ack-target.js';
 import type { Connection } from './connection.js';
 import type { LogEvent, MentionNotice } from './log-event.js';
 import { messageFrameJson, encodeFrame } from './frames.js';
+import { MembershipWatches } from './membership-watch.js';
 import { Presence, type PresenceView } from './presence.js';
 import { RealtimeStats } from './realtime-stats.js';
 import { RoomRegistry } from './room-registry.js';
@@ -45,6 +46,8 @@ export class Hub {
   readonly registry: RoomRegistry;
   readonly presence: Presence;
   readonly typing: TypingTracker;
+  /** Membership changes seen while a connecting socket's rooms are being read (socket-session.ts). */
+  readonly memberships = new MembershipWatches();
   /** Deliveries, drops and 4009 closes of this process's connections (for /metrics). */
   readonly stats = new RealtimeStats();
   private heartbeat: NodeJS.Timeout | null = null;
@@ -182,12 +185,14 @@ export class Hub {
 
   memberJoined(roomId: string, user: User): void {
     this.broadcastEphemeral(roomId, { type: 'member', roomId, action: 'joined', user });
+    this.memberships.changed(user.id, roomId, true);
     this.presence.joined(user.id, roomId);
   }
 
   /** The user left: their sockets stop receiving the room, and the room hears about it. */
   memberLeft(roomId: string, user: User): void {
     for (const conn of this.registry.connectionsOfUser(user.id) ?? []) this.unsubscribe(conn, roomId);
+    this.memberships.changed(user.id, roomId, false);
     this.presence.left(user.id, roomId);
     this.broadcastEphemeral(roomId, { type: 'member', roomId, action: 'left', user });
   }
@@ -204,10 +209,24 @@ export class Hub {
       this.unsubscribe(conn, roomId);
       conn.sendEphemeral(out);
     }
+    this.memberships.changed(user.id, roomId, false);
     this.presence.left(user.id, roomId);
     for (const conn of this.registry.subscribers(roomId) ?? []) {
       if (conn.subs.get(roomId)?.isLive) conn.sendEphemeral(out);
     }
+  }
+
+  /**
+   * The owner changed the user's role (committed): `member {role}` to the room's live subscribers
+   * and to every connection of the user here, subscribed or not (their room list shows the role).
+   */
+  memberRole(roomId: string, user: User, role: Role): void {
+    const out = new OutFrame(encodeFrame({ type: 'member', roomId, action: 'role', user, role }));
+    const sent = new Set<Connection>(this.registry.connectionsOfUser(user.id) ?? []);
+    for (const conn of this.registry.subscribers(roomId) ?? []) {
+      if (conn.subs.get(roomId)?.isLive) sent.add(conn);
+    }
+    for (const conn of sent) conn.sendEphemeral(out);
   }
 
   /** New settings: to the room's subscribers and the connections of its members online here. */
@@ -219,6 +238,7 @@ export class Hub {
   /** The room is gone: everyone watching it or holding it in their list is told, then unsubscribed. */
   roomDeleted(roomId: string): void {
     this.opts.onRoomChanged?.(roomId, null);
+    this.memberships.roomGone(roomId);
     const members = [...this.presence.localUsersIn(roomId)];
     this.toRoomAudience(roomId, new OutFrame(encodeFrame({ type: 'room_deleted', roomId })));
     for (const conn of [...(this.registry.subscribers(roomId) ?? [])]) this.unsubscribe(conn, roomId);

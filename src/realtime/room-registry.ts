@@ -84,6 +84,11 @@ export class RoomRegistry {
     if (removeFrom(this.rooms, roomId, conn) === 0) this.onRoomEmpty(roomId);
   }
 
+  /** The rooms with at least one subscriber here. */
+  roomIds(): string[] {
+    return [...this.rooms.keys()];
+  }
+
   subscribers(roomId: string): ReadonlySet<Connection> | undefined {
     return this.rooms.get(roomId);
   }

@@ -191,9 +191,12 @@ export function startSession(opts: SessionOptions, socket: WebSocket, auth: Sess
   hub.attach(conn);
   conn.send({ type: 'ready', user: conn.user, protocol: PROTOCOL_VERSION, heartbeatMs: opts.heartbeatMs });
 
+  // A kick, ban, leave, join or deletion applied while the rooms are read is not undone by the read.
+  const watch = hub.memberships.begin(auth.user.id);
   opts.roomIdsOf(auth.user.id).then(
-    (roomIds) => session.roomsLoaded(roomIds),
+    (roomIds) => session.roomsLoaded(watch.end(roomIds)),
     (err: unknown) => {
+      watch.cancel();
       log.error({ err }, 'loading rooms for presence failed');
       session.roomsLoaded(null);
     },

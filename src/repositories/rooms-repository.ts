@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { and, asc, desc, eq, getTableColumns, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
-import { roomMembers, rooms, users, type RoomRow } from '../db/schema.js';
+import { roomBans, roomMembers, rooms, users, type RoomRow } from '../db/schema.js';
 import type { JoinedRoom, ListedRoom, Member, Role } from '../protocol.js';
 import { AppError, isUniqueViolation } from '../lib/errors.js';
 import { roomNameKey } from '../lib/confusables.js';
@@ -114,26 +114,34 @@ export function createRoomsRepository(db: Executor) {
     },
 
     /**
-     * Adds the user to the room (idempotent). One statement: the insert and the member count move
-     * together. Returns the room and whether this call added the member.
+     * Adds the user to the room (idempotent). A transaction that first locks the room row, as the
+     * moderation transactions do, so a join serializes with a ban of the same room: the insert runs
+     * in a snapshot taken after the lock, and a ban committed meanwhile is seen (`banned`, nothing
+     * added). The insert and the member count move together. Returns the room, whether this call
+     * added the member, and whether the user is banned.
      */
-    async join(roomId: string, userId: string): Promise<{ room: RoomRow; added: boolean } | undefined> {
+    async join(roomId: string, userId: string): Promise<{ room: RoomRow; added: boolean; banned: boolean } | undefined> {
       const now = new Date();
-      const result = await db.execute(sql`
-        WITH ins AS (
-          INSERT INTO room_members (room_id, user_id, role, last_read_seq, joined_at)
-          SELECT r.id, ${userId}::uuid, 'member', r.last_seq, ${now.toISOString()}::timestamptz
-          FROM rooms r WHERE r.id = ${roomId}::uuid AND r.deleted_at IS NULL
-            AND NOT EXISTS (SELECT 1 FROM room_bans b WHERE b.room_id = r.id AND b.user_id = ${userId}::uuid)
-          ON CONFLICT DO NOTHING
-          RETURNING room_id
-        )
-        UPDATE rooms SET member_count = member_count + 1
-        WHERE id IN (SELECT room_id FROM ins)
-        RETURNING id`);
-      const added = (result as unknown as { rows: unknown[] }).rows.length > 0;
-      const [room] = await db.select().from(rooms).where(eq(rooms.id, roomId)).limit(1);
-      return room ? { room, added } : undefined;
+      return db.transaction(async (tx) => {
+        await tx.execute(sql`SELECT id FROM rooms WHERE id = ${roomId}::uuid FOR UPDATE`);
+        const result = await tx.execute(sql`
+          WITH ins AS (
+            INSERT INTO room_members (room_id, user_id, role, last_read_seq, joined_at)
+            SELECT r.id, ${userId}::uuid, 'member', r.last_seq, ${now.toISOString()}::timestamptz
+            FROM rooms r WHERE r.id = ${roomId}::uuid AND r.deleted_at IS NULL
+              AND NOT EXISTS (SELECT 1 FROM room_bans b WHERE b.room_id = r.id AND b.user_id = ${userId}::uuid)
+            ON CONFLICT DO NOTHING
+            RETURNING room_id
+          )
+          UPDATE rooms SET member_count = member_count + 1
+          WHERE id IN (SELECT room_id FROM ins)
+          RETURNING id`);
+        const added = (result as unknown as { rows: unknown[] }).rows.length > 0;
+        const [room] = await tx.select().from(rooms).where(eq(rooms.id, roomId)).limit(1);
+        if (!room) return undefined;
+        const banned = added ? false : (await tx.select({ userId: roomBans.userId }).from(roomBans).where(and(eq(roomBans.roomId, roomId), eq(roomBans.userId, userId))).limit(1)).length > 0;
+        return { room, added, banned };
+      });
     },
 
     /**

@@ -13,7 +13,7 @@ import {
 import { decodeCursor, encodeCursor, isCursorInt, isCursorTime, isUuid } from '../lib/cursor.js';
 import { AppError, errors } from '../lib/errors.js';
 import { cleanDescription, cleanQuery, cleanRoomName } from '../lib/text.js';
-import { toRoom } from '../repositories/mappers.js';
+import { toRoom, toUser } from '../repositories/mappers.js';
 import type { RoomAccess } from '../repositories/rooms-repository.js';
 import { createRoomRefusal, invalidInvite, requireJoinable, requireMember, requireVisible } from '../services/room-access.js';
 import type { User } from '../protocol.js';
@@ -40,6 +40,8 @@ const roomsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (access.role) return { room: toRoom(access.room) };
     const result = await repos.rooms.join(access.room.id, user.id);
     if (!result) throw gone();
+    // A ban that committed after the access read (the join waited for its room lock).
+    if (result.banned) throw errors.banned();
     if (result.added) broker.memberJoined(access.room.id, user);
     return { room: toRoom(result.room) };
   }
@@ -194,6 +196,12 @@ const roomsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const result = access.role ? await repos.rooms.leave(access.room.id, user.id) : null;
       if (!result) throw new AppError(404, 'NOT_A_MEMBER', 'You are not a member of this room');
       broker.memberLeft(access.room.id, user);
+      if (result.newOwnerId) {
+        // The owner left: the heir's new role and the new ownerId are pushed like a hand-over's.
+        const heir = await repos.users.findById(result.newOwnerId);
+        if (heir) broker.roleChanged(access.room.id, toUser(heir), 'owner');
+        broker.roomUpdated(toRoom(result.room));
+      }
       return reply.code(204).send(null);
     },
   );

@@ -99,6 +99,7 @@ export function createModeration(db: Db, events: RoomEvents) {
         const current = await target(ctx, 'setRole', actor, targetId);
         if (!current) throw notAMember();
         let room = null;
+        let changed = false;
         if (role === 'owner') {
           await ctx.repo.setRole(roomId, targetId, 'owner');
           await ctx.repo.setRole(roomId, actor.id, 'moderator');
@@ -107,10 +108,16 @@ export function createModeration(db: Db, events: RoomEvents) {
         } else if (role !== current) {
           await ctx.repo.setRole(roomId, targetId, role);
           await ctx.repo.audit({ roomId, actorId: actor.id, action: 'role', targetId, details: { from: current, to: role } });
+          changed = true;
         }
-        return { member: (await ctx.repo.member(roomId, targetId))!, room };
+        return { member: (await ctx.repo.member(roomId, targetId))!, room, changed };
       });
-      if (done.room) events.roomUpdated(toRoom(done.room));
+      // After the commit: the new roles first (both of a hand-over), then the settings (ownerId).
+      if (done.room) {
+        events.roleChanged(roomId, done.member.user, 'owner');
+        events.roleChanged(roomId, actor, 'moderator');
+        events.roomUpdated(toRoom(done.room));
+      } else if (done.changed) events.roleChanged(roomId, done.member.user, done.member.role);
       return done.member;
     },
 

@@ -73,4 +73,14 @@ export const createRoomsSlice: SliceCreator<RoomsSlice, RoomsState> = (set, get)
         members: list ? { ...s.members, [roomId]: list.filter((m) => m.user.id !== userId) } : s.members,
       };
     }),
+  memberRoleChanged: (roomId, userId, role) =>
+    set((s) => {
+      const room = s.rooms[roomId];
+      const list = s.members[roomId];
+      const mine = room && userId === s.user?.id && room.role !== role;
+      return {
+        rooms: mine ? { ...s.rooms, [roomId]: { ...room, role } } : s.rooms,
+        members: list ? { ...s.members, [roomId]: list.map((m) => (m.user.id === userId ? { ...m, role } : m)) } : s.members,
+      };
+    }),
 });

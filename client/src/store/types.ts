@@ -1,7 +1,7 @@
 import type { DeleteChange, EditChange, ReactionChange } from '../lib/log-apply';
 import type { OutboxItem } from '../lib/outbox';
 import type { Theme } from '../lib/theme';
-import type { JoinedRoom, Member, Message, Room, User } from '../lib/wire';
+import type { JoinedRoom, Member, Message, Role, Room, User } from '../lib/wire';
 import type { SocketState } from '../lib/socket-state';
 
 /**
@@ -41,6 +41,8 @@ export interface RoomsSlice extends RoomsState {
   setMembers(roomId: string, members: Member[]): void;
   memberJoined(roomId: string, user: User): void;
   memberLeft(roomId: string, userId: string): void;
+  /** The owner changed a member's role: their badge in the members list, and our own role when it is us. */
+  memberRoleChanged(roomId: string, userId: string, role: Role): void;
 }
 
 // ---- messages -------------------------------------------------------------------------------

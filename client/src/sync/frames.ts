@@ -76,6 +76,17 @@ export function createFrameHandlers(ctx: FrameContext): FrameHandlers {
     member: (frame) => {
       const s = get();
       const room = s.rooms[frame.roomId];
+      if (frame.action === 'role') {
+        // A role the owner changed: the badge, and ours (moderator controls follow at once).
+        if (!frame.role) return;
+        s.memberRoleChanged(frame.roomId, frame.user.id, frame.role);
+        if (frame.user.id === userId && room && room.role !== frame.role) {
+          const text = `You are now ${frame.role === 'member' ? 'a member' : frame.role === 'owner' ? 'the owner' : 'a moderator'} of ${room.name}`;
+          s.toast(text);
+          s.announce(text);
+        }
+        return;
+      }
       if (frame.user.id === userId) {
         // Our own other tab joined or left, or a moderator removed us.
         if (frame.action === 'joined') {

@@ -58,6 +58,9 @@ describe('parseServerFrame', () => {
     expect(parse({ type: 'toString' })).toBeNull();
     expect(parse({ type: 'message', message: { ...message, seq: '1' } })).toBeNull();
     expect(parse({ type: 'member', roomId: 'r1', action: 'banished', user })).toBeNull();
+    expect(parse({ type: 'member', roomId: 'r1', action: 'role', user, role: 'moderator' })).toEqual({ type: 'member', roomId: 'r1', action: 'role', user, role: 'moderator' });
+    expect(parse({ type: 'member', roomId: 'r1', action: 'role', user })).toBeNull();
+    expect(parse({ type: 'member', roomId: 'r1', action: 'role', user, role: 'admin' })).toBeNull();
     expect(parse({ type: 'error', code: 'X', message: 'y', ref: 5 })).toBeNull();
     expect(parse(['ready'])).toBeNull();
     expect(parse(null)).toBeNull();

@@ -41,7 +41,10 @@ const GUARDS: { [K in ServerFrame['type']]: Guard } = {
   message: (o) => message(o.message),
   typing: (o) => str(o.roomId) && user(o.user) && bool(o.isTyping),
   presence: (o) => str(o.roomId) && str(o.userId) && bool(o.online),
-  member: (o) => str(o.roomId) && ['joined', 'left', 'kicked'].includes(o.action as string) && user(o.user),
+  member: (o) =>
+    str(o.roomId) &&
+    user(o.user) &&
+    (['joined', 'left', 'kicked'].includes(o.action as string) || (o.action === 'role' && ['owner', 'moderator', 'member'].includes(o.role as string))),
   room: (o) => isObj(o.room) && str(o.room.id) && str(o.room.name) && int(o.room.slowModeSec),
   room_deleted: (o) => str(o.roomId),
   read: (o) => str(o.roomId) && int(o.seq),

@@ -5,7 +5,7 @@
  */
 import { FormatRegistry, Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { Id, LogFrame, MessageId, Room, Seq, User } from '../../protocol.js';
+import { Id, LogFrame, MessageId, Role, Room, Seq, User } from '../../protocol.js';
 
 // The wire schemas use format: 'date-time'; the compiled checker needs to know what it means.
 if (!FormatRegistry.Has('date-time')) FormatRegistry.Set('date-time', (value) => !Number.isNaN(Date.parse(value)));
@@ -62,6 +62,8 @@ export const BusEvent = Type.Union([
   ),
   /** A moderator removed the user (kick or ban): every instance unsubscribes their connections at once. */
   Type.Object({ type: Type.Literal('kicked'), instance: Instance, roomId: Id, user: User }, strict),
+  /** The owner changed the user's role: every instance tells the room's subscribers and the user's connections. */
+  Type.Object({ type: Type.Literal('role'), instance: Instance, roomId: Id, user: User, role: Role }, strict),
   /** The room's settings changed: every instance tells its subscribers (and forgets cached settings). */
   Type.Object({ type: Type.Literal('room'), instance: Instance, room: Room }, strict),
   /** The owner deleted the room: every instance tells and unsubscribes its subscribers. */

@@ -10,7 +10,7 @@
  * caught up from Postgres by seq; the commands connection is back -> our presence is rewritten and
  * the newest unsent message of each room is published again.
  */
-import { TYPING_TTL_MS, type Room, type User } from '../../protocol.js';
+import { TYPING_TTL_MS, type Role, type Room, type User } from '../../protocol.js';
 import type { AckTarget } from '../ack-target.js';
 import type { LogEvent, MentionNotice } from '../log-event.js';
 import type { Broker, BrokerStatus } from '../broker.js';
@@ -25,6 +25,7 @@ import { PeerPresence } from './peer-presence.js';
 import { RedisBus, type BusLog } from './redis-bus.js';
 import { RoomFeeds, type FeedStore } from './room-feeds.js';
 import { Evictions } from './evictions.js';
+import { revalidateSubscriptions, type AccessOfUsers } from './revalidate.js';
 
 /** Sessions re-checked at a time after an outage. */
 const SESSION_CHECK_BATCH = 20;
@@ -40,6 +41,8 @@ export interface RedisBrokerOptions {
   presenceGraceMs: number;
   /** Whether a session still exists (logouts missed during an outage are caught up with it). */
   sessionAlive?: (sessionId: string) => Promise<boolean>;
+  /** Who may still see a room (kicks, bans, leaves and deletions missed during an outage are caught up with it). */
+  accessOfUsers?: AccessOfUsers;
   /** The session cache: evicted by what every instance publishes, dropped whole after an outage. */
   evictions?: SessionEvictions;
   instanceId?: string;
@@ -79,6 +82,7 @@ export class RedisBroker implements Broker, HubRelay {
       member: (e) => (e.action === 'joined' ? hub.memberJoined(e.roomId, e.user) : hub.memberLeft(e.roomId, e.user)),
       read: (e) => hub.readMoved(e.userId, e.roomId, e.seq),
       kicked: (e) => hub.memberKicked(e.roomId, e.user),
+      role: (e) => hub.memberRole(e.roomId, e.user, e.role),
       room: (e) => hub.roomUpdated(e.room),
       'room-deleted': (e) => hub.roomDeleted(e.roomId),
       'session-ended': (e) => {
@@ -101,6 +105,7 @@ export class RedisBroker implements Broker, HubRelay {
       if (recovering) opts.evictions?.clear();
       if (!(await this.feeds.resubscribe())) return; // an outage again: the next ready retries
       if (recovering) void this.recheckSessions();
+      if (recovering) void this.revalidate();
       await this.peers.loadPeers();
       const filled = await this.feeds.resync();
       bus.recovered({ rooms: this.feeds.size, filledFromPostgres: filled });
@@ -173,6 +178,11 @@ export class RedisBroker implements Broker, HubRelay {
     this.publishAll({ type: 'kicked', instance: this.instanceId, roomId, user });
   }
 
+  roleChanged(roomId: string, user: User, role: Role): void {
+    this.hub.memberRole(roomId, user, role);
+    this.publishAll({ type: 'role', instance: this.instanceId, roomId, user, role });
+  }
+
   roomUpdated(room: Room): void {
     this.hub.roomUpdated(room);
     this.publishAll({ type: 'room', instance: this.instanceId, room });
@@ -241,6 +251,13 @@ export class RedisBroker implements Broker, HubRelay {
 
   private apply(event: BusEvent): void {
     (this.handlers[event.type] as (e: BusEvent) => void)(event);
+  }
+
+  /** Kicks, bans, leaves and deletions published while we were not listening: applied from Postgres. */
+  private async revalidate(): Promise<void> {
+    if (!this.opts.accessOfUsers) return;
+    const done = await revalidateSubscriptions(this.hub, this.opts.accessOfUsers);
+    if (done.evicted || done.failed) this.opts.log.info({ instanceId: this.instanceId, ...done }, 'subscriptions re-checked after the Redis outage');
   }
 
   /** Logouts published while we were not listening: sockets of sessions that no longer exist are closed. */
