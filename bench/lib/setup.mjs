@@ -61,14 +61,14 @@ export function benchDatabaseUrl() {
  * ({DATABASE_URL} or {DATA_DIR}) and an open handle for seeding (closed by `release`).
  */
 /**
- * Postgres: a CHECKPOINT before a measured repetition of a row that writes (RtChat, the naive
- * path, the raw writer alike; the others too, for the same conditions). A checkpoint spread over
- * minutes (checkpoint_timeout, or max_wal_size after a heavy ladder) can make commits stall while it
- * writes. In the 2026-12-01 full run, a timed checkpoint was writing (14:36:00-14:40:30) during the
- * two fan-out repetitions whose light steps failed (p99 0.46-0.48 s at 20-40k deliveries/s: every
- * delivery waits for its commit), and not during the one that passed 450k. Starting each
- * repetition from a clean checkpoint leaves the next timed one minutes away (a ladder's own WAL can
- * still trigger one).
+ * Postgres: a CHECKPOINT before every server's fan-out repetition. A checkpoint spread over minutes
+ * (checkpoint_timeout) can make commits stall while it writes, and every RtChat delivery waits for
+ * its commit. In the 2026-12-01 full run a timed checkpoint was writing (14:36:00-14:40:30) during
+ * the two RtChat repetitions whose light steps failed (p99 0.46-0.48 s at 20-40k deliveries/s), not
+ * during the one that passed 450k; with this, the next run's three passed 130k, 300k and 375k.
+ * Not before the durable rows: right after a checkpoint every first change of a page writes a full
+ * page image to the WAL, which would slow exactly the commits those rows measure (that run's
+ * durable repetitions, checkpointed, were all slower, the raw writer's as much as RtChat's).
  */
 export async function checkpoint() {
   const url = benchDatabaseUrl();

@@ -11,7 +11,7 @@
 import { CFG, PORTS, SCRIPTS, initAll, log, rtchatFor, seedTag, split, withGenerators } from '../lib/context.mjs';
 import { runLoadProcess } from '../lib/load-process.mjs';
 import { ladderSummary } from '../lib/report.mjs';
-import { SERVER_CPU, checkpoint, freshDatabase, sleep, startServer } from '../lib/setup.mjs';
+import { SERVER_CPU, freshDatabase, sleep, startServer } from '../lib/setup.mjs';
 import { median, percentile, ratio, round, spread } from '../lib/stats.mjs';
 
 const how = () => ({ offered: (s) => s.offered, achieved: (s) => s.storedPerSec, p99Bound: CFG.durable.p99BoundMs });
@@ -44,7 +44,6 @@ async function durableOverWs(kind) {
       await sleep(500);
       const reps = [];
       for (let rep = 0; rep < CFG.reps; rep++) {
-        await checkpoint();
         const steps = [];
         for (const rate of kind === 'rtchat' ? c.steps : c.naiveSteps) {
           srv.cpuMs();

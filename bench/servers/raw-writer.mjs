@@ -88,8 +88,6 @@ async function step(rate) {
 
 const reps = [];
 for (let rep = 0; rep < input.reps; rep++) {
-  // As before RtChat's repetitions (lib/setup.mjs checkpoint): no checkpoint under way at the start.
-  if (db.kind === 'postgres') await db.query('CHECKPOINT', []);
   const steps = [];
   for (const rate of input.steps) {
     const s = await step(rate);
