@@ -1,7 +1,7 @@
 import { lazy, Suspense, useEffect, useRef, useState, type ClipboardEvent, type FormEvent, type KeyboardEvent } from 'react';
 import type { Uploads } from '../hooks/use-uploads';
 import { isDeleted } from '../lib/log-apply';
-import { mentionAt } from '../lib/mention-complete';
+import { mentionAt } from '../lib/mention-at';
 import { MAX_MESSAGE_LENGTH } from '../lib/wire';
 import { useStore } from '../store';
 import { useSync } from '../sync/SyncProvider';
