@@ -11,21 +11,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
+import { photo } from './lib/photo.mjs';
 import { ImageProcessor } from '../dist/services/image-processor.js';
 
 const IMAGES = Number(process.env.IMAGES ?? 10);
 const REPS = Number(process.env.REPS ?? 3);
 const BUSY_MS = Number(process.env.BUSY_MS ?? 0.7);
 const dir = mkdtempSync(path.join(tmpdir(), 'rtchat-lag-'));
-
-async function photo(mb) {
-  for (let side = 1400; ; side += 200) {
-    const bytes = await sharp({ create: { width: Math.round(side * 1.5), height: side, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } })
-      .jpeg({ quality: 90 })
-      .toBuffer();
-    if (bytes.length >= mb * 1024 * 1024) return bytes;
-  }
-}
 
 /** What the server did before: sharp in this process, one libvips thread per image, 2 at once. */
 async function inProcess(input, i) {

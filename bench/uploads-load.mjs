@@ -6,7 +6,7 @@
  * 3. the same fan-out while the uploaders upload again.
  * Samplers time each message from send to arrival. Prints one JSON line.
  */
-import sharp from 'sharp';
+import { photo } from './lib/photo.mjs';
 import { connectSubscribed } from './lib/load-process.mjs';
 
 let stdin = '';
@@ -19,16 +19,6 @@ const quantile = (values, p) => {
   const v = [...values].sort((a, b) => a - b);
   return v.length ? Math.round(v[Math.min(v.length - 1, Math.floor((p / 100) * v.length))] * 10) / 10 : null;
 };
-
-/** A JPEG of about `mb` MB: Gaussian noise, grown until it is big enough. */
-async function photo(mb) {
-  for (let side = 1400; ; side += 200) {
-    const bytes = await sharp({ create: { width: Math.round(side * 1.5), height: side, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } })
-      .jpeg({ quality: 90 })
-      .toBuffer();
-    if (bytes.length >= mb * 1024 * 1024) return bytes;
-  }
-}
 
 const connect = (token, onFrame) => connectSubscribed(cfg.port, cfg.roomId, token, onFrame);
 
