@@ -54,6 +54,16 @@ async function roomWith(...who: Account[]): Promise<{ room: Room; inviteCode?: s
   return created;
 }
 
+/** A member (`prefix`) and a watcher in one of the owner's rooms, the watcher subscribed on a socket. */
+async function watchedRoom(prefix: string): Promise<{ member: Account; room: Room; watcherWs: WsClient }> {
+  const member = await register(server.app, uniqueName(prefix));
+  const watcher = await register(server.app, uniqueName('wat'));
+  const { room } = await roomWith(member, watcher);
+  const watcherWs = await WsClient.connect(server.wsUrl, watcher.token);
+  await watcherWs.subscribe(room.id);
+  return { member, room, watcherWs };
+}
+
 const memberRows = async (roomId: string, userId: string) =>
   (await database().rows<{ n: number }>(sql`SELECT count(*)::int AS n FROM room_members WHERE room_id = ${roomId}::uuid AND user_id = ${userId}::uuid`))[0]!.n;
 
@@ -102,11 +112,7 @@ describe('a join racing a ban', () => {
 
 describe('a socket racing a kick', () => {
   it('subscribing while kicked: the access read answered "member", the kick lands before it returns; nothing of the room reaches the socket', async () => {
-    const victim = await register(server.app, uniqueName('vic'));
-    const watcher = await register(server.app, uniqueName('wat'));
-    const { room } = await roomWith(victim, watcher);
-    const watcherWs = await WsClient.connect(server.wsUrl, watcher.token);
-    await watcherWs.subscribe(room.id);
+    const { member: victim, room, watcherWs } = await watchedRoom('vic');
     const ws = await WsClient.connect(server.wsUrl, victim.token);
     await barrier(ws);
     const g = gateNext('accessOfUsers', (args) => args[0] === room.id && (args[1] as string[]).includes(victim.user.id));
@@ -125,11 +131,7 @@ describe('a socket racing a kick', () => {
   });
 
   it("connecting while kicked: the rooms read before the kick does not put the user back in the room's presence", async () => {
-    const victim = await register(server.app, uniqueName('vic'));
-    const watcher = await register(server.app, uniqueName('wat'));
-    const { room } = await roomWith(victim, watcher);
-    const watcherWs = await WsClient.connect(server.wsUrl, watcher.token);
-    await watcherWs.subscribe(room.id);
+    const { member: victim, room, watcherWs } = await watchedRoom('vic');
     const g = gateNext('roomIdsOfUsers', (args) => (args[0] as string[]).includes(victim.user.id));
     const ws = await WsClient.connect(server.wsUrl, victim.token);
     await g.reached;
@@ -149,11 +151,7 @@ describe('a socket racing a kick', () => {
 
 describe('role changes', () => {
   it('a promotion reaches the room and the user (even unsubscribed); a demotion too; the same role again sends nothing', async () => {
-    const target = await register(server.app, uniqueName('tgt'));
-    const watcher = await register(server.app, uniqueName('wat'));
-    const { room } = await roomWith(target, watcher);
-    const watcherWs = await WsClient.connect(server.wsUrl, watcher.token);
-    await watcherWs.subscribe(room.id);
+    const { member: target, room, watcherWs } = await watchedRoom('tgt');
     const targetWs = await WsClient.connect(server.wsUrl, target.token);
     for (const role of ['moderator', 'moderator', 'member'] as const) {
       expect((await inject(owner, 'PUT', `/api/rooms/${room.id}/members/${target.user.id}/role`, { role })).statusCode).toBe(200);
