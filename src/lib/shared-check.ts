@@ -1,3 +1,5 @@
+import { singleFlight } from './single-flight.js';
+
 /**
  * A check shared by everyone who needs it at once: at most one runs at a time, and a success is
  * trusted for `freshMs`. The WebSocket upgrade uses it for "does the database answer?": a session
@@ -6,16 +8,12 @@
  */
 export function sharedCheck(check: () => Promise<void>, freshMs: number, now: () => number = () => performance.now()): () => Promise<void> {
   let okAt = -Infinity;
-  let running: Promise<void> | null = null;
-  return () => {
-    if (now() - okAt < freshMs) return Promise.resolve();
-    running ??= check()
-      .then(() => {
+  const run = singleFlight(
+    () => 'check',
+    () =>
+      check().then(() => {
         okAt = now();
-      })
-      .finally(() => {
-        running = null;
-      });
-    return running;
-  };
+      }),
+  );
+  return () => (now() - okAt < freshMs ? Promise.resolve() : run(undefined));
 }
