@@ -2,7 +2,8 @@
  * The fan-out limit row (bench/servers/tuned-broadcast.mjs) owns its WebSocket framing, so it is
  * checked against a real client (`ws`): every text frame from any client reaches every client, in
  * order, byte for byte (7-bit and 16-bit lengths, multi-byte text; several frames of one turn coalesced
- * into one write), pings are answered, and a client that does not mask is dropped.
+ * into one write), pings are answered, and a client that does not mask is dropped. With PAD_TO, short
+ * text frames are padded with spaces to that size (the same JSON, RtChat's frame size).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
@@ -11,20 +12,25 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-let server: ChildProcess;
+const servers: ChildProcess[] = [];
 let port: number;
 
+async function start(env: Record<string, string> = {}): Promise<number> {
+  const server = fork(path.join(ROOT, 'bench/servers/tuned-broadcast.mjs'), [], { env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  servers.push(server);
+  return new Promise<number>((resolve) => server.once('message', (m: { listening: number }) => resolve(m.listening)));
+}
+
 beforeAll(async () => {
-  server = fork(path.join(ROOT, 'bench/servers/tuned-broadcast.mjs'), [], { env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  port = await new Promise<number>((resolve) => server.once('message', (m: { listening: number }) => resolve(m.listening)));
+  port = await start();
 });
 afterAll(() => {
-  server?.kill('SIGTERM');
+  for (const server of servers) server.kill('SIGTERM');
 });
 
-function client(): Promise<{ ws: WebSocket; got: string[] }> {
+function client(at = port): Promise<{ ws: WebSocket; got: string[] }> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/`, { perMessageDeflate: false });
+    const ws = new WebSocket(`ws://127.0.0.1:${at}/`, { perMessageDeflate: false });
     const got: string[] = [];
     ws.on('message', (d) => got.push(d.toString()));
     ws.once('open', () => resolve({ ws, got }));
@@ -72,5 +78,17 @@ describe('tuned broadcast server', () => {
     const closed = new Promise((r) => sock.once('close', r));
     sock.write(Buffer.from([0x81, 0x02, 0x68, 0x69])); // "hi", unmasked
     await closed;
+  });
+
+  it('pads a short text frame with spaces to PAD_TO bytes, and leaves longer ones as they are', async () => {
+    const a = await client(await start({ PAD_TO: '64' }));
+    const long = JSON.stringify({ body: 'x'.repeat(100) });
+    a.ws.send('{"n":1}');
+    a.ws.send(long);
+    await until(() => a.got.length === 2);
+    expect(a.got[0]).toBe('{"n":1}' + ' '.repeat(64 - 7));
+    expect(JSON.parse(a.got[0]!)).toEqual({ n: 1 });
+    expect(a.got[1]).toBe(long);
+    a.ws.close();
   });
 });

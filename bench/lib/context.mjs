@@ -38,7 +38,7 @@ export const SCRIPTS = {
 export const CFG = QUICK
   ? {
       reps: 2,
-      fanout: { subscribers: 200, samplers: 20, senders: 10, gens: 1, steps: [50, 100, 200, 400], stepMs: 600, warmMs: 150, p99BoundMs: 100 },
+      fanout: { subscribers: 200, samplers: 20, senders: 10, gens: 1, steps: [50, 100, 200, 400], stepMs: 600, warmMs: 150, p99BoundMs: 100, rtchatFrameBytes: 590 },
       durable: {
         senders: 100,
         rooms: 10,
@@ -65,10 +65,13 @@ export const CFG = QUICK
         senders: 50,
         gens: 2,
         // Messages/s into the 1,000-member room, up to where the tuned limit row saturates.
-        steps: [20, 40, 60, 80, 100, 130, 160, 200, 250, 300, 375, 450, 550, 650, 800, 1000, 1250, 1600, 2000],
+        steps: [20, 40, 60, 80, 100, 130, 160, 200, 250, 300, 375, 450, 550, 650, 800, 1000, 1250, 1600, 2000, 2500, 3200, 4000],
         stepMs: 2500,
         warmMs: 700,
         p99BoundMs: 100,
+        // RtChat's message frame in this scenario (a 97-character body, a seeded author, no
+        // attachments): the tuned row pads its frames to it (servers/tuned-broadcast.mjs PAD_TO).
+        rtchatFrameBytes: 590,
       },
       durable: {
         senders: 1000,

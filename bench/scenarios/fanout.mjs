@@ -75,7 +75,9 @@ async function fanoutSetup(server, gens) {
     srv = server === 'rtchat' ? { ...rt.srv, stop: rt.release } : rt.srv;
     specs = rt.people.map((p, i) => ({ token: p.token, userId: p.userId, roomId: rt.roomIds[0], role: roleOf(i) }));
   } else {
-    srv = await startServer(server, { port: PORTS[server], script: SCRIPTS[server] });
+    // The tuned row carries RtChat's bytes per delivery (its message frame), not the generator's short echo.
+    const env = server === 'tuned' ? { PAD_TO: String(c.rtchatFrameBytes) } : {};
+    srv = await startServer(server, { port: PORTS[server], script: SCRIPTS[server], env });
     specs = Array.from({ length: c.subscribers + c.senders }, (_, i) => ({ role: roleOf(i) }));
   }
   // Senders, samplers and receivers are dealt round-robin, so with two instances each gets half.

@@ -8,6 +8,9 @@
  * - every frame of one event-loop turn is concatenated into ONE Buffer at the end of the turn
  *   (setImmediate), and that same Buffer is written to every socket: one write per socket per turn;
  * - a socket more than MAX_BUFFERED bytes behind is dropped (as RtChat closes a slow consumer).
+ * With PAD_TO=n, a text frame shorter than n bytes is padded with trailing spaces (still the same
+ * JSON) to n: the scenario sets it to the size of RtChat's message frame, so this row carries the
+ * same bytes per delivery as RtChat does, not the generator's short echo.
  */
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -16,6 +19,7 @@ const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 const MAX_PAYLOAD = 64 * 1024;
 const MAX_BUFFERED = 16 * 1024 * 1024;
 const port = Number(process.env.PORT ?? 0);
+const padTo = Number(process.env.PAD_TO ?? 0);
 
 const sockets = new Set();
 let turn = [];
@@ -47,6 +51,10 @@ function flush() {
     if (s.writableLength > MAX_BUFFERED) s.destroy();
     else s.write(buf);
   }
+}
+
+function padded(payload) {
+  return payload.length >= padTo ? payload : Buffer.concat([payload, Buffer.alloc(padTo - payload.length, 0x20)]);
 }
 
 function broadcast(frame) {
@@ -83,7 +91,7 @@ function reader(socket) {
       for (let k = 0; k < len; k++) payload[k] ^= mask[k & 3];
       i += h + 4 + len;
       const opcode = b0 & 0x0f;
-      if (opcode === 0x1 || opcode === 0x2) broadcast(serverFrame(payload, opcode));
+      if (opcode === 0x1 || opcode === 0x2) broadcast(serverFrame(opcode === 0x1 ? padded(payload) : payload, opcode));
       else if (opcode === 0x9) socket.write(serverFrame(payload, 0xa));
       else if (opcode === 0x8) {
         socket.end(serverFrame(Buffer.alloc(0), 0x8));

@@ -3,8 +3,10 @@
  *
  * Invariants:
  * - Every frame given to a SocketWriter during one event-loop turn waits in its outbox, and the
- *   whole outbox goes to the kernel as ONE write (corked writev) when the turn ends (setImmediate).
+ *   whole outbox goes to the kernel as ONE Buffer in one write when the turn ends (setImmediate).
  * - A broadcast frames its bytes once (`OutFrame`); every subscriber's socket gets the same Buffer.
+ *   Outboxes of one flush holding the same frames (a room's subscribers, the usual case) share one
+ *   joined Buffer too: a turn of N messages into a room costs each socket one write, not N.
  * - ws's own send path (framing, a write per frame) is only a fallback when its sender is busy
  *   (e.g. compression) or the socket is not a plain TCP one; the internals used are checked first.
  * - Order: every frame of a socket goes through its outbox; `flush()` before a close frame keeps
@@ -44,7 +46,7 @@ export function encodeTextFrame(text: string): Buffer {
 
 /** The parts of ws's WebSocket internals the fast path relies on; checked before every use. */
 interface WsInternals {
-  _socket?: { writable?: boolean; cork(): void; uncork(): void; write(b: Buffer): boolean; _httpMessage?: unknown } | null;
+  _socket?: { writable?: boolean; write(b: Buffer): boolean; _httpMessage?: unknown } | null;
   _sender?: { _state?: number; _queue?: unknown[] } | null;
 }
 
@@ -67,14 +69,39 @@ export function releaseUpgrade(socket: WebSocket, onError: (this: WebSocket, err
 let dirty: SocketWriter[] = [];
 let flushScheduled = false;
 
+/**
+ * The joined bytes of the outboxes of one flush, by their first frame. An entry is reused only for
+ * an outbox holding exactly the same frames in the same order (checked frame by frame), so a
+ * socket that also got a frame of its own in the turn gets a Buffer of its own.
+ */
+type JoinCache = Map<OutFrame, { frames: OutFrame[]; bytes: Buffer }>;
+
+function sameFrames(a: readonly OutFrame[], b: readonly OutFrame[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function joined(frames: OutFrame[], length: number, cache?: JoinCache): Buffer {
+  const hit = cache?.get(frames[0]!);
+  if (hit && sameFrames(hit.frames, frames)) return hit.bytes;
+  const bytes = Buffer.concat(
+    frames.map((f) => f.bytes),
+    length,
+  );
+  cache?.set(frames[0]!, { frames, bytes });
+  return bytes;
+}
+
 function flushAll(): void {
   flushScheduled = false;
   const batch = dirty;
   dirty = [];
+  const cache: JoinCache = new Map();
   for (const writer of batch) {
     // One socket's failure must not hold back the others' frames.
     try {
-      writer.flush();
+      writer.flush(cache);
     } catch {
       writer.socket.terminate();
     }
@@ -110,10 +137,11 @@ export class SocketWriter {
     this.outboxBytes += frame.bytes.length;
   }
 
-  /** Writes the outbox: one corked write of the pre-framed bytes, or ws's send as a fallback. */
-  flush(): void {
+  /** Writes the outbox: one write of the pre-framed bytes (joined), or ws's send as a fallback. */
+  flush(cache?: JoinCache): void {
     const frames = this.outbox;
     if (!frames) return;
+    const length = this.outboxBytes;
     this.outbox = null;
     this.outboxBytes = 0;
     const ws = this.socket;
@@ -126,12 +154,6 @@ export class SocketWriter {
       for (const f of frames) ws.send(f.json);
       return;
     }
-    if (frames.length === 1) {
-      raw.write(frames[0]!.bytes);
-      return;
-    }
-    raw.cork();
-    for (const f of frames) raw.write(f.bytes);
-    raw.uncork();
+    raw.write(frames.length === 1 ? frames[0]!.bytes : joined(frames, length, cache));
   }
 }
