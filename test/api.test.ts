@@ -119,10 +119,20 @@ describe('static app', () => {
     expect(res.headers['content-encoding']).toBe('gzip');
   });
 
-  it('sets security headers', async () => {
+  it('sets security headers: every header helmet sets, on API, app and error answers alike', async () => {
     const res = await app.inject('/healthz');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['x-frame-options']).toBe('DENY');
+    expect(res.headers['strict-transport-security']).toBeUndefined(); // TLS ends at the proxy
+    const expected = [
+      'content-security-policy', 'cross-origin-opener-policy', 'cross-origin-resource-policy', 'origin-agent-cluster', 'referrer-policy',
+      'x-content-type-options', 'x-dns-prefetch-control', 'x-download-options', 'x-frame-options', 'x-permitted-cross-domain-policies', 'x-xss-protection',
+    ];
+    for (const url of ['/healthz', '/', '/api/nope']) {
+      const r = await app.inject(url);
+      for (const name of expected) expect(r.headers[name], `${name} on ${url}`).toBeTruthy();
+      expect(r.headers['referrer-policy']).toBe('same-origin');
+    }
   });
 
   it('narrows the CSP to its own origin', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createConnectReads } from '../src/realtime/connect-reads.js';
-import { createRoom, joinRoom, register, startServer, type TestServer } from './helpers.js';
+import { createConnectReads, type ReplayPage } from '../src/realtime/connect-reads.js';
+import { createRoom, joinRoom, postMessage, register, startServer, type TestServer } from './helpers.js';
 
 describe('batched connect reads (one query per turn)', () => {
   let server: TestServer;
@@ -21,7 +21,7 @@ describe('batched connect reads (one query per turn)', () => {
     const { room: other } = await createRoom(app, owner, { isPrivate: true });
     await joinRoom(app, a, open);
     await joinRoom(app, b, open);
-    const reads = createConnectReads(app.repos.connectReads);
+    const reads = createConnectReads(app.repos.connectReads, app.repos.roomLog);
     const unknownRoom = '00000000-0000-4000-8000-000000000000';
     const users = [owner, a, b, loner].map((x) => x.user.id);
 
@@ -40,5 +40,43 @@ describe('batched connect reads (one query per turn)', () => {
       expectedAccess.map((x) => x && { id: x.room.id, lastSeq: x.room.lastSeq, role: x.role }),
     );
     expect(access.map((x) => (x ? x.role : 'none'))).toEqual(['owner', 'member', 'member', null, 'owner', null, null, null, 'none', 'none', 'none', 'none']);
+  });
+
+  it('reads the replays of a room waiting together once, each page as its own eventsAfter would answer', async () => {
+    const { app } = server;
+    const owner = await register(app);
+    const { room } = await createRoom(app, owner);
+    const { room: other } = await createRoom(app, owner);
+    for (let i = 0; i < 12; i++) await postMessage(app, owner, room.id, `m${i}`);
+    for (let i = 0; i < 3; i++) await postMessage(app, owner, other.id, `o${i}`);
+    const last = await app.repos.roomLog.lastSeq(room.id);
+    const reads: unknown[] = [];
+    const roomLog = {
+      eventsAfter: (input: Parameters<typeof app.repos.roomLog.eventsAfter>[0]) => (reads.push(input), app.repos.roomLog.eventsAfter(input)),
+    };
+    const batched = createConnectReads(app.repos.connectReads, roomLog);
+    // Resume points of one room close together (one of them 2 pages long), and another room.
+    const asks = [
+      { roomId: room.id, after: last - 10, limit: 4, committedUpTo: last },
+      { roomId: room.id, after: last - 3, limit: 4, committedUpTo: last - 1 },
+      { roomId: room.id, after: last - 3, limit: 4, committedUpTo: last - 1 },
+      { roomId: room.id, after: last, limit: 4, committedUpTo: last },
+      { roomId: other.id, after: 0, limit: 100, committedUpTo: await app.repos.roomLog.lastSeq(other.id) },
+    ];
+    const pages = await Promise.all(asks.map((a) => batched.eventsAfter(a)));
+    expect(reads).toHaveLength(2); // one per room
+    const seqsOf = (p: ReplayPage) => p.events.map((e) => (e.type === 'message' ? e.message.seq : -1));
+    expect(seqsOf(pages[0]!)).toEqual([last - 9, last - 8, last - 7, last - 6]);
+    expect(pages[0]!.hasMore).toBe(true);
+    expect(seqsOf(pages[1]!)).toEqual([last - 2, last - 1, last]);
+    expect(pages[1]).toEqual(pages[2]);
+    expect(pages[3]).toEqual({ events: [], hasMore: false });
+    expect(seqsOf(pages[4]!)).toHaveLength(3);
+    // Each page is what the repository answers alone (events as created, bounded by the room's end).
+    for (const [i, a] of asks.entries()) {
+      const alone = await app.repos.roomLog.eventsAfter({ roomId: a.roomId, after: a.after, limit: a.limit });
+      expect(pages[i]!.events).toEqual(alone.events);
+      expect(pages[i]!.hasMore).toBe(alone.hasMore);
+    }
   });
 });

@@ -1,14 +1,17 @@
 /**
- * Batches keyed reads made during one event-loop turn into one load: a reconnect storm's
- * thousands of identical per-connection queries become a few set-based ones.
+ * Batches keyed reads into few loads: a reconnect storm's thousands of identical per-connection
+ * queries become a few set-based ones. Keys asked in one event-loop turn share a load, and so do
+ * keys asked while `maxInFlight` loads are still out (they wait for one to return, then go
+ * together: the busier the database, the larger the batches, like a group commit).
  *
  * Invariants:
  * - Every `get` resolves with what the one load that included its key returned for it (undefined
  *   when absent), or rejects with that load's error; no key waits longer than the turn it was
- *   asked in plus its load.
- * - A load is issued after the current turn (setImmediate), so a read asked after some write
- *   was made still runs after it.
- * - A key asked twice in one turn is loaded once; at most `maxBatch` keys per load.
+ *   asked in, the loads already out, and its own load.
+ * - A load is issued after the turn its keys were asked in (setImmediate, or a later load's
+ *   return), so a read asked after some write was made still runs after it.
+ * - A key waiting twice is loaded once; at most `maxBatch` keys per load.
+ * - With nothing in flight a key waits only for the end of its turn (an idle server adds no delay).
  */
 export type BatchLoad<K, V> = (keys: K[]) => Promise<Map<K, V>>;
 
@@ -17,34 +20,48 @@ interface Waiting<V> {
   reject(err: unknown): void;
 }
 
-export function tickBatcher<K, V>(load: BatchLoad<K, V>, maxBatch = 500): (key: K) => Promise<V | undefined> {
+export interface BatchOptions {
+  /** Keys per load (default 500). */
+  maxBatch?: number;
+  /** Loads out at once (default 2); keys asked meanwhile wait and go as one batch. */
+  maxInFlight?: number;
+}
+
+export function tickBatcher<K, V>(load: BatchLoad<K, V>, { maxBatch = 500, maxInFlight = 2 }: BatchOptions = {}): (key: K) => Promise<V | undefined> {
   let queued = new Map<K, Waiting<V>[]>();
   let scheduled = false;
+  let inFlight = 0;
 
   const run = (batch: Map<K, Waiting<V>[]>): void => {
+    inFlight++;
+    const settled = (): void => {
+      inFlight--;
+      if (!scheduled) flush();
+    };
     load([...batch.keys()]).then(
       (found) => {
+        settled();
         for (const [key, waiting] of batch) for (const w of waiting) w.resolve(found.get(key));
       },
       (err: unknown) => {
+        settled();
         for (const waiting of batch.values()) for (const w of waiting) w.reject(err);
       },
     );
   };
 
+  /** Issues loads of what waits, up to maxInFlight; the rest waits for a load to return. */
   const flush = (): void => {
     scheduled = false;
-    const all = queued;
-    queued = new Map();
-    let batch = new Map<K, Waiting<V>[]>();
-    for (const [key, waiting] of all) {
-      batch.set(key, waiting);
-      if (batch.size >= maxBatch) {
-        run(batch);
-        batch = new Map();
+    while (queued.size && inFlight < maxInFlight) {
+      const batch = new Map<K, Waiting<V>[]>();
+      for (const [key, waiting] of queued) {
+        batch.set(key, waiting);
+        queued.delete(key);
+        if (batch.size >= maxBatch) break;
       }
+      run(batch);
     }
-    if (batch.size) run(batch);
   };
 
   return (key: K) =>
@@ -52,7 +69,7 @@ export function tickBatcher<K, V>(load: BatchLoad<K, V>, maxBatch = 500): (key: 
       const waiting = queued.get(key);
       if (waiting) waiting.push({ resolve, reject });
       else queued.set(key, [{ resolve, reject }]);
-      if (!scheduled) {
+      if (!scheduled && inFlight < maxInFlight) {
         scheduled = true;
         setImmediate(flush);
       }

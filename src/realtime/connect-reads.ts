@@ -1,40 +1,112 @@
 /**
- * The reads of connecting and subscribing sockets, batched per event-loop turn (lib/tick-batch.ts):
- * in a reconnect storm, the users' rooms are read with one query per turn instead of one per
- * socket, and a room's access with one query per room per turn instead of one per subscriber.
- * Same answers as the per-user queries (rooms repository `roomIdsOf`, `access`).
+ * The reads of connecting and subscribing sockets, batched (lib/tick-batch.ts: per turn, and while
+ * earlier loads are out): in a reconnect storm, the users' rooms are read with one query per batch
+ * instead of one per socket, a room's access with one query per room per batch instead of one per
+ * subscriber, and the replays of a room's resuming subscribers with one read per room per batch.
+ * Same answers as the per-user queries (rooms repository `roomIdsOf`, `access`; room-log `eventsAfter`).
  */
 import { tickBatcher } from '../lib/tick-batch.js';
+import type { LogFrame } from '../protocol.js';
 import type { ConnectReadsRepository } from '../repositories/connect-reads-repository.js';
+import type { RoomLogRepository } from '../repositories/room-log-repository.js';
 import type { RoomAccess } from '../repositories/rooms-repository.js';
+import { logEventOf } from './log-event.js';
+
+/** A replay page request: the log after `after`, up to `limit` events, complete up to `committedUpTo`. */
+export interface ReplayRead {
+  roomId: string;
+  after: number;
+  limit: number;
+  committedUpTo: number;
+}
+export type ReplayPage = { events: LogFrame[]; hasMore: boolean };
 
 export interface ConnectReads {
   roomIdsOf(userId: string): Promise<string[]>;
   access(roomId: string, userId: string): Promise<RoomAccess | undefined>;
+  /** A replay page (as room-log `eventsAfter`), read together with the room's other replays waiting. */
+  eventsAfter(input: ReplayRead): Promise<ReplayPage>;
 }
 
 const SEP = '\n';
+/** Resume points of one room further apart than this are read separately (a read stays a few pages). */
+const MAX_REPLAY_SPAN = 300;
 
-export function createConnectReads(repo: ConnectReadsRepository): ConnectReads {
+function groupBy<T>(items: T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const list = out.get(key);
+    if (list) list.push(item);
+    else out.set(key, [item]);
+  }
+  return out;
+}
+
+/**
+ * One read for replays of one room resuming close together: from the lowest `after`, long enough
+ * for the highest one's page, bounded by the highest `committedUpTo` (every event up to it is
+ * committed; a subscriber that gets events past its own is fine, its subscription skips the
+ * repeats). Each request gets its own page of that read; hasMore when the read holds more for it
+ * or was cut short.
+ */
+async function replayCluster(roomLog: Pick<RoomLogRepository, 'eventsAfter'>, group: ReplayRead[], out: Map<string, ReplayPage>): Promise<void> {
+  const from = group[0]!.after;
+  const to = group[group.length - 1]!.after;
+  const limit = Math.max(...group.map((r) => r.limit)) + (to - from);
+  const read = await roomLog.eventsAfter({ roomId: group[0]!.roomId, after: from, limit, upTo: Math.max(...group.map((r) => r.committedUpTo)) });
+  const seqs = read.events.map((f) => logEventOf(f).seq);
+  for (const r of group) {
+    let start = 0;
+    while (start < seqs.length && seqs[start]! <= r.after) start++;
+    const events = read.events.slice(start, start + r.limit);
+    out.set(replayKey(r), { events, hasMore: read.hasMore || read.events.length - start > r.limit });
+  }
+}
+
+const replayKey = (r: ReplayRead): string => [r.roomId, r.after, r.limit, r.committedUpTo].join(SEP);
+
+export function createConnectReads(repo: ConnectReadsRepository, roomLog: Pick<RoomLogRepository, 'eventsAfter'>): ConnectReads {
   const roomIds = tickBatcher<string, string[]>((userIds) => repo.roomIdsOfUsers(userIds));
   const access = tickBatcher<string, RoomAccess>(async (keys) => {
-    const byRoom = new Map<string, string[]>();
-    for (const key of keys) {
-      const [roomId, userId] = key.split(SEP) as [string, string];
-      const users = byRoom.get(roomId);
-      if (users) users.push(userId);
-      else byRoom.set(roomId, [userId]);
-    }
+    const byRoom = groupBy(keys, (key) => key.split(SEP)[0]!);
     const out = new Map<string, RoomAccess>();
     await Promise.all(
-      [...byRoom].map(async ([roomId, userIds]) => {
+      [...byRoom].map(async ([roomId, roomKeys]) => {
+        const userIds = roomKeys.map((key) => key.split(SEP)[1]!);
         for (const [userId, a] of await repo.accessOfUsers(roomId, userIds)) out.set(roomId + SEP + userId, a);
       }),
     );
     return out;
   });
+  const requests = new Map<string, ReplayRead>();
+  const replays = tickBatcher<string, ReplayPage>(async (keys) => {
+    const reads = keys.map((key) => requests.get(key)!);
+    for (const key of keys) requests.delete(key);
+    const out = new Map<string, ReplayPage>();
+    const clusters: ReplayRead[][] = [];
+    for (const group of groupBy(reads, (r) => r.roomId).values()) {
+      group.sort((a, b) => a.after - b.after);
+      let cluster: ReplayRead[] = [];
+      for (const r of group) {
+        if (cluster.length && r.after - cluster[0]!.after > MAX_REPLAY_SPAN) {
+          clusters.push(cluster);
+          cluster = [];
+        }
+        cluster.push(r);
+      }
+      clusters.push(cluster);
+    }
+    await Promise.all(clusters.map((c) => replayCluster(roomLog, c, out)));
+    return out;
+  });
   return {
     roomIdsOf: async (userId) => (await roomIds(userId)) ?? [],
     access: (roomId, userId) => access(roomId + SEP + userId),
+    eventsAfter: async (input) => {
+      const key = replayKey(input);
+      requests.set(key, input);
+      return (await replays(key))!;
+    },
   };
 }

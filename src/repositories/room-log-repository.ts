@@ -221,13 +221,15 @@ export function createRoomLogRepository(db: Executor) {
      * The two tables are then read by separate statements (separate snapshots on a pool) but both
      * bounded by it, so one cannot see a newer event that the other misses (a hole the caller would
      * skip over for good). Events committed later are the caller's next page or live delivery.
+     * `upTo`, a last_seq the caller has already read, bounds the read instead (one query fewer):
+     * every event up to it is committed, for the same reason.
      */
-    async eventsAfter(input: { roomId: string; after: number; limit: number; readerId?: string }): Promise<{ events: LogFrame[]; hasMore: boolean }> {
+    async eventsAfter(input: { roomId: string; after: number; limit: number; readerId?: string; upTo?: number }): Promise<{ events: LogFrame[]; hasMore: boolean }> {
       const member = input.readerId
         ? sql` AND EXISTS (SELECT 1 FROM room_members rm WHERE rm.room_id = ${input.roomId}::uuid AND rm.user_id = ${input.readerId}::uuid)`
         : sql``;
       const take = input.limit + 1;
-      const upTo = await lastSeq(input.roomId);
+      const upTo = input.upTo ?? (await lastSeq(input.roomId));
       if (upTo <= input.after) return { events: [], hasMore: false };
       const range = sql`> ${input.after}::bigint AND `;
       const [messages, stored] = await Promise.all([

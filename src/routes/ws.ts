@@ -16,8 +16,8 @@ import { startSession, type SessionOptions } from '../realtime/socket-session.js
 
 export default async function wsRoutes(app: FastifyInstance): Promise<void> {
   const { config, hub, broker, repos, writer } = app;
-  // Connecting and subscribing sockets read in batches per turn (a reconnect storm's thousands at once).
-  const reads = createConnectReads(repos.connectReads);
+  // Connecting and subscribing sockets read in batches (a reconnect storm's thousands at once).
+  const reads = createConnectReads(repos.connectReads, repos.roomLog);
   // The session may come from the cache: the database is still checked (one shared ping per second at most).
   const databaseAnswers = sharedCheck(() => withTimeout(app.database.ping(), config.dbTimeoutMs, 'database ping'), 1000);
   const session: SessionOptions = {
@@ -27,7 +27,7 @@ export default async function wsRoutes(app: FastifyInstance): Promise<void> {
       events: broker,
       writer,
       rooms: { access: reads.access, markRead: repos.rooms.markRead },
-      roomLog: repos.roomLog,
+      eventsAfter: reads.eventsAfter,
       messageMaxChars: config.limits.messageMaxChars,
       recoveryMaxMessages: config.limits.recoveryMaxMessages,
     }),

@@ -6,10 +6,8 @@
  */
 import { errors } from '../../lib/errors.js';
 import { normalizeEmoji } from '../../lib/emoji.js';
-import { singleFlight } from '../../lib/single-flight.js';
 import { cleanMessageBody } from '../../lib/text.js';
 import type { ClientFrame, ClientFrameType } from '../../protocol.js';
-import type { RoomLogRepository } from '../../repositories/room-log-repository.js';
 import type { RoomsRepository } from '../../repositories/rooms-repository.js';
 import type { LogOp } from '../../services/log-ops.js';
 import type { MessageWriter } from '../../services/message-writer.js';
@@ -25,7 +23,8 @@ export interface HandlerDeps {
   events: RoomEvents;
   writer: Pick<MessageWriter, 'send' | 'apply'>;
   rooms: Pick<RoomsRepository, 'access' | 'markRead'>;
-  roomLog: Pick<RoomLogRepository, 'eventsAfter'>;
+  /** Replay pages for subscribers resuming (realtime/connect-reads.ts: a room's waiting replays share a read). */
+  eventsAfter: SubscribeDeps<Connection>['eventsAfter'];
   messageMaxChars: number;
   recoveryMaxMessages: number;
 }
@@ -44,12 +43,7 @@ export function createFrameHandlers(deps: HandlerDeps): FrameHandlers {
     unregister: (conn, roomId) => hub.registry.unsubscribe(conn, roomId),
     watchRoom: (roomId) => hub.watchRoom(roomId),
     access: (roomId, userId) => rooms.access(roomId, userId),
-    // Subscribers resuming a room from the same seq at once (a reconnect storm) share one read,
-    // and only with others that know the same last seq (so the read holds all they wait for).
-    eventsAfter: singleFlight(
-      (input) => `${input.roomId}:${input.after}:${input.limit}:${input.committedUpTo}`,
-      ({ roomId, after, limit }) => deps.roomLog.eventsAfter({ roomId, after, limit }),
-    ),
+    eventsAfter: deps.eventsAfter,
     onlineIn: (roomId) => hub.presence.onlineIn(roomId),
     recoveryMaxMessages: deps.recoveryMaxMessages,
   };
