@@ -21,9 +21,13 @@ describe('batched connect reads (one query per turn)', () => {
     const { room: other } = await createRoom(app, owner, { isPrivate: true });
     await joinRoom(app, a, open);
     await joinRoom(app, b, open);
+    const banned = await register(app);
+    await joinRoom(app, banned, open);
+    const ban = await app.inject({ method: 'PUT', url: `/api/rooms/${open.id}/bans/${banned.user.id}`, headers: { authorization: `Bearer ${owner.token}` }, payload: {} });
+    expect(ban.statusCode).toBe(204);
     const reads = createConnectReads(app.repos.connectReads, app.repos.roomLog);
     const unknownRoom = '00000000-0000-4000-8000-000000000000';
-    const users = [owner, a, b, loner].map((x) => x.user.id);
+    const users = [owner, a, b, loner, banned].map((x) => x.user.id);
 
     const [roomIds, access] = await Promise.all([
       Promise.all(users.map((u) => reads.roomIdsOf(u))),
@@ -36,10 +40,11 @@ describe('batched connect reads (one query per turn)', () => {
 
     const expectedAccess = [];
     for (const r of [open.id, other.id, unknownRoom]) for (const u of users) expectedAccess.push(await app.repos.rooms.access(r, u));
-    expect(access.map((x) => x && { id: x.room.id, lastSeq: x.room.lastSeq, role: x.role })).toEqual(
-      expectedAccess.map((x) => x && { id: x.room.id, lastSeq: x.room.lastSeq, role: x.role }),
+    expect(access.map((x) => x && { id: x.room.id, lastSeq: x.room.lastSeq, role: x.role, banned: x.banned })).toEqual(
+      expectedAccess.map((x) => x && { id: x.room.id, lastSeq: x.room.lastSeq, role: x.role, banned: x.banned }),
     );
-    expect(access.map((x) => (x ? x.role : 'none'))).toEqual(['owner', 'member', 'member', null, 'owner', null, null, null, 'none', 'none', 'none', 'none']);
+    expect(access.map((x) => (x ? x.role : 'none'))).toEqual(['owner', 'member', 'member', null, null, 'owner', null, null, null, null, ...Array(5).fill('none')]);
+    expect(access.map((x) => x?.banned ?? false)).toEqual([false, false, false, false, true, ...Array(10).fill(false)]);
   });
 
   it('reads the replays of a room waiting together once, each page as its own eventsAfter would answer', async () => {

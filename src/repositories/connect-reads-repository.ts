@@ -4,10 +4,17 @@
  * turn batchers of src/realtime/connect-reads.ts; each row answers the same question as
  * `roomIdsOf` / `access` of the rooms repository for one user.
  */
-import { and, eq, inArray, isNull } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { roomBans, roomMembers, rooms } from '../db/schema.js';
 import type { RoomAccess } from './rooms-repository.js';
+
+/** A text[] as the driver gives it: an array (node-postgres, PGlite) or its literal `{a,b}`; null for none. */
+function textArray(value: string[] | string | null): string[] {
+  if (value === null) return [];
+  if (Array.isArray(value)) return value;
+  return value.replace(/^\{|\}$/g, '').split(',').filter(Boolean);
+}
 
 export function createConnectReadsRepository(db: Executor) {
   return {
@@ -32,21 +39,21 @@ export function createConnectReadsRepository(db: Executor) {
      * such room or it was deleted.
      */
     async accessOfUsers(roomId: string, userIds: string[]): Promise<Map<string, RoomAccess>> {
-      const [rows, bans] = await Promise.all([
-        db
-          .select({ room: rooms, userId: roomMembers.userId, role: roomMembers.role })
-          .from(rooms)
-          .leftJoin(roomMembers, and(eq(roomMembers.roomId, rooms.id), inArray(roomMembers.userId, userIds)))
-          .where(and(eq(rooms.id, roomId), isNull(rooms.deletedAt))),
-        db
-          .select({ userId: roomBans.userId })
-          .from(roomBans)
-          .where(and(eq(roomBans.roomId, roomId), inArray(roomBans.userId, userIds))),
-      ]);
+      // One statement: the room, the members among the users, and (on every row) those banned.
+      const rows = await db
+        .select({
+          room: rooms,
+          userId: roomMembers.userId,
+          role: roomMembers.role,
+          banned: sql<string[] | string | null>`(SELECT array_agg(b.user_id::text) FROM room_bans b WHERE b.room_id = ${rooms.id} AND b.user_id IN ${userIds})`,
+        })
+        .from(rooms)
+        .leftJoin(roomMembers, and(eq(roomMembers.roomId, rooms.id), inArray(roomMembers.userId, userIds)))
+        .where(and(eq(rooms.id, roomId), isNull(rooms.deletedAt)));
       const out = new Map<string, RoomAccess>();
       if (!rows.length) return out;
       const room = rows[0]!.room;
-      const banned = new Set(bans.map((b) => b.userId));
+      const banned = new Set(textArray(rows[0]!.banned));
       for (const userId of userIds) out.set(userId, { room, role: null, banned: banned.has(userId) });
       for (const r of rows) if (r.userId) out.set(r.userId, { room, role: r.role, banned: banned.has(r.userId) });
       return out;
