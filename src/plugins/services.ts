@@ -108,7 +108,7 @@ export default fp<ServicesOptions>(
       users: createUsersRepository(db),
       rooms: createRoomsRepository(db),
       messages: createMessagesRepository(db, (query) => database.prepared(query)),
-      roomLog: createRoomLogRepository(db),
+      roomLog: createRoomLogRepository(db, (query) => database.prepared(query)),
       uploads: createUploadsRepository(db),
       connectReads: createConnectReadsRepository(db),
       moderation: createModerationRepository(db),

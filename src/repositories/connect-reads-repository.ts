@@ -4,7 +4,7 @@
  * turn batchers of src/realtime/connect-reads.ts; each row answers the same question as
  * `roomIdsOf` / `access` of the rooms repository for one user.
  */
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { roomBans, roomMembers, rooms } from '../db/schema.js';
 import type { RoomAccess } from './rooms-repository.js';
@@ -17,13 +17,32 @@ function textArray(value: string[] | string | null): string[] {
 }
 
 export function createConnectReadsRepository(db: Executor) {
+  // Prepared once, named (Postgres parses and plans each once per connection): a reconnect storm
+  // sends them thousands of times. The user lists are one array parameter, so one text serves
+  // any batch size.
+  const users = sql`ANY(${sql.placeholder('userIds')}::uuid[])`;
+  const roomIdsOfUsers = db
+    .select({ userId: roomMembers.userId, roomId: roomMembers.roomId })
+    .from(roomMembers)
+    .where(sql`${roomMembers.userId} = ${users}`)
+    .prepare('connect_room_ids');
+  // One statement: the room, the members among the users, and (on every row) those banned.
+  const accessOfUsers = db
+    .select({
+      room: rooms,
+      userId: roomMembers.userId,
+      role: roomMembers.role,
+      banned: sql<string[] | string | null>`(SELECT array_agg(b.user_id::text) FROM room_bans b WHERE b.room_id = ${rooms.id} AND b.user_id = ${users})`,
+    })
+    .from(rooms)
+    .leftJoin(roomMembers, and(eq(roomMembers.roomId, rooms.id), sql`${roomMembers.userId} = ${users}`))
+    .where(and(eq(rooms.id, sql.placeholder('roomId')), isNull(rooms.deletedAt)))
+    .prepare('connect_access');
+
   return {
     /** Each user's rooms (a user who is in none is absent from the map). */
     async roomIdsOfUsers(userIds: string[]): Promise<Map<string, string[]>> {
-      const rows = await db
-        .select({ userId: roomMembers.userId, roomId: roomMembers.roomId })
-        .from(roomMembers)
-        .where(inArray(roomMembers.userId, userIds));
+      const rows = await roomIdsOfUsers.execute({ userIds });
       const out = new Map<string, string[]>();
       for (const r of rows) {
         const list = out.get(r.userId);
@@ -39,17 +58,7 @@ export function createConnectReadsRepository(db: Executor) {
      * such room or it was deleted.
      */
     async accessOfUsers(roomId: string, userIds: string[]): Promise<Map<string, RoomAccess>> {
-      // One statement: the room, the members among the users, and (on every row) those banned.
-      const rows = await db
-        .select({
-          room: rooms,
-          userId: roomMembers.userId,
-          role: roomMembers.role,
-          banned: sql<string[] | string | null>`(SELECT array_agg(b.user_id::text) FROM room_bans b WHERE b.room_id = ${rooms.id} AND b.user_id IN ${userIds})`,
-        })
-        .from(rooms)
-        .leftJoin(roomMembers, and(eq(roomMembers.roomId, rooms.id), inArray(roomMembers.userId, userIds)))
-        .where(and(eq(rooms.id, roomId), isNull(rooms.deletedAt)));
+      const rows = await accessOfUsers.execute({ roomId, userIds });
       const out = new Map<string, RoomAccess>();
       if (!rows.length) return out;
       const room = rows[0]!.room;

@@ -16,7 +16,7 @@ import type { Executor } from '../db/client.js';
 import type { DeleteFrame, EditFrame, LogFrame, ReactionFrame, Role } from '../protocol.js';
 import { LIMITS } from '../protocol-constants.js';
 import { toIso } from '../lib/text.js';
-import { readMessages } from './message-reads.js';
+import { readMessages, type RowsRunner } from './message-reads.js';
 
 export type EventFrame = EditFrame | DeleteFrame | ReactionFrame;
 /** An event frame before its seq is known. */
@@ -57,7 +57,12 @@ const appendIf = (actorId: string, reaction: Unreacted, when: SQL, count: SQL) =
               FROM s, n
             )`;
 
-export function createRoomLogRepository(db: Executor) {
+/**
+ * `prepared` (Database.prepared: prepared statements on Postgres) runs the log reads sent over and
+ * over, the replay pages of resuming subscribers; without it (a transaction) they are plain queries.
+ */
+export function createRoomLogRepository(db: Executor, prepared?: RowsRunner) {
+  const repeated: RowsRunner = prepared ?? (<T>(query: SQL) => rowsOf<T>(db, query));
   async function lastSeq(roomId: string): Promise<number> {
     const [row] = await rowsOf<{ last_seq: number | string }>(db, sql`SELECT last_seq FROM rooms WHERE id = ${roomId}::uuid`);
     return row ? Number(row.last_seq) : 0;
@@ -234,12 +239,11 @@ export function createRoomLogRepository(db: Executor) {
       const range = sql`> ${input.after}::bigint AND `;
       const [messages, stored] = await Promise.all([
         readMessages(
-          db,
+          repeated,
           sql`WHERE m.room_id = ${input.roomId}::uuid AND m.seq ${range}m.seq <= ${upTo}::bigint${member} ORDER BY m.seq LIMIT ${take}::int`,
           'created',
         ),
-        rowsOf<{ payload: LogFrame | string }>(
-          db,
+        repeated<{ payload: LogFrame | string }>(
           sql`SELECT e.payload FROM room_events e WHERE e.room_id = ${input.roomId}::uuid AND e.seq ${range}e.seq <= ${upTo}::bigint${member}
               ORDER BY e.seq LIMIT ${take}::int`,
         ),
