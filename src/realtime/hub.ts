@@ -14,6 +14,7 @@ import { messageFrameJson, encodeFrame } from './frames.js';
 import { MembershipWatches } from './membership-watch.js';
 import { Presence, type PresenceView } from './presence.js';
 import { RealtimeStats } from './realtime-stats.js';
+import { RecentLog } from './recent-log.js';
 import { RoomRegistry } from './room-registry.js';
 import { OutFrame } from './socket-writer.js';
 import { TypingTracker } from './typing.js';
@@ -50,11 +51,16 @@ export class Hub {
   readonly memberships = new MembershipWatches();
   /** Deliveries, drops and 4009 closes of this process's connections (for /metrics). */
   readonly stats = new RealtimeStats();
+  /** The newest events of the rooms watched here, for resuming subscribers (recent-log.ts). */
+  readonly recent = new RecentLog();
   private heartbeat: NodeJS.Timeout | null = null;
   private relay: HubRelay | null = null;
 
   constructor(private readonly opts: HubOptions) {
-    this.registry = new RoomRegistry((roomId) => this.relay?.roomClosed(roomId));
+    this.registry = new RoomRegistry((roomId) => {
+      this.recent.unwatched(roomId);
+      this.relay?.roomClosed(roomId);
+    });
     this.presence = new Presence(opts.presenceGraceMs, (roomId, userId, online) =>
       this.relay ? this.relay.presenceChanged(roomId, userId, online) : this.presenceShown(roomId, userId, online),
     );
@@ -116,9 +122,10 @@ export class Hub {
     const { frame } = event;
     if (frame.type === 'message') return this.deliverMessage(frame.message, origin);
     const subscribers = this.registry.subscribers(event.roomId);
-    if (!subscribers) return;
+    if (!subscribers && !this.recent.holds(event.roomId)) return;
     const out = new OutFrame(encodeFrame(frame));
-    for (const conn of subscribers) {
+    this.recent.append(event.roomId, event.seq, out, frame.type === 'delete', subscribers !== undefined);
+    for (const conn of subscribers ?? []) {
       if (conn.subs.get(event.roomId)?.accept(event.seq, out)) conn.sendDurable(out);
     }
   }
@@ -144,9 +151,10 @@ export class Hub {
   private deliverMessage(message: Message, origin?: AckTarget): void {
     const messageJson = JSON.stringify(message);
     const subscribers = this.registry.subscribers(message.roomId);
-    if (subscribers) {
+    if (subscribers || this.recent.holds(message.roomId)) {
       const frame = new OutFrame(messageFrameJson(messageJson));
-      for (const conn of subscribers) {
+      this.recent.append(message.roomId, message.seq, frame, false, subscribers !== undefined);
+      for (const conn of subscribers ?? []) {
         const sub = conn.subs.get(message.roomId);
         if (!sub) continue;
         if (conn === origin) sub.acked(message.seq);
@@ -239,6 +247,7 @@ export class Hub {
   roomDeleted(roomId: string): void {
     this.opts.onRoomChanged?.(roomId, null);
     this.memberships.roomGone(roomId);
+    this.recent.drop(roomId);
     const members = [...this.presence.localUsersIn(roomId)];
     this.toRoomAudience(roomId, new OutFrame(encodeFrame({ type: 'room_deleted', roomId })));
     for (const conn of [...(this.registry.subscribers(roomId) ?? [])]) this.unsubscribe(conn, roomId);
@@ -272,6 +281,7 @@ export class Hub {
 
   /** A profile changed: the user's sockets here carry it from now on (authors of new messages). */
   userUpdated(user: User): void {
+    this.recent.forgetAll(); // kept frames carry the old profile
     for (const conn of this.registry.connectionsOfUser(user.id) ?? []) conn.user = user;
   }
 
@@ -282,5 +292,6 @@ export class Hub {
     for (const conn of [...this.registry.all()]) conn.close(code, reason);
     this.typing.close();
     this.presence.close();
+    this.recent.close();
   }
 }

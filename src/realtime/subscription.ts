@@ -10,7 +10,9 @@
  *   delivered, replayed, or acked to its own sender (the hub hands over a room's commits in seq
  *   order, so nothing below it can still be missing).
  * - Replay is paced by the socket (a page at a time, waiting for the backlog to drain), so a large
- *   resume never floods a healthy client past the buffer bound.
+ *   resume never floods a healthy client past the buffer bound. A short gap is replayed from the
+ *   events this instance delivered last (recent-log.ts says when that is the whole gap), else
+ *   from the database.
  */
 import { AppError } from '../lib/errors.js';
 import type { LogFrame, ServerFrame } from '../protocol.js';
@@ -96,6 +98,8 @@ export interface SubscribeDeps<C extends Subscriber> {
    */
   eventsAfter(input: { roomId: string; after: number; limit: number; committedUpTo: number }): Promise<{ events: LogFrame[]; hasMore: boolean }>;
   onlineIn(roomId: string): string[];
+  /** The events after `after` through at least `upTo` as delivered here (recent-log.ts), or null: read them. */
+  recentAfter?(roomId: string, after: number, upTo: number): { seq: number; out: OutFrame }[] | null;
   /** Largest gap (in log events) replayed; a larger one answers recovered: false. */
   recoveryMaxMessages: number;
 }
@@ -130,7 +134,8 @@ export async function subscribe<C extends Subscriber>(
     if (!current()) return; // closed or unsubscribed meanwhile
     conn.send({ type: 'subscribed', roomId, lastSeq, recovered, online: deps.onlineIn(roomId) });
     const from = recovered && sinceSeq !== undefined ? sinceSeq : lastSeq;
-    const sent = await replay(deps, conn, roomId, from, lastSeq, current);
+    const held = from < lastSeq ? deps.recentAfter?.(roomId, from, lastSeq) : null;
+    const sent = held ? sendHeld(conn, held, from) : await replay(deps, conn, roomId, from, lastSeq, current);
     if (sent === null) return;
     const live = await flushBuffered(conn, sub, sent, current);
     if (live === null) return;
@@ -170,6 +175,17 @@ async function replay<C extends Subscriber>(
     }
     if (!page.hasMore || !page.events.length || !(await conn.drained())) break;
     if (!current()) return null;
+  }
+  return sent;
+}
+
+/** Sends the events held in memory past `from`; the last seq sent. */
+function sendHeld(conn: Subscriber, held: { seq: number; out: OutFrame }[], from: number): number {
+  let sent = from;
+  for (const e of held) {
+    if (e.seq <= sent) continue;
+    conn.sendDurable(e.out);
+    sent = e.seq;
   }
   return sent;
 }

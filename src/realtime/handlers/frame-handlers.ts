@@ -45,6 +45,7 @@ export function createFrameHandlers(deps: HandlerDeps): FrameHandlers {
     access: (roomId, userId) => rooms.access(roomId, userId),
     eventsAfter: deps.eventsAfter,
     onlineIn: (roomId) => hub.presence.onlineIn(roomId),
+    recentAfter: (roomId, after, upTo) => hub.recent.after(roomId, after, upTo),
     recoveryMaxMessages: deps.recoveryMaxMessages,
   };
 
