@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
-import { OutFrame, SocketWriter } from './socket-writer.js';
+import { flushDelay, MAX_FLUSH_PAUSE_MS, OutFrame, SocketWriter } from './socket-writer.js';
 
 /** Real sockets: a ws server and clients on loopback; the server side's TCP writes are recorded. */
 describe('SocketWriter', () => {
@@ -75,5 +75,14 @@ describe('SocketWriter', () => {
     expect(received[0]).toEqual(['{"n":1}', '{"n":2}', '{"n":3}']);
     expect(writes[0]).toHaveLength(2);
     expect(writes[0]![0]).toBe(first.bytes);
+  });
+
+  it('paces flushes only after a slow one: half its time, at most MAX_FLUSH_PAUSE_MS', () => {
+    expect(flushDelay(1000, 0.05, 1000.01)).toBe(0); // a quick flush: at the end of the turn
+    expect(flushDelay(1000, 3, 1000)).toBe(1.5);
+    expect(flushDelay(1000, 3, 1000.4)).toBeCloseTo(1.1);
+    expect(flushDelay(1000, 3, 1000.6)).toBe(0); // under a millisecond left: no timer
+    expect(flushDelay(1000, 40, 1000)).toBe(MAX_FLUSH_PAUSE_MS);
+    expect(flushDelay(1000, 40, 1010)).toBe(0);
   });
 });
