@@ -119,19 +119,20 @@ describe('presence', () => {
     expect(sub.online).toEqual([alice.user.id]);
 
     const d1 = await WsClient.connect(server.wsUrl, dave.token);
-    expect(await watcher.next((f) => f.type === 'presence')).toEqual({ type: 'presence', roomId: room.id, userId: dave.user.id, online: true });
+    const isDave = (f: { type: string; userId?: unknown }) => f.type === 'presence' && f.userId === dave.user.id;
+    expect(await watcher.next(isDave)).toEqual({ type: 'presence', roomId: room.id, userId: dave.user.id, online: true });
     const d2 = await WsClient.connect(server.wsUrl, dave.token);
     await d1.close();
     // A reload: the second tab keeps dave online, and a quick reconnect does not flicker.
     await d2.close();
     const d3 = await WsClient.connect(server.wsUrl, dave.token);
     await sleep(500);
-    expect(watcher.frames.filter((f) => f.type === 'presence')).toHaveLength(1);
+    expect(watcher.frames.filter(isDave)).toHaveLength(1);
     const members = await server.app.inject({ url: `/api/rooms/${room.id}/members`, headers: alice.headers });
     expect(members.json().members.find((m: { user: { id: string } }) => m.user.id === dave.user.id).online).toBe(true);
 
     await d3.close();
-    expect(await watcher.next((f) => f.type === 'presence')).toEqual({ type: 'presence', roomId: room.id, userId: dave.user.id, online: false });
+    expect(await watcher.next(isDave)).toEqual({ type: 'presence', roomId: room.id, userId: dave.user.id, online: false });
     const after = await server.app.inject({ url: `/api/rooms/${room.id}/members`, headers: alice.headers });
     expect(after.json().members.find((m: { user: { id: string } }) => m.user.id === dave.user.id).online).toBe(false);
     await watcher.close();

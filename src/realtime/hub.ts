@@ -13,6 +13,7 @@ import type { LogEvent, MentionNotice } from './log-event.js';
 import { messageFrameJson, encodeFrame } from './frames.js';
 import { MembershipWatches } from './membership-watch.js';
 import { Presence, type PresenceView } from './presence.js';
+import { PresenceBatch } from './presence-batch.js';
 import { RealtimeStats } from './realtime-stats.js';
 import { RecentLog } from './recent-log.js';
 import { RoomRegistry } from './room-registry.js';
@@ -55,6 +56,7 @@ export class Hub {
   readonly recent = new RecentLog();
   private heartbeat: NodeJS.Timeout | null = null;
   private relay: HubRelay | null = null;
+  private readonly presenceOut = new PresenceBatch((roomId, userId, online) => this.broadcastEphemeral(roomId, { type: 'presence', roomId, userId, online }));
 
   constructor(private readonly opts: HubOptions) {
     this.registry = new RoomRegistry((roomId) => {
@@ -183,7 +185,7 @@ export class Hub {
 
   /** Presence as the room should see it (cluster-wide when several instances share a bus). */
   presenceShown(roomId: string, userId: string, online: boolean): void {
-    this.broadcastEphemeral(roomId, { type: 'presence', roomId, userId, online });
+    this.presenceOut.add(roomId, userId, online); // sent in windows (presence-batch.ts)
   }
 
   /** Someone is typing: everyone in the room hears it but the typist. */
@@ -292,6 +294,7 @@ export class Hub {
     for (const conn of [...this.registry.all()]) conn.close(code, reason);
     this.typing.close();
     this.presence.close();
+    this.presenceOut.close();
     this.recent.close();
   }
 }
