@@ -41,6 +41,11 @@ async function durableOverWs(kind) {
     const specs = people.map((p) => ({ token: kind === 'rtchat' ? p.token : undefined, userId: p.userId, roomId: p.roomId, role: 'send' }));
     return await withGenerators(c.gens, async (gens) => {
       await initAll(gens, kind, srv.port, split(specs, gens.length), 'd');
+      // Unmeasured warm-up at the first step's rate: the ladder starts on a server whose send path
+      // is compiled and whose pool connections have prepared their statements (a cold first step
+      // held a 300 ms stall in its window).
+      const firstRate = (kind === 'rtchat' ? c.steps : c.naiveSteps)[0];
+      await Promise.all(gens.map((g) => g.ask({ cmd: 'run', rate: firstRate / gens.length, ms: 2000, warmMs: 0, waitAcksMs: c.waitAcksMs ?? 3000 })));
       await sleep(500);
       const reps = [];
       for (let rep = 0; rep < CFG.reps; rep++) {
