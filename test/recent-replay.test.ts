@@ -4,22 +4,13 @@
  * frames the database replay gives, with no read. A gap holding a deletion, or one after a profile
  * change, is read from the database (tombstones, current authors), with the same guarantees.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { LogFrame, Message } from '../src/protocol.js';
-import { createRoom, joinRoom, startWithAccounts, WsClient, type Account, type TestServer } from './helpers.js';
-import { logFramesOf, roomLogApi, seqOfFrame } from './room-log-helpers.js';
+import { createRoom, joinRoom, WsClient, type Account, type TestServer } from './helpers.js';
+import { logFramesOf, type RoomLogApi, roomLogSuite, seqOfFrame } from './room-log-helpers.js';
 
-let server: TestServer;
-let api: ReturnType<typeof roomLogApi>;
-let alice: Account;
-let bob: Account;
-let carol: Account;
-
-beforeAll(async () => {
-  ({ server, alice, bob, carol } = await startWithAccounts({ SEND_RATE_PER_SEC: '100000', SEND_BURST: '100000' }, ['alice', 'bob', 'carol']));
-  api = roomLogApi(server.app);
-});
-afterAll(() => server?.close());
+let server!: TestServer, api!: RoomLogApi, alice!: Account, bob!: Account, carol!: Account;
+roomLogSuite((scene) => ({ server, api, alice, bob, carol } = scene));
 
 /** A room alice watches, carol's last seq in it, and what goes on while carol is away. */
 async function scene(away: (roomId: string, first: Message) => Promise<void>) {

@@ -4,8 +4,9 @@
  * edit / delete / react / events / the whole history.
  */
 import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll } from 'vitest';
 import type { LogFrame, Message } from '../src/protocol.js';
-import type { Account } from './helpers.js';
+import { startWithAccounts, type Account, type TestServer } from './helpers.js';
 
 /** The frames of the log (message, edit, delete, reaction) among what a client received, acks as messages. */
 export function logFramesOf(frames: readonly Record<string, unknown>[], roomId: string): LogFrame[] {
@@ -120,4 +121,24 @@ export async function churn<A extends { user: { id: string } }>(
     else if (step === 5 && i % 4 === 1) await ops.remove(author, target.id);
     else await ops.react(who, target.id, EMOJI[i % EMOJI.length]!, i % 5 !== 3);
   }
+}
+
+export type RoomLogApi = ReturnType<typeof roomLogApi>;
+export interface RoomLogScene {
+  server: TestServer;
+  api: RoomLogApi;
+  alice: Account;
+  bob: Account;
+  carol: Account;
+}
+
+/** A file's server (sends unthrottled) with alice, bob and carol, handed to `set` before its tests; closed after them. */
+export function roomLogSuite(set: (scene: RoomLogScene) => void): void {
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    const started = await startWithAccounts({ SEND_RATE_PER_SEC: '100000', SEND_BURST: '100000' }, ['alice', 'bob', 'carol']);
+    server = started.server;
+    set({ ...started, api: roomLogApi(started.server.app) });
+  });
+  afterAll(() => server?.close());
 }

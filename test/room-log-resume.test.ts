@@ -3,23 +3,14 @@
  * send, edit, delete and react gets exactly the missed events, in order, once each, and applying
  * them to what it had equals a fresh HTTP load.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import type { LogFrame, Message } from '../src/protocol.js';
-import { createRoom, joinRoom, register, startWithAccounts, WsClient, type Account, type TestServer } from './helpers.js';
-import { churn, logFramesOf, project, roomLogApi, seqOfFrame } from './room-log-helpers.js';
+import { createRoom, joinRoom, register, WsClient, type Account, type TestServer } from './helpers.js';
+import { churn, logFramesOf, project, type RoomLogApi, roomLogSuite, seqOfFrame } from './room-log-helpers.js';
 
-let server: TestServer;
-let api: ReturnType<typeof roomLogApi>;
-let alice: Account;
-let bob: Account;
-let carol: Account;
-
-beforeAll(async () => {
-  ({ server, alice, bob, carol } = await startWithAccounts({ SEND_RATE_PER_SEC: '100000', SEND_BURST: '100000' }, ['alice', 'bob', 'carol']));
-  api = roomLogApi(server.app);
-});
-afterAll(() => server?.close());
+let server!: TestServer, api!: RoomLogApi, alice!: Account, bob!: Account, carol!: Account;
+roomLogSuite((scene) => ({ server, api, alice, bob, carol } = scene));
 
 describe('resume with sinceSeq over the room log', () => {
   it('replays exactly the missed edits, deletions and reactions in order while others keep going; the result equals a fresh load', async () => {

@@ -5,24 +5,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JoinedRoom, LogFrame, Message } from '../src/protocol.js';
 import { LIMITS } from '../src/protocol-constants.js';
 import { barrier, expectError } from './authz-helpers.js';
-import { createRoom, joinRoom, register, startServer, startWithAccounts, WsClient, type Account, type TestServer } from './helpers.js';
-import { logFramesOf, project, roomLogApi } from './room-log-helpers.js';
+import { createRoom, joinRoom, register, startServer, WsClient, type Account, type TestServer } from './helpers.js';
+import { logFramesOf, project, type RoomLogApi, roomLogApi, roomLogSuite } from './room-log-helpers.js';
 
-let server: TestServer;
-let api: ReturnType<typeof roomLogApi>;
-let alice: Account;
-let bob: Account;
-let carol: Account;
-
-beforeAll(async () => {
-  ({ server, alice, bob, carol } = await startWithAccounts({ SEND_RATE_PER_SEC: '100000', SEND_BURST: '100000' }, ['alice', 'bob', 'carol']));
-  api = roomLogApi(server.app);
-});
-afterAll(() => server?.close());
+let server!: TestServer, api!: RoomLogApi, alice!: Account, bob!: Account, carol!: Account;
+roomLogSuite((scene) => ({ server, api, alice, bob, carol } = scene));
 
 async function roomOf(owner: Account, ...members: Account[]): Promise<string> {
   const { room } = await createRoom(server.app, owner);
