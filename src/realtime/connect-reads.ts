@@ -65,6 +65,10 @@ async function replayCluster(roomLog: Pick<RoomLogRepository, 'eventsAfter'>, gr
 }
 
 const replayKey = (r: ReplayRead): string => [r.roomId, r.after, r.limit, r.committedUpTo].join(SEP);
+function replayOf(key: string): ReplayRead {
+  const [roomId, after, limit, committedUpTo] = key.split(SEP) as [string, string, string, string];
+  return { roomId, after: Number(after), limit: Number(limit), committedUpTo: Number(committedUpTo) };
+}
 
 export function createConnectReads(repo: ConnectReadsRepository, roomLog: Pick<RoomLogRepository, 'eventsAfter'>): ConnectReads {
   const roomIds = tickBatcher<string, string[]>((userIds) => repo.roomIdsOfUsers(userIds));
@@ -79,10 +83,8 @@ export function createConnectReads(repo: ConnectReadsRepository, roomLog: Pick<R
     );
     return out;
   });
-  const requests = new Map<string, ReplayRead>();
   const replays = tickBatcher<string, ReplayPage>(async (keys) => {
-    const reads = keys.map((key) => requests.get(key)!);
-    for (const key of keys) requests.delete(key);
+    const reads = keys.map(replayOf);
     const out = new Map<string, ReplayPage>();
     const clusters: ReplayRead[][] = [];
     for (const group of groupBy(reads, (r) => r.roomId).values()) {
@@ -103,10 +105,6 @@ export function createConnectReads(repo: ConnectReadsRepository, roomLog: Pick<R
   return {
     roomIdsOf: async (userId) => (await roomIds(userId)) ?? [],
     access: (roomId, userId) => access(roomId + SEP + userId),
-    eventsAfter: async (input) => {
-      const key = replayKey(input);
-      requests.set(key, input);
-      return (await replays(key))!;
-    },
+    eventsAfter: async (input) => (await replays(replayKey(input)))!,
   };
 }

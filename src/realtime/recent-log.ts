@@ -25,7 +25,7 @@ export const RECENT_MAX_AGE_MS = 10 * 60_000;
 
 export interface RecentEntry {
   seq: number;
-  out: OutFrame;
+  frame: OutFrame;
 }
 
 interface Entry extends RecentEntry {
@@ -72,7 +72,7 @@ export class RecentLog {
     const newest = room.entries.at(-1);
     if (newest && seq <= newest.seq) return;
     if (newest && seq !== newest.seq + 1) room.entries = [];
-    room.entries.push({ seq, out, at: this.now(), deletion });
+    room.entries.push({ seq, frame: out, at: this.now(), deletion });
     if (room.entries.length > RECENT_PER_ROOM) room.entries.shift();
   }
 

@@ -99,7 +99,7 @@ export interface SubscribeDeps<C extends Subscriber> {
   eventsAfter(input: { roomId: string; after: number; limit: number; committedUpTo: number }): Promise<{ events: LogFrame[]; hasMore: boolean }>;
   onlineIn(roomId: string): string[];
   /** The events after `after` through at least `upTo` as delivered here (recent-log.ts), or null: read them. */
-  recentAfter?(roomId: string, after: number, upTo: number): { seq: number; out: OutFrame }[] | null;
+  recentAfter?(roomId: string, after: number, upTo: number): Buffered[] | null;
   /** Largest gap (in log events) replayed; a larger one answers recovered: false. */
   recoveryMaxMessages: number;
 }
@@ -135,7 +135,7 @@ export async function subscribe<C extends Subscriber>(
     conn.send({ type: 'subscribed', roomId, lastSeq, recovered, online: deps.onlineIn(roomId) });
     const from = recovered && sinceSeq !== undefined ? sinceSeq : lastSeq;
     const held = from < lastSeq ? deps.recentAfter?.(roomId, from, lastSeq) : null;
-    const sent = held ? sendHeld(conn, held, from) : await replay(deps, conn, roomId, from, lastSeq, current);
+    const sent = held ? sendPast(conn, held, from) : await replay(deps, conn, roomId, from, lastSeq, current);
     if (sent === null) return;
     const live = await flushBuffered(conn, sub, sent, current);
     if (live === null) return;
@@ -179,13 +179,12 @@ async function replay<C extends Subscriber>(
   return sent;
 }
 
-/** Sends the events held in memory past `from`; the last seq sent. */
-function sendHeld(conn: Subscriber, held: { seq: number; out: OutFrame }[], from: number): number {
-  let sent = from;
-  for (const e of held) {
-    if (e.seq <= sent) continue;
-    conn.sendDurable(e.out);
-    sent = e.seq;
+/** Sends the frames past `sent` (held in memory, or buffered during set-up); the last seq sent. */
+function sendPast(conn: Subscriber, frames: Buffered[], sent: number): number {
+  for (const b of frames) {
+    if (b.seq <= sent) continue;
+    conn.sendDurable(b.frame);
+    sent = b.seq;
   }
   return sent;
 }
@@ -193,11 +192,7 @@ function sendHeld(conn: Subscriber, held: { seq: number; out: OutFrame }[], from
 /** Sends what was buffered during set-up past `sent`, paced; the last seq sent, or null when gone. */
 async function flushBuffered(conn: Subscriber, sub: Subscription, sent: number, current: () => boolean): Promise<number | null> {
   while (sub.hasBuffered) {
-    for (const b of sub.takeBuffered(REPLAY_PAGE)) {
-      if (b.seq <= sent) continue;
-      conn.sendDurable(b.frame);
-      sent = b.seq;
-    }
+    sent = sendPast(conn, sub.takeBuffered(REPLAY_PAGE), sent);
     if (sub.hasBuffered && !(await conn.drained())) return null;
     if (!current()) return null;
   }

@@ -6,7 +6,7 @@
  */
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
-import { roomBans, roomMembers, rooms } from '../db/schema.js';
+import { roomMembers, rooms } from '../db/schema.js';
 import type { RoomAccess } from './rooms-repository.js';
 
 /** A text[] as the driver gives it: an array (node-postgres, PGlite) or its literal `{a,b}`; null for none. */
