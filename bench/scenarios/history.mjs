@@ -3,8 +3,10 @@
  * a `messages`-message room, one keep-alive client, `requests` per repetition (auth and membership
  * checked on each), against the raw limit row: the route's own page query through one
  * node-postgres connection (servers/raw-history.mjs, pinned to the server core like RtChat) at the
- * SAME points. On Postgres the two alternate repetition by repetition; on the embedded database
- * the raw rows run once RtChat's server has stopped (a data directory has one process at a time).
+ * same kind of points (each row its own random points: a point one row has just read would be a
+ * cached page for the other). On Postgres the two alternate repetition by repetition, the one to
+ * go first alternating too; on the embedded database the raw rows run once RtChat's server has
+ * stopped (a data directory has one process at a time).
  */
 import { CFG, log, rtchatFor } from '../lib/context.mjs';
 import { runLoadProcess } from '../lib/load-process.mjs';
@@ -21,12 +23,14 @@ export async function history() {
   const reader = people[1];
   const rand = () => LIMIT + 1 + Math.floor(Math.random() * (c.messages - LIMIT));
   const warm = Array.from({ length: 100 }, rand);
-  const pointsOf = Array.from({ length: CFG.reps }, () => Array.from({ length: c.requests }, rand));
+  const points = () => Array.from({ length: CFG.reps }, () => Array.from({ length: c.requests }, rand));
+  const pointsOf = points();
+  const rawPointsOf = points();
   const rtchatReps = [];
   const rawReps = [];
   const floorReps = [];
   const raw = async (rep) => {
-    const r = await runLoadProcess('servers/raw-history.mjs', { env: rt.dbEnv, roomId: room, readerId: reader.userId, limit: LIMIT, warm, points: pointsOf[rep] }, 'raw history', SERVER_CPU);
+    const r = await runLoadProcess('servers/raw-history.mjs', { env: rt.dbEnv, roomId: room, readerId: reader.userId, limit: LIMIT, warm, points: rawPointsOf[rep] }, 'raw history', SERVER_CPU);
     // Every point is past the first page: each query reads a full page and one more row (hasMore).
     if (r.rows !== c.requests * (LIMIT + 1)) throw new Error(`raw history read ${r.rows} rows, expected ${c.requests * (LIMIT + 1)}`);
     log(`history raw rep ${rep + 1}: p50 ${r.p50} ms p99 ${r.p99} ms`);
@@ -59,13 +63,22 @@ export async function history() {
       log(`history http floor (GET /api/auth/me): p50 ${floorReps.at(-1).p50} ms p99 ${floorReps.at(-1).p99} ms`);
     };
     for (const before of warm) await get(before);
-    for (let rep = 0; rep < CFG.reps; rep++) {
+    const rtchat = async (rep) => {
       const lat = [];
       for (const before of pointsOf[rep]) lat.push(await get(before));
       rtchatReps.push({ p50: round(percentile(lat, 50), 2), p99: round(percentile(lat, 99), 2), requests: lat.length });
       log(`history rep ${rep + 1}: p50 ${rtchatReps.at(-1).p50} ms p99 ${rtchatReps.at(-1).p99} ms`);
       await floor();
-      if (!embedded) await raw(rep);
+    };
+    for (let rep = 0; rep < CFG.reps; rep++) {
+      if (embedded) await rtchat(rep);
+      else if (rep % 2 === 0) {
+        await rtchat(rep);
+        await raw(rep);
+      } else {
+        await raw(rep);
+        await rtchat(rep);
+      }
     }
     agent.destroy();
     if (embedded) {
