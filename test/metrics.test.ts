@@ -214,7 +214,13 @@ describe.skipIf(!canRunPair)('with Redis', () => {
     await waitForFrames(onB, (f) => f.type === 'message', 1);
     const afterA = await scrape(a);
     expect(sample(afterA, 'rtchat_redis_bus_published_total')! - sample(beforeA, 'rtchat_redis_bus_published_total')!).toBeGreaterThanOrEqual(1);
-    expect(sample(await scrape(b), 'rtchat_redis_bus_received_total')!).toBeGreaterThan(sample(beforeB, 'rtchat_redis_bus_received_total')!);
+    const afterB = await scrape(b);
+    expect(sample(afterB, 'rtchat_redis_bus_received_total')!).toBeGreaterThan(sample(beforeB, 'rtchat_redis_bus_received_total')!);
+    // Ordering waits are counted with the bus (the summed wait is zero exactly when none waited).
+    const waits = sample(afterB, 'rtchat_ordering_waits_total');
+    const waited = sample(afterB, 'rtchat_ordering_wait_seconds_total');
+    expect(waits).toBeGreaterThanOrEqual(0);
+    expect(waited === 0).toBe(waits === 0);
     await sender.close();
     await onB.close();
   });

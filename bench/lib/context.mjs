@@ -97,10 +97,22 @@ if (Number.isFinite(repsArg) && repsArg > 0) CFG.reps = repsArg;
 export const started = Date.now();
 export const log = (...a) => console.log(`[bench ${((Date.now() - started) / 1000).toFixed(1)}s]`, ...a);
 
+/** Every RtChat server of a run serves /metrics (as a production one would), for this token. */
+export const METRICS_TOKEN = 'bench-metrics-token-0123456789abcdef';
+
+/** The counters of `names` on an RtChat server's /metrics (0 for one it does not have). */
+export async function scrapeCounters(port, names) {
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+  if (!res.ok) throw new Error(`GET /metrics on ${port}: ${res.status}`);
+  const lines = (await res.text()).split('\n');
+  return Object.fromEntries(names.map((n) => [n, Number(lines.find((l) => l.startsWith(`${n} `))?.slice(n.length + 1) ?? 0)]));
+}
+
 export function rtchatEnv(dbEnv) {
   return {
     ...dbEnv,
     SESSION_SECRET,
+    METRICS_TOKEN,
     LOG_LEVEL: 'warn',
     SEND_RATE_PER_SEC: '100000',
     SEND_BURST: '100000',

@@ -6,7 +6,7 @@
  * and their ladders are interleaved repetition by repetition, so load from elsewhere hits them alike.
  * A ladder goes on until it saturates (see lib/report.mjs for the headline and saturation rules).
  */
-import { CFG, PORTS, QUICK, SCRIPTS, initAll, log, rtchatEnv, rtchatFor, seedTag, split, started } from '../lib/context.mjs';
+import { CFG, PORTS, QUICK, SCRIPTS, initAll, log, rtchatEnv, rtchatFor, scrapeCounters, seedTag, split, started } from '../lib/context.mjs';
 import { ladderSummary } from '../lib/report.mjs';
 import { checkpoint, freshDatabase, sleep, startGenerator, startServer } from '../lib/setup.mjs';
 import { median, percentile, ratio, round, spread } from '../lib/stats.mjs';
@@ -38,12 +38,31 @@ async function twoInstances() {
     await db.release();
     const env = { ...rtchatEnv(db.env), REDIS_URL: 'redis://127.0.0.1:6379', REDIS_PREFIX: prefix };
     for (const port of PORTS.rtchat2) instances.push(await startServer('rtchat', { port, script: SCRIPTS.rtchat, env }));
-    const srv = { name: 'rtchat2', port: PORTS.rtchat2, cpuMs: () => instances.reduce((a, s) => a + s.cpuMs(), 0), stop };
+    const srv = { name: 'rtchat2', port: PORTS.rtchat2, cpuMs: () => instances.reduce((a, s) => a + s.cpuMs(), 0), ordering: () => orderingOf(PORTS.rtchat2), stop };
     return { srv, ...seeded };
   } catch (err) {
     await stop();
     throw err;
   }
+}
+
+const ORDERING = ['rtchat_ordering_waits_total', 'rtchat_ordering_wait_seconds_total', 'rtchat_messages_stored_total', 'rtchat_redis_bus_received_total'];
+
+/**
+ * The instances' ordering counters summed: events that waited for the other instance's earlier
+ * seqs before delivery, their summed wait, and every event delivered (own commits and the bus's).
+ */
+async function orderingOf(ports) {
+  const all = await Promise.all(ports.map((p) => scrapeCounters(p, ORDERING)));
+  const sum = (n) => all.reduce((a, c) => a + c[n], 0);
+  return { waits: sum(ORDERING[0]), seconds: sum(ORDERING[1]), events: sum(ORDERING[2]) + sum(ORDERING[3]) };
+}
+
+/** What a step's ordering waits were, from the counters before and after it. */
+function orderingStep(before, after) {
+  const waits = after.waits - before.waits;
+  const events = after.events - before.events;
+  return { waitedPct: events ? round((100 * waits) / events, 1) : 0, meanWaitMs: waits ? round(((after.seconds - before.seconds) * 1000) / waits, 1) : 0 };
 }
 
 async function dropRedisPrefix(prefix) {
@@ -98,6 +117,7 @@ async function fanoutLadder(server, srv, gens, rep) {
   let failedInARow = 0;
   await checkpoint();
   for (const rate of c.steps) {
+    const ordering0 = await srv.ordering?.();
     srv.cpuMs();
     const res = await Promise.all(gens.map((g) => g.ask({ cmd: 'run', rate: rate / gens.length, ms: c.stepMs, warmMs: c.warmMs })));
     const serverCpuMs = srv.cpuMs();
@@ -116,9 +136,12 @@ async function fanoutLadder(server, srv, gens, rep) {
       genCpuPct: round(Math.max(...res.map((r) => r.cpuMs)) / windowMs * 100, 0),
       serverCpuPct: round((serverCpuMs / c.stepMs) * 100, 0),
       errors: res.reduce((a, r) => a + r.errors, 0),
+      // Two instances: the share of deliveries that waited for the other's earlier seqs, and how long.
+      ...(ordering0 ? { ordering: orderingStep(ordering0, await srv.ordering()) } : {}),
     };
     steps.push(step);
-    log(`fanout ${server} rep ${rep + 1} offered ${step.offeredDeliveries}/s -> ${step.deliveredPerSec}/s p50 ${step.p50} p95 ${step.p95} p99 ${step.p99} ms (server cpu ${step.serverCpuPct}%, busiest generator ${step.genCpuPct}%)`);
+    const waited = step.ordering ? `; ${step.ordering.waitedPct}% of events waited for the other instance's, mean ${step.ordering.meanWaitMs} ms` : '';
+    log(`fanout ${server} rep ${rep + 1} offered ${step.offeredDeliveries}/s -> ${step.deliveredPerSec}/s p50 ${step.p50} p95 ${step.p95} p99 ${step.p99} ms (server cpu ${step.serverCpuPct}%, busiest generator ${step.genCpuPct}%${waited})`);
     const passed = ladderSummary([step], how).saturated === false;
     failedInARow = passed ? 0 : failedInARow + 1;
     // Saturated: falling behind, p99 of a second, or two steps in a row over the bound.

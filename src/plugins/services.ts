@@ -152,7 +152,7 @@ export default fp<ServicesOptions>(
     if (redisBroker) hub.useRelay(redisBroker);
     const broker: Broker = redisBroker ?? new LocalBroker(hub, sessionCache);
     // `uploads` is read only when scraped, long after it exists.
-    const metrics: Metrics | null = config.metricsToken ? new Metrics({ hub, bus: redisBroker?.bus ?? null, uploadBytes: () => uploads.receivedBytes }) : null;
+    const metrics: Metrics | null = config.metricsToken ? new Metrics({ hub, bus: redisBroker?.bus ?? null, ordering: redisBroker?.ordering ?? null, uploadBytes: () => uploads.receivedBytes }) : null;
     const writer: MessageWriter = new MessageWriter({
       messages: repos.messages,
       rooms: repos.rooms,

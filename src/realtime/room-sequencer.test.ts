@@ -20,6 +20,7 @@ const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
 /** A sequencer over a fake database holding seqs 1..`stored` (grow it with `db.stored = n`). */
 function setup(opts: { stored: number; subscribers?: boolean; failFetches?: number; ownCommits?: () => Promise<void> | undefined }) {
   const delivered: { seq: number; origin: unknown; fromDb: boolean }[] = [];
+  const waits: number[] = [];
   const fetches: number[] = [];
   const db = { stored: opts.stored, failures: opts.failFetches ?? 0 };
   const fromDb = new Set<Message>();
@@ -44,9 +45,10 @@ function setup(opts: { stored: number; subscribers?: boolean; failFetches?: numb
     onFillError: () => undefined,
     ownCommits: opts.ownCommits,
     gapWaitMs: 5,
+    onWaited: (ms) => waits.push(ms),
   };
   const seq = new RoomSequencer<Message>(ROOM, deps);
-  return { seq, delivered, fetches, db, seqs: () => delivered.map((d) => d.seq) };
+  return { seq, delivered, fetches, db, waits, seqs: () => delivered.map((d) => d.seq) };
 }
 
 describe('RoomSequencer', () => {
@@ -56,6 +58,7 @@ describe('RoomSequencer', () => {
     for (const s of [1, 2, 3]) t.seq.offer(msg(s));
     expect(t.seqs()).toEqual([1, 2, 3]);
     expect(t.fetches).toEqual([]);
+    expect(t.waits).toEqual([]);
   });
 
   it('reorders messages that arrive out of order within the wait, without a fill', async () => {
@@ -69,6 +72,20 @@ describe('RoomSequencer', () => {
     expect(t.seqs()).toEqual([1, 2, 3, 4]);
     await tick(20);
     expect(t.fetches).toEqual([]);
+    // 2 and 4 waited (for 1, for 3); 1 and 3 went out as they came.
+    expect(t.waits).toHaveLength(2);
+  });
+
+  it('reports how long each held event waited, up to its delivery by a fill too', async () => {
+    const t = setup({ stored: 3 });
+    t.seq.start(0);
+    t.seq.offer(msg(2));
+    t.seq.offer(msg(3));
+    await tick(30); // the gap at 1 is filled from the database after gapWaitMs: 2 and 3 were held
+    expect(t.seqs()).toEqual([1, 2, 3]);
+    expect(t.fetches).toEqual([0]);
+    expect(t.waits).toHaveLength(2);
+    for (const w of t.waits) expect(w).toBeGreaterThanOrEqual(4);
   });
 
   it('fills a gap from the database, then goes on with what the bus brought', async () => {

@@ -9,6 +9,8 @@
  * filled from Postgres, where every seq below a committed one is already committed (the room row
  * lock makes commit order equal seq order). A message at or below the cursor was delivered
  * already: only its sender's ack is still owed, and the hub drops the copy for everyone else.
+ * Every event that had to wait for earlier seqs is reported with its wait (`onWaited`), so what
+ * cross-instance ordering adds to a delivery shows in /metrics.
  */
 import type { AckTarget } from './ack-target.js';
 import type { LogEvent } from './log-event.js';
@@ -34,11 +36,15 @@ export interface SequencerDeps<T extends Sequenced = LogEvent> {
   /** Resolves once this instance's own commits of the room that are still on their way have been offered. */
   ownCommits?(roomId: string): Promise<void> | undefined;
   gapWaitMs?: number;
+  /** An event that waited here for earlier seqs is delivered after `ms` (metrics: ordering waits). */
+  onWaited?(ms: number): void;
 }
 
 interface Entry<T> {
   event: T;
   origin: AckTarget | undefined;
+  /** When it was offered (performance.now()). */
+  at: number;
 }
 
 export class RoomSequencer<T extends Sequenced = LogEvent> {
@@ -81,8 +87,12 @@ export class RoomSequencer<T extends Sequenced = LogEvent> {
       return;
     }
     const existing = this.pending.get(seq);
-    if (!existing || (existing.origin === undefined && origin !== undefined)) this.pending.set(seq, { event, origin });
-    this.drain();
+    let offered = existing;
+    if (!existing || (existing.origin === undefined && origin !== undefined)) {
+      offered = { event, origin, at: existing?.at ?? performance.now() };
+      this.pending.set(seq, offered);
+    }
+    this.drain(true, offered);
   }
 
   /** After a bus outage: whatever was committed past the cursor is fetched and delivered. */
@@ -104,14 +114,16 @@ export class RoomSequencer<T extends Sequenced = LogEvent> {
   /**
    * Delivers what is contiguous after the cursor. With `scheduleFill` (the default), a gap still
    * open behind it gets a fill timer; a fill in progress passes false, it continues by itself.
+   * `offered` is the entry just offered (delivered without waiting, if it is next).
    */
-  private drain(scheduleFill = true): void {
+  private drain(scheduleFill = true, offered?: Entry<T>): void {
     if (this.cursor === null) return;
     for (;;) {
       const next = this.pending.get(this.cursor + 1);
       if (!next) break;
       this.pending.delete(this.cursor + 1);
       this.cursor++;
+      if (next !== offered) this.waited(next);
       this.deps.deliver(next.event, next.origin);
     }
     if (!scheduleFill) return;
@@ -131,6 +143,10 @@ export class RoomSequencer<T extends Sequenced = LogEvent> {
       }, this.failedFills ? Math.min(5000, 250 * 2 ** (this.failedFills - 1)) : (this.deps.gapWaitMs ?? GAP_WAIT_MS));
       this.timer.unref();
     }
+  }
+
+  private waited(entry: Entry<T>): void {
+    this.deps.onWaited?.(performance.now() - entry.at);
   }
 
   /** Fetches from the cursor until the gap is closed (or, with `toEnd`, until the end of the room). */
@@ -165,6 +181,7 @@ export class RoomSequencer<T extends Sequenced = LogEvent> {
           this.pending.delete(m.seq);
           this.cursor = m.seq;
           this.filled++;
+          if (held) this.waited(held);
           progressed = true;
           this.deps.deliver(held?.event ?? m, held?.origin);
           // What the bus already brought continues the run without waiting for the next page.

@@ -23,6 +23,8 @@ export interface MetricsSources {
   bus: RedisBus | null;
   /** Bytes of upload parts received so far. */
   uploadBytes: () => number;
+  /** With the Redis bus: events that waited for earlier seqs before delivery, and the summed wait. */
+  ordering?: { readonly waited: number; readonly waitedMs: number } | null;
 }
 
 const BATCH_SIZES = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
@@ -84,6 +86,11 @@ export class Metrics {
       mirroredGauge(r, 'rtchat_redis_bus_connected', '1 while both Redis connections are up and no outage is being handled, else 0', () => (bus.status().healthy ? 1 : 0));
       mirroredCounter(r, 'rtchat_redis_bus_published_total', 'Bus events published to Redis', () => bus.published);
       mirroredCounter(r, 'rtchat_redis_bus_received_total', 'Bus events received from other instances', () => bus.received);
+    }
+    const { ordering } = sources;
+    if (ordering) {
+      mirroredCounter(r, 'rtchat_ordering_waits_total', "Room log events that waited for earlier seqs (another instance's) before delivery here", () => ordering.waited);
+      mirroredCounter(r, 'rtchat_ordering_wait_seconds_total', 'Summed time those events waited (divide by rtchat_ordering_waits_total for the mean)', () => ordering.waitedMs / 1000);
     }
     this.batchSize = new Histogram({ name: 'rtchat_write_batch_size', help: 'Items per group-commit batch', labelNames: ['kind'], buckets: BATCH_SIZES, registers: [r] });
     this.batchSeconds = new Histogram({

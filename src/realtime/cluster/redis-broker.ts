@@ -132,6 +132,11 @@ export class RedisBroker implements Broker, HubRelay {
     return this.bus.instanceId;
   }
 
+  /** Events that waited for earlier seqs before delivery here, and their summed wait (room-feeds.ts). */
+  get ordering(): { readonly waited: number; readonly waitedMs: number } {
+    return this.feeds.ordering;
+  }
+
   // ---- lifecycle -------------------------------------------------------------------------------
 
   start(): Promise<void> {

@@ -47,6 +47,11 @@ export class RoomFeeds {
   private readonly unsent = new Map<string, LogEvent>();
   private lastFillErrorLog = 0;
   private closed = false;
+  /**
+   * Events that waited in a sequencer for earlier seqs (another instance's, from the bus or a
+   * fill), and the sum of their waits: what cross-instance ordering costs (/metrics). Only grow.
+   */
+  readonly ordering = { waited: 0, waitedMs: 0 };
 
   constructor(
     private readonly bus: RedisBus,
@@ -89,6 +94,10 @@ export class RoomFeeds {
       deliver: (event, origin) => this.target.deliverEvent(event, origin),
       hasSubscribers: (r) => this.target.hasSubscribers(r),
       ownCommits: (r) => this.store.ownCommits?.(r),
+      onWaited: (ms) => {
+        this.ordering.waited++;
+        this.ordering.waitedMs += ms;
+      },
       onFillError: (err, r) => {
         const now = Date.now();
         if (now - this.lastFillErrorLog < FILL_ERROR_LOG_EVERY_MS) return;
