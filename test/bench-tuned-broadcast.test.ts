@@ -52,6 +52,8 @@ describe('tuned broadcast server', () => {
     const b = await client();
     const texts = ['short', 'x'.repeat(200), 'é'.repeat(20_000), 'last'];
     for (const t of texts) a.ws.send(t); // one turn: coalesced into one write per socket
+    // Frames of two senders have no order between them: b sends once a's have been broadcast.
+    await until(() => a.got.length === 4 && b.got.length === 4);
     b.ws.send('from b');
     await until(() => a.got.length === 5 && b.got.length === 5);
     expect(a.got).toEqual([...texts, 'from b']);
