@@ -71,14 +71,7 @@ export async function history() {
       await floor();
     };
     for (let rep = 0; rep < CFG.reps; rep++) {
-      if (embedded) await rtchat(rep);
-      else if (rep % 2 === 0) {
-        await rtchat(rep);
-        await raw(rep);
-      } else {
-        await raw(rep);
-        await rtchat(rep);
-      }
+      for (const run of embedded ? [rtchat] : rep % 2 === 0 ? [rtchat, raw] : [raw, rtchat]) await run(rep);
     }
     agent.destroy();
     if (embedded) {

@@ -15,6 +15,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { LogEvent } from '../realtime/log-event.js';
 import type { Hub } from '../realtime/hub.js';
 import type { RedisBus } from '../realtime/cluster/redis-bus.js';
+import type { OrderingWaits } from '../realtime/cluster/room-feeds.js';
 import type { BatchObserver } from './message-writer.js';
 
 export interface MetricsSources {
@@ -24,7 +25,7 @@ export interface MetricsSources {
   /** Bytes of upload parts received so far. */
   uploadBytes: () => number;
   /** With the Redis bus: events that waited for earlier seqs before delivery, and the summed wait. */
-  ordering?: { readonly waited: number; readonly waitedMs: number } | null;
+  ordering?: Readonly<OrderingWaits> | null;
 }
 
 const BATCH_SIZES = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];

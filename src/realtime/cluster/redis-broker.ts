@@ -23,7 +23,7 @@ import { SESSIONS_PER_EVENT, type BusEvent, type BusEventOf, type BusEventType }
 import { ClusterConnectionCounts } from './connection-counts.js';
 import { PeerPresence } from './peer-presence.js';
 import { RedisBus, type BusLog } from './redis-bus.js';
-import { RoomFeeds, type FeedStore } from './room-feeds.js';
+import { RoomFeeds, type FeedStore, type OrderingWaits } from './room-feeds.js';
 import { Evictions } from './evictions.js';
 import { revalidateSubscriptions, type AccessOfUsers } from './revalidate.js';
 
@@ -133,7 +133,7 @@ export class RedisBroker implements Broker, HubRelay {
   }
 
   /** Events that waited for earlier seqs before delivery here, and their summed wait (room-feeds.ts). */
-  get ordering(): { readonly waited: number; readonly waitedMs: number } {
+  get ordering(): Readonly<OrderingWaits> {
     return this.feeds.ordering;
   }
 

@@ -34,6 +34,12 @@ export interface FeedStore {
   ownCommits?(roomId: string): Promise<void> | undefined;
 }
 
+/** Events delivered after waiting for earlier seqs, and the sum of their waits (both only grow). */
+export interface OrderingWaits {
+  waited: number;
+  waitedMs: number;
+}
+
 interface RoomFeed {
   seq: RoomSequencer;
   ready: Promise<void>;
@@ -51,7 +57,7 @@ export class RoomFeeds {
    * Events that waited in a sequencer for earlier seqs (another instance's, from the bus or a
    * fill), and the sum of their waits: what cross-instance ordering costs (/metrics). Only grow.
    */
-  readonly ordering = { waited: 0, waitedMs: 0 };
+  readonly ordering: OrderingWaits = { waited: 0, waitedMs: 0 };
 
   constructor(
     private readonly bus: RedisBus,
