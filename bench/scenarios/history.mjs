@@ -8,12 +8,35 @@
  * go first alternating too; on the embedded database the raw rows run once RtChat's server has
  * stopped (a data directory has one process at a time).
  */
-import { CFG, log, rtchatFor } from '../lib/context.mjs';
+import { CFG, log, rtchatFor, scrapeCounters } from '../lib/context.mjs';
 import { runLoadProcess } from '../lib/load-process.mjs';
 import { SERVER_CPU } from '../lib/setup.mjs';
 import { percentile, ratio, round, spread } from '../lib/stats.mjs';
 
 const LIMIT = 50;
+
+/** The server's GC counters on /metrics (prom-client's default metrics): young-generation and full collections. */
+const GC = {
+  scavenges: 'nodejs_gc_duration_seconds_count{kind="minor"}',
+  scavengeS: 'nodejs_gc_duration_seconds_sum{kind="minor"}',
+  major: 'nodejs_gc_duration_seconds_count{kind="major"}',
+  majorS: 'nodejs_gc_duration_seconds_sum{kind="major"}',
+};
+const gcCounters = async (port) => {
+  const c = await scrapeCounters(port, Object.values(GC));
+  return Object.fromEntries(Object.entries(GC).map(([k, name]) => [k, c[name]]));
+};
+/** What the server's GC did between two readings of gcCounters, for `pages` pages. */
+function gcBetween(before, after, pages) {
+  const scavenges = after.scavenges - before.scavenges;
+  return {
+    scavenges,
+    scavengeMeanMs: scavenges ? round(((after.scavengeS - before.scavengeS) * 1000) / scavenges, 2) : 0,
+    pagesPerScavenge: scavenges ? round(pages / scavenges, 1) : null,
+    major: after.major - before.major,
+    majorMs: round((after.majorS - before.majorS) * 1000, 1),
+  };
+}
 
 export async function history() {
   const c = CFG.history;
@@ -65,9 +88,15 @@ export async function history() {
     for (const before of warm) await get(before);
     const rtchat = async (rep) => {
       const lat = [];
+      const gcBefore = await gcCounters(srv.port);
       for (const before of pointsOf[rep]) lat.push(await get(before));
-      rtchatReps.push({ p50: round(percentile(lat, 50), 2), p99: round(percentile(lat, 99), 2), requests: lat.length });
-      log(`history rep ${rep + 1}: p50 ${rtchatReps.at(-1).p50} ms p99 ${rtchatReps.at(-1).p99} ms`);
+      // A young-generation GC pauses the page it lands in: how often and how long is the tail's part.
+      const gc = gcBetween(gcBefore, await gcCounters(srv.port), lat.length);
+      rtchatReps.push({ p50: round(percentile(lat, 50), 2), p99: round(percentile(lat, 99), 2), requests: lat.length, gc });
+      log(
+        `history rep ${rep + 1}: p50 ${rtchatReps.at(-1).p50} ms p99 ${rtchatReps.at(-1).p99} ms; server GC: ${gc.scavenges} scavenges ` +
+          `(mean ${gc.scavengeMeanMs} ms, 1 per ${gc.pagesPerScavenge ?? '-'} pages), ${gc.major} full (${gc.majorMs} ms)`,
+      );
       await floor();
     };
     for (let rep = 0; rep < CFG.reps; rep++) {
