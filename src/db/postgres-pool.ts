@@ -10,11 +10,12 @@
  * process: its error already reaches the query in flight, so the client-level event is ignored.
  *
  * Invariant: once a query is answered, nothing the client or its timer keeps refers to what the
- * query returned. node-postgres's own `query_timeout` (a timer closing over the query) and a
- * callback wrapper still holding the caller's callback both kept every result reachable until the
- * next young-generation GC, so every row of every query was promoted to the old generation
- * (README Performance); hence the bound is a timer here that holds only the client, and the
- * wrapper lets go of the callback it called.
+ * query returned. node-postgres's own `query_timeout` (a timer closing over the query), its
+ * promise (resolved from a callback closing over the query) and a callback wrapper still holding
+ * the caller's callback each kept every result reachable until the next young-generation GC, so
+ * every row of every query was promoted to the old generation (README Performance); hence the
+ * bound is a timer here that holds only the client, and every query runs with a callback that
+ * lets go of what it called once called.
  */
 import pg from 'pg';
 
@@ -39,9 +40,8 @@ class GuardedClient extends pg.Client {
     this.on('error', () => undefined);
   }
 
-  // Every form of query() (promise, callback, config object) passes through here. A query asked
-  // for as a promise runs with a callback too: node-postgres's own promise is resolved from a
-  // callback that closes over the query, and kept its result reachable (see the header).
+  // Every form of query() (promise, callback, config object) passes through here; a query asked
+  // for as a promise runs with a callback too (see the header).
   override query(...args: unknown[]): never {
     const first = args[0] as { submit?: unknown } | null | undefined;
     if (first && typeof first.submit === 'function') {
