@@ -26,6 +26,7 @@ export const PORTS = {
   tuned: PORT_BASE + 6,
   // A scenario's own server beside the quick run's shared one.
   rtchatOwn: PORT_BASE + 7,
+  bareHistory: PORT_BASE + 8,
 };
 export const SCRIPTS = {
   rtchat: path.join(ROOT, 'dist/server.js'),
@@ -33,6 +34,7 @@ export const SCRIPTS = {
   sio: path.join(ROOT, 'bench/servers/socketio.mjs'),
   naive: path.join(ROOT, 'bench/servers/naive-durable.mjs'),
   tuned: path.join(ROOT, 'bench/servers/tuned-broadcast.mjs'),
+  bareHistory: path.join(ROOT, 'bench/servers/bare-history.mjs'),
 };
 
 export const CFG = QUICK

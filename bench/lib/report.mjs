@@ -179,8 +179,10 @@ export function tableRows(r) {
       `history: page of 50, p99 ms (${fmt(h.messages)} msgs)`,
       fmt(h.p99Ms, 2),
       range(h.spread?.p99, 2),
-      `raw query ${fmt(h.rawP99Ms, 2)} (p50 ${fmt(h.rawP50Ms, 2)})${h.rawSkipped ? ` skipped: ${h.rawSkipped}` : ''}${h.httpFloorP99Ms != null ? `; HTTP floor ${fmt(h.httpFloorP99Ms, 2)} (p50 ${fmt(h.httpFloorP50Ms, 2)})` : ''}`,
-      `${x(h.ratioVsRaw, 'raw')} (p50 ${fmt(h.p50Ms, 2)})`,
+      `raw query ${fmt(h.rawP99Ms, 2)} (p50 ${fmt(h.rawP50Ms, 2)})${h.rawSkipped ? ` skipped: ${h.rawSkipped}` : ''}` +
+        (h.bareP99Ms != null ? `; bare HTTP ${fmt(h.bareP99Ms, 2)} (p50 ${fmt(h.bareP50Ms, 2)}, ${x(h.bareRatioVsRaw, 'raw')})` : '') +
+        (h.httpFloorP99Ms != null ? `; HTTP floor ${fmt(h.httpFloorP99Ms, 2)} (p50 ${fmt(h.httpFloorP50Ms, 2)})` : ''),
+      `${x(h.ratioVsRaw, 'raw')}${h.ratioVsBare != null ? `, ${x(h.ratioVsBare, 'bare')}` : ''} (p50 ${fmt(h.p50Ms, 2)})`,
       '<= 1.3x raw',
       met([h.ratioVsRaw], (a) => a <= 1.3),
     ]);

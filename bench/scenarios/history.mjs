@@ -4,13 +4,17 @@
  * checked on each), against the raw limit row: the route's own page query through one
  * node-postgres connection (servers/raw-history.mjs, pinned to the server core like RtChat) at the
  * same kind of points (each row its own random points: a point one row has just read would be a
- * cached page for the other). On Postgres the two alternate repetition by repetition, the one to
- * go first alternating too; on the embedded database the raw rows run once RtChat's server has
- * stopped (a data directory has one process at a time).
+ * cached page for the other). Beside them, the bare HTTP row (servers/bare-history.mjs): the same
+ * query behind Node's own `http` server and nothing else, read by the same kind of client, so the
+ * table shows what the HTTP hop alone adds to the raw query on this machine and what RtChat adds
+ * to that. On Postgres the three take turns repetition by repetition, the one to go first rotating
+ * too; on the embedded database the bare and raw rows run once RtChat's server has stopped (a data
+ * directory has one process at a time).
  */
-import { CFG, log, rtchatFor, scrapeCounters } from '../lib/context.mjs';
+import { isDeepStrictEqual } from 'node:util';
+import { CFG, PORTS, SCRIPTS, log, rtchatFor, scrapeCounters } from '../lib/context.mjs';
 import { runLoadProcess } from '../lib/load-process.mjs';
-import { SERVER_CPU } from '../lib/setup.mjs';
+import { SERVER_CPU, startServer } from '../lib/setup.mjs';
 import { percentile, ratio, round, spread } from '../lib/stats.mjs';
 
 const LIMIT = 50;
@@ -49,8 +53,10 @@ export async function history() {
   const points = () => Array.from({ length: CFG.reps }, () => Array.from({ length: c.requests }, rand));
   const pointsOf = points();
   const rawPointsOf = points();
+  const barePointsOf = points();
   const rtchatReps = [];
   const rawReps = [];
+  const bareReps = [];
   const floorReps = [];
   const raw = async (rep) => {
     const r = await runLoadProcess('servers/raw-history.mjs', { env: rt.dbEnv, roomId: room, readerId: reader.userId, limit: LIMIT, warm, points: rawPointsOf[rep] }, 'raw history', SERVER_CPU);
@@ -60,14 +66,15 @@ export async function history() {
     rawReps.push(r);
   };
   const embedded = !rt.dbEnv.DATABASE_URL;
-  try {
-    const { Agent, request } = await import('node:http');
+  const { Agent, request } = await import('node:http');
+  /** One keep-alive client of one server: GET urlPath -> the round trip in ms (a 200 with its whole body). */
+  const clientOf = (port) => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     const timed = (urlPath) =>
       new Promise((resolve, reject) => {
         const t = performance.now();
         const req = request(
-          { host: '127.0.0.1', port: srv.port, path: urlPath, agent, headers: { authorization: `Bearer ${reader.token}` } },
+          { host: '127.0.0.1', port, path: urlPath, agent, headers: { authorization: `Bearer ${reader.token}` } },
           (res) => {
             res.on('data', () => undefined);
             res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - t) : reject(new Error(`${urlPath}: ${res.statusCode}`))));
@@ -76,6 +83,35 @@ export async function history() {
         req.on('error', reject);
         req.end();
       });
+    return { timed, close: () => agent.destroy() };
+  };
+  /** The bare HTTP row: its server started for `reps` repetitions, one after another. */
+  const bareRow = async () => {
+    const bare = await startServer('bare-history', { port: PORTS.bareHistory, script: SCRIPTS.bareHistory, env: { ...rt.dbEnv, BARE_ROOM_ID: room, BARE_READER_ID: reader.userId } });
+    const { timed, close } = clientOf(bare.port);
+    // It must answer the route's very bytes (the same page, mapped the same way), or it measures something else.
+    const page = async (port, urlPath) => (await fetch(`http://127.0.0.1:${port}${urlPath}`, { headers: { authorization: `Bearer ${reader.token}` } })).json();
+    if (!embedded) {
+      const [route, own] = await Promise.all([page(srv.port, `/api/rooms/${room}/messages?before=${warm[0]}&limit=${LIMIT}`), page(bare.port, `/?before=${warm[0]}`)]);
+      if (!isDeepStrictEqual(route, own)) throw new Error('the bare HTTP row no longer answers what the history route answers: update bench/servers/bare-history.mjs');
+    }
+    for (const before of warm) await timed(`/?before=${before}`);
+    return {
+      run: async (rep) => {
+        const lat = [];
+        for (const before of barePointsOf[rep]) lat.push(await timed(`/?before=${before}`));
+        bareReps.push({ p50: round(percentile(lat, 50), 2), p99: round(percentile(lat, 99), 2) });
+        log(`history bare HTTP rep ${rep + 1}: p50 ${bareReps.at(-1).p50} ms p99 ${bareReps.at(-1).p99} ms`);
+      },
+      stop: async () => {
+        close();
+        await bare.stop();
+      },
+    };
+  };
+  let bare = null;
+  try {
+    const { timed, close } = clientOf(srv.port);
     const get = (before) => timed(`/api/rooms/${room}/messages?before=${before}&limit=${LIMIT}`);
     // The HTTP floor: the same client and server, an authenticated request that reads no database
     // (GET /api/auth/me answers from the session cache). What any request costs here, query or not.
@@ -99,19 +135,27 @@ export async function history() {
       );
       await floor();
     };
+    if (!embedded) bare = await bareRow();
     for (let rep = 0; rep < CFG.reps; rep++) {
-      for (const run of embedded ? [rtchat] : rep % 2 === 0 ? [rtchat, raw] : [raw, rtchat]) await run(rep);
+      const rows = embedded ? [rtchat] : [rtchat, raw, bare.run];
+      for (const run of [...rows.slice(rep % rows.length), ...rows.slice(0, rep % rows.length)]) await run(rep);
     }
-    agent.destroy();
+    close();
     if (embedded) {
       await rt.stopServer();
+      bare = await bareRow();
+      for (let rep = 0; rep < CFG.reps; rep++) await bare.run(rep);
+      await bare.stop();
+      bare = null;
       for (let rep = 0; rep < CFG.reps; rep++) await raw(rep);
     }
   } finally {
+    await bare?.stop();
     await rt.release();
   }
   const p99 = spread(rtchatReps.map((r) => r.p99));
   const rawP99 = spread(rawReps.map((r) => r.p99));
+  const bareP99 = spread(bareReps.map((r) => r.p99));
   return {
     messages: c.messages,
     p50Ms: spread(rtchatReps.map((r) => r.p50)).median,
@@ -119,9 +163,13 @@ export async function history() {
     rawP50Ms: spread(rawReps.map((r) => r.p50)).median,
     rawP99Ms: rawP99.median,
     ratioVsRaw: ratio(p99.median, rawP99.median),
+    bareP50Ms: spread(bareReps.map((r) => r.p50)).median,
+    bareP99Ms: bareP99.median,
+    bareRatioVsRaw: ratio(bareP99.median, rawP99.median),
+    ratioVsBare: ratio(p99.median, bareP99.median),
     httpFloorP50Ms: spread(floorReps.map((r) => r.p50)).median,
     httpFloorP99Ms: spread(floorReps.map((r) => r.p99)).median,
-    spread: { p50: spread(rtchatReps.map((r) => r.p50)), p99, rawP99 },
-    runs: { rtchat: rtchatReps, raw: rawReps },
+    spread: { p50: spread(rtchatReps.map((r) => r.p50)), p99, rawP99, bareP99 },
+    runs: { rtchat: rtchatReps, raw: rawReps, bare: bareReps },
   };
 }
