@@ -167,8 +167,9 @@ export function tableRows(r) {
       `idle: KB RSS per socket (${fmt(i.connections)})`,
       fmt(i.kbPerConnection, 2),
       range(i.spread?.rtchat, 2),
-      `ws ${fmt(i.baselineKbPerConnection, 2)}, sio ${fmt(i.socketioKbPerConnection, 2)}`,
-      x(i.ratioVsBaseline, 'ws'),
+      `ws ${fmt(i.baselineKbPerConnection, 2)}, sio ${fmt(i.socketioKbPerConnection, 2)}` +
+        (i.heapKbPerConnection != null ? `; JS heap ${fmt(i.heapKbPerConnection, 2)} (ws ${fmt(i.baselineHeapKbPerConnection, 2)}, sio ${fmt(i.socketioHeapKbPerConnection, 2)})` : ''),
+      `${x(i.ratioVsBaseline, 'ws')}${i.heapRatioVsBaseline != null ? ` (heap ${x(i.heapRatioVsBaseline, 'ws')})` : ''}`,
       '<= 1.1x ws',
       met([i.ratioVsBaseline], (a) => a <= 1.1),
     ]);

@@ -240,6 +240,22 @@ export async function startServer(name, { port, env = {}, script }) {
       proc.kill('SIGUSR2');
       await sleep(300);
     },
+    /** The server's V8 heap (bench/lib/gc-preload.cjs): {usedBytes, youngCommittedBytes}. */
+    heap: () =>
+      new Promise((resolve, reject) => {
+        const onMessage = (m) => {
+          if (!m?.heap) return;
+          clearTimeout(t);
+          proc.off('message', onMessage);
+          resolve(m.heap);
+        };
+        const t = setTimeout(() => {
+          proc.off('message', onMessage);
+          reject(new Error(`${name} did not report its heap`));
+        }, 5000);
+        proc.on('message', onMessage);
+        proc.send({ cmd: 'heap' });
+      }),
     /** CPU time used since the last call (ms). */
     cpuMs: () => {
       const t = cpuTicks(proc.pid);
