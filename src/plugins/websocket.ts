@@ -13,7 +13,9 @@ import { CLOSE } from '../protocol.js';
 export default fp(
   async (app) => {
     await app.register(fastifyWebsocket, {
-      options: { maxPayload: app.config.limits.wsMaxFrameBytes },
+      // The hub tracks every socket (it closes them all with 1001 on shutdown): ws's own client Set
+      // would cost each idle socket a Set entry, a close listener and its closure for nothing.
+      options: { maxPayload: app.config.limits.wsMaxFrameBytes, clientTracking: false },
       errorHandler: (error, socket, request) => {
         request.log.error({ err: error }, 'websocket handler failed');
         socket.close(CLOSE.POLICY, 'internal error');

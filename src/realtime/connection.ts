@@ -9,7 +9,7 @@ import { CLOSE, type Message, type ServerFrame, type User } from '../protocol.js
 import type { AckTarget } from './ack-target.js';
 import { ackFrameJson, encodeFrame } from './frames.js';
 import { OutFrame, SocketWriter } from './socket-writer.js';
-import type { Subscription } from './subscription.js';
+import { SubscriptionMap } from './subscription-map.js';
 import { RealtimeStats } from './realtime-stats.js';
 
 export { OutFrame, encodeTextFrame } from './socket-writer.js';
@@ -30,7 +30,7 @@ let nextId = 1;
 export class Connection implements AckTarget {
   readonly id = nextId++;
   /** This connection's side of the room index (RoomRegistry keeps it in step with the room side). */
-  readonly subs = new Map<string, Subscription>();
+  readonly subs = new SubscriptionMap();
   private readonly out: SocketWriter;
   private alive = true;
   private closed = false;

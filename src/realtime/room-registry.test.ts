@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Connection } from './connection.js';
 import { RoomRegistry } from './room-registry.js';
+import { SubscriptionMap } from './subscription-map.js';
 import { Subscription } from './subscription.js';
 
 function conn(userId: string, sessionId: string): Connection {
-  return { user: { id: userId }, sessionId, subs: new Map() } as unknown as Connection;
+  return { user: { id: userId }, sessionId, subs: new SubscriptionMap() } as unknown as Connection;
 }
 
 describe('RoomRegistry', () => {

@@ -21,6 +21,7 @@ import { requireMember } from '../services/room-access.js';
 import { encodeFrame } from './frames.js';
 import { logEventOf } from './log-event.js';
 import { OutFrame } from './socket-writer.js';
+import type { SubscriptionsView } from './subscription-map.js';
 
 /** Most rooms one connection may be subscribed to. */
 export const MAX_SUBSCRIPTIONS = 1000;
@@ -76,7 +77,7 @@ export class Subscription {
 /** What subscribing needs of a connection (Connection has it; declared here so this file does not depend on it). */
 export interface Subscriber {
   readonly user: { id: string };
-  readonly subs: ReadonlyMap<string, Subscription>;
+  readonly subs: SubscriptionsView;
   readonly isOpen: boolean;
   send(frame: ServerFrame): void;
   sendDurable(frame: OutFrame): void;
