@@ -6,15 +6,20 @@
  *
  * Pinning Postgres: the cluster is not ours to move, but the backends serving this run's databases
  * are found every second (pg_stat_activity, datname of BENCH_DATABASE_URL and its suffixes) and
- * pinned with `taskset -p` to the server core, away from the generators. BENCH_PIN_POSTGRES=off
- * leaves them where the scheduler puts them. The cluster's own processes (WAL writer,
- * checkpointer...) stay unpinned and are reported.
+ * pinned with `taskset -p` to the cores neither the servers nor the generators use, when the
+ * machine has such a core (BENCH_PIN_POSTGRES=auto, the default). On a 2-core machine it has none:
+ * they are then left where the scheduler puts them, and the report says so. On the server core
+ * (BENCH_PIN_POSTGRES=server, this benchmark's default until 2026-12-02) every backend woken by a
+ * query preempts the server inside that query's write: 28% of RtChat's sampled time in a storm run
+ * sat in `writev` to Postgres, and the storm took 3.2-4.3 s pinned against 1.4-3.0 s unpinned
+ * (README, Performance). BENCH_PIN_POSTGRES=off never pins. The cluster's own processes (WAL
+ * writer, checkpointer...) stay unpinned and are reported.
  */
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import pg from 'pg';
-import { HAS_TASKSET, SERVER_CPU, benchDatabaseUrl, tracked } from './setup.mjs';
+import { GEN_CPU, HAS_TASKSET, SERVER_CPU, benchDatabaseUrl, tracked } from './setup.mjs';
 
 const CLK_TCK = 100;
 const SAMPLE_MS = 1000;
@@ -63,12 +68,28 @@ function postgresPids() {
   return out;
 }
 
-const pinMode = () => {
-  if (!benchDatabaseUrl()) return { on: false, why: 'embedded database (inside the server process)' };
-  if (!HAS_TASKSET) return { on: false, why: 'no taskset or a single core' };
-  if ((process.env.BENCH_PIN_POSTGRES ?? '').toLowerCase() === 'off') return { on: false, why: 'BENCH_PIN_POSTGRES=off' };
-  return { on: true, why: `this run's backends pinned to cpu ${SERVER_CPU}` };
-};
+/** The cores of a taskset list ("0", "0,2", "1-3"). */
+export function cpuList(list) {
+  const out = new Set();
+  for (const part of String(list).split(',')) {
+    const [a, b = a] = part.trim().split('-').map(Number);
+    if (Number.isInteger(a) && Number.isInteger(b)) for (let i = a; i <= b; i++) out.add(i);
+  }
+  return out;
+}
+
+/** Where this run's Postgres backends go: {on, cpus, why}. */
+export function pinMode({ mode = process.env.BENCH_PIN_POSTGRES, cores = os.cpus().length, database = Boolean(benchDatabaseUrl()), taskset = HAS_TASKSET } = {}) {
+  if (!database) return { on: false, why: 'embedded database (inside the server process)' };
+  if (!taskset) return { on: false, why: 'no taskset or a single core' };
+  const m = (mode ?? 'auto').toLowerCase();
+  if (m === 'off') return { on: false, why: 'not pinned (BENCH_PIN_POSTGRES=off)' };
+  if (m === 'server') return { on: true, cpus: SERVER_CPU, why: `this run's backends pinned to the server core, cpu ${SERVER_CPU} (BENCH_PIN_POSTGRES=server)` };
+  const taken = new Set([...cpuList(SERVER_CPU), ...cpuList(GEN_CPU)]);
+  const spare = Array.from({ length: cores }, (_, i) => i).filter((i) => !taken.has(i));
+  if (spare.length) return { on: true, cpus: spare.join(','), why: `this run's backends pinned to cpu ${spare.join(',')}, away from the server and the generators` };
+  return { on: false, why: `not pinned: no core of their own on ${cores} cores (BENCH_PIN_POSTGRES=server pins them to the server core)` };
+}
 
 /** Starts watching; `stop()` resolves the scenario's CPU report. */
 export function watchCpu(scenario) {
@@ -114,12 +135,12 @@ export function watchCpu(scenario) {
         ours.add(pid);
         if (pin.on && !pinned.has(pid)) {
           pinned.add(pid);
-          execFile('taskset', ['-pc', SERVER_CPU, String(pid)], () => undefined);
+          execFile('taskset', ['-pc', pin.cpus, String(pid)], () => undefined);
         }
         const s = seen.get(pid);
         if (s) {
           s.role = "postgres: this run's backends";
-          s.allowed = pin.on ? SERVER_CPU : s.allowed;
+          s.allowed = pin.on ? pin.cpus : s.allowed;
         }
       }
     } catch {
