@@ -60,6 +60,3 @@ export class SubscriptionMap {
     return this.map ? [...this.map.values()] : this.value === null ? [] : [this.value];
   }
 }
-
-/** What a subscriber's subscriptions are read through (a Map answers it too). */
-export type SubscriptionsView = Pick<SubscriptionMap, 'size' | 'get' | 'has'>;

@@ -21,7 +21,6 @@ import { requireMember } from '../services/room-access.js';
 import { encodeFrame } from './frames.js';
 import { logEventOf } from './log-event.js';
 import { OutFrame } from './socket-writer.js';
-import type { SubscriptionsView } from './subscription-map.js';
 
 /** Most rooms one connection may be subscribed to. */
 export const MAX_SUBSCRIPTIONS = 1000;
@@ -77,7 +76,8 @@ export class Subscription {
 /** What subscribing needs of a connection (Connection has it; declared here so this file does not depend on it). */
 export interface Subscriber {
   readonly user: { id: string };
-  readonly subs: SubscriptionsView;
+  /** Its subscriptions by room id (a Connection's SubscriptionMap; a Map answers it too). */
+  readonly subs: { readonly size: number; get(roomId: string): Subscription | undefined; has(roomId: string): boolean };
   readonly isOpen: boolean;
   send(frame: ServerFrame): void;
   sendDurable(frame: OutFrame): void;
