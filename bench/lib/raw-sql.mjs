@@ -11,7 +11,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT } from './setup.mjs';
 
-const dist = (p) => import(pathToFileURL(path.join(ROOT, 'dist', p)).href);
+/** A module of RtChat's production build (dist/). */
+export const dist = (p) => import(pathToFileURL(path.join(ROOT, 'dist', p)).href);
 
 /** An Executor that records the statements given to `execute` and answers with no rows. */
 async function recorder() {

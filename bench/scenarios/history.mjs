@@ -18,6 +18,8 @@ import { SERVER_CPU, startServer } from '../lib/setup.mjs';
 import { percentile, ratio, round, spread } from '../lib/stats.mjs';
 
 const LIMIT = 50;
+/** A repetition's p50 and p99 of its round trips (ms, two decimals). */
+const tail = (lat) => ({ p50: round(percentile(lat, 50), 2), p99: round(percentile(lat, 99), 2) });
 
 /** The server's GC counters on /metrics (prom-client's default metrics): young-generation and full collections. */
 const GC = {
@@ -100,7 +102,7 @@ export async function history() {
       run: async (rep) => {
         const lat = [];
         for (const before of barePointsOf[rep]) lat.push(await timed(`/?before=${before}`));
-        bareReps.push({ p50: round(percentile(lat, 50), 2), p99: round(percentile(lat, 99), 2) });
+        bareReps.push(tail(lat));
         log(`history bare HTTP rep ${rep + 1}: p50 ${bareReps.at(-1).p50} ms p99 ${bareReps.at(-1).p99} ms`);
       },
       stop: async () => {
@@ -118,7 +120,7 @@ export async function history() {
     const floor = async () => {
       const lat = [];
       for (let i = 0; i < c.requests; i++) lat.push(await timed('/api/auth/me'));
-      floorReps.push({ p50: round(percentile(lat, 50), 2), p99: round(percentile(lat, 99), 2) });
+      floorReps.push(tail(lat));
       log(`history http floor (GET /api/auth/me): p50 ${floorReps.at(-1).p50} ms p99 ${floorReps.at(-1).p99} ms`);
     };
     for (const before of warm) await get(before);
@@ -128,7 +130,7 @@ export async function history() {
       for (const before of pointsOf[rep]) lat.push(await get(before));
       // A young-generation GC pauses the page it lands in: how often and how long is the tail's part.
       const gc = gcBetween(gcBefore, await gcCounters(srv.port), lat.length);
-      rtchatReps.push({ p50: round(percentile(lat, 50), 2), p99: round(percentile(lat, 99), 2), requests: lat.length, gc });
+      rtchatReps.push({ ...tail(lat), requests: lat.length, gc });
       log(
         `history rep ${rep + 1}: p50 ${rtchatReps.at(-1).p50} ms p99 ${rtchatReps.at(-1).p99} ms; server GC: ${gc.scavenges} scavenges ` +
           `(mean ${gc.scavengeMeanMs} ms, 1 per ${gc.pagesPerScavenge ?? '-'} pages), ${gc.major} full (${gc.majorMs} ms)`,

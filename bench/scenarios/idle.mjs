@@ -4,7 +4,7 @@
  * The growth of V8's young generation is taken out of each server's RSS growth: it grows to its
  * cap under the first burst of allocation and stays there, a fixed cost of any busy process, not a
  * per-socket one (RtChat's start-up has already grown it before the "before" reading; a bare `ws`
- * server grows it ~26 MB while its 10,000 sockets connect, which counted as 2.6 KB per socket).
+ * server grows it ~25 MB while its 10,000 sockets connect, which counted as 2.5 KB per socket).
  * Beside it, each server's live JS heap per socket (V8's used bytes after a full GC), which
  * depends on nothing but what the server keeps per socket.
  */

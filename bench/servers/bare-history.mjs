@@ -8,13 +8,10 @@
  * GET /?before=N -> {messages, hasMore}, as the route answers.
  */
 import http from 'node:http';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { openRawDatabase } from '../lib/raw-db.mjs';
-import { historyStatement } from '../lib/raw-sql.mjs';
-import { ROOT } from '../lib/setup.mjs';
+import { dist, historyStatement } from '../lib/raw-sql.mjs';
 
-const { toMessageFromRow } = await import(pathToFileURL(path.join(ROOT, 'dist/repositories/message-reads.js')).href);
+const { toMessageFromRow } = await dist('repositories/message-reads.js');
 
 const db = await openRawDatabase(process.env, { poolSize: 1 });
 const { text, paramsFor } = await historyStatement();

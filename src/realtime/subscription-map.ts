@@ -55,8 +55,4 @@ export class SubscriptionMap {
   keys(): string[] {
     return this.map ? [...this.map.keys()] : this.key === null ? [] : [this.key];
   }
-
-  values(): Subscription[] {
-    return this.map ? [...this.map.values()] : this.value === null ? [] : [this.value];
-  }
 }
