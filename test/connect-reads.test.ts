@@ -25,7 +25,10 @@ describe('batched connect reads (one query per turn)', () => {
     await joinRoom(app, banned, open);
     const ban = await app.inject({ method: 'PUT', url: `/api/rooms/${open.id}/bans/${banned.user.id}`, headers: { authorization: `Bearer ${owner.token}` }, payload: {} });
     expect(ban.statusCode).toBe(204);
-    const reads = createConnectReads(app.repos.connectReads, app.repos.roomLog);
+    const pairLoads: number[] = [];
+    const repo = app.repos.connectReads;
+    const counting = { ...repo, accessOfPairs: (pairs: Parameters<typeof repo.accessOfPairs>[0]) => (pairLoads.push(pairs.length), repo.accessOfPairs(pairs)) };
+    const reads = createConnectReads(counting, app.repos.roomLog);
     const unknownRoom = '00000000-0000-4000-8000-000000000000';
     const users = [owner, a, b, loner, banned].map((x) => x.user.id);
 
@@ -45,6 +48,13 @@ describe('batched connect reads (one query per turn)', () => {
     );
     expect(access.map((x) => (x ? x.role : 'none'))).toEqual(['owner', 'member', 'member', null, null, 'owner', null, null, null, null, ...Array(5).fill('none')]);
     expect(access.map((x) => x?.banned ?? false)).toEqual([false, false, false, false, true, ...Array(10).fill(false)]);
+    expect(pairLoads).toEqual([15]); // every (room, user) pair of the turn, three rooms, in one statement
+    // One room's users at once (what a cluster's revalidation reads): the same answers.
+    const ofOpen = await repo.accessOfUsers(open.id, users);
+    expect(users.map((u) => ofOpen.get(u)).map((x) => x && { id: x.room.id, role: x.role, banned: x.banned })).toEqual(
+      expectedAccess.slice(0, 5).map((x) => x && { id: x.room.id, role: x.role, banned: x.banned }),
+    );
+    expect((await repo.accessOfUsers(unknownRoom, users)).size).toBe(0);
   });
 
   it('reads the replays of a room waiting together once, each page as its own eventsAfter would answer', async () => {

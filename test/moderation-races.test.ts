@@ -34,7 +34,7 @@ function gate() {
 }
 
 /** Makes the next call of a connect-reads repository method (after its real read) wait at the gate. */
-function gateNext<K extends 'roomIdsOfUsers' | 'accessOfUsers'>(name: K, matches: (args: unknown[]) => boolean) {
+function gateNext<K extends 'roomIdsOfUsers' | 'accessOfPairs'>(name: K, matches: (args: unknown[]) => boolean) {
   const repo = server.app.repos.connectReads as unknown as Record<K, (...args: unknown[]) => Promise<unknown>>;
   const real = repo[name];
   const g = gate();
@@ -115,7 +115,7 @@ describe('a socket racing a kick', () => {
     const { member: victim, room, watcherWs } = await watchedRoom('vic');
     const ws = await WsClient.connect(server.wsUrl, victim.token);
     await barrier(ws);
-    const g = gateNext('accessOfUsers', (args) => args[0] === room.id && (args[1] as string[]).includes(victim.user.id));
+    const g = gateNext('accessOfPairs', (args) => (args[0] as { roomId: string; userId: string }[]).some((p) => p.roomId === room.id && p.userId === victim.user.id));
     ws.send({ type: 'subscribe', roomId: room.id });
     await g.reached;
     expect((await inject(owner, 'POST', `/api/rooms/${room.id}/members/${victim.user.id}/kick`)).statusCode).toBe(204);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { tickBatcher } from './tick-batch.js';
 
 describe('tickBatcher', () => {
@@ -89,5 +89,76 @@ describe('tickBatcher', () => {
     failFirst(new Error('database down'));
     await expect(first).rejects.toThrow('database down');
     expect(await waiting).toBe('b');
+  });
+
+  describe('paced (paceMs)', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+    const paced = (paceMs: number, answer: (keys: number[]) => Promise<Map<number, number>>) => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'performance'] });
+      const loads: { keys: number[]; at: number }[] = [];
+      const get = tickBatcher<number, number>(
+        (keys) => {
+          loads.push({ keys, at: performance.now() });
+          return answer(keys);
+        },
+        { paceMs },
+      );
+      return { get, loads };
+    };
+    const doubled = async (keys: number[]) => new Map(keys.map((k) => [k, k * 2]));
+
+    it('a key after a quiet pace goes at the end of its turn; keys asked sooner wait for the pace and go as one load', async () => {
+      const { get, loads } = paced(10, doubled);
+      const t0 = performance.now();
+      const first = get(1);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(loads).toEqual([{ keys: [1], at: t0 }]);
+      expect(await first).toBe(2);
+      // The first load has returned: later keys still wait for the pace, then share one load.
+      await vi.advanceTimersByTimeAsync(2);
+      const second = get(2);
+      await vi.advanceTimersByTimeAsync(3);
+      const third = get(3);
+      const again = get(2);
+      await vi.advanceTimersByTimeAsync(4);
+      expect(loads).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(loads.map((l) => l.keys)).toEqual([[1], [2, 3]]);
+      expect(loads[1]!.at - t0).toBe(10);
+      expect(await Promise.all([second, third, again])).toEqual([4, 6, 4]);
+      // Quiet for longer than the pace: no wait at all.
+      await vi.advanceTimersByTimeAsync(25);
+      const t1 = performance.now();
+      const alone = get(4);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(loads.at(-1)).toEqual({ keys: [4], at: t1 });
+      expect(await alone).toBe(8);
+    });
+
+    it('keys that waited for a load out go when it returns, if the pace allows, and else at the pace', async () => {
+      const gates: (() => void)[] = [];
+      const { get, loads } = paced(10, (keys) => new Promise((resolve) => gates.push(() => resolve(new Map(keys.map((k) => [k, -k]))))));
+      const t0 = performance.now();
+      const a = get(1);
+      await vi.advanceTimersByTimeAsync(0);
+      const b = get(2); // a second load may be out (maxInFlight 2), but the pace holds it
+      await vi.advanceTimersByTimeAsync(10);
+      expect(loads.map((l) => [l.keys, l.at - t0])).toEqual([
+        [[1], 0],
+        [[2], 10],
+      ]);
+      const c = get(3); // two loads out: it waits for one to return
+      await vi.advanceTimersByTimeAsync(20);
+      expect(loads).toHaveLength(2);
+      gates.shift()!();
+      expect(await a).toBe(-1);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(loads.map((l) => l.keys)).toEqual([[1], [2], [3]]);
+      expect(loads[2]!.at - t0).toBe(30); // the pace had long passed: at once
+      for (const open of gates.splice(0)) open();
+      expect(await Promise.all([b, c])).toEqual([-2, -3]);
+    });
   });
 });

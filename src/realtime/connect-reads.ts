@@ -1,8 +1,8 @@
 /**
  * The reads of connecting and subscribing sockets, batched (lib/tick-batch.ts: per turn, and while
  * earlier loads are out): in a reconnect storm, the users' rooms are read with one query per batch
- * instead of one per socket, a room's access with one query per room per batch instead of one per
- * subscriber, and the replays of a room's resuming subscribers with one read per room per batch.
+ * instead of one per socket, the access of every (room, subscriber) pair with one query per batch
+ * instead of one per subscriber, and the replays of a room's resuming subscribers with one read per room per batch.
  * Same answers as the per-user queries (rooms repository `roomIdsOf`, `access`; room-log `eventsAfter`).
  */
 import { tickBatcher } from '../lib/tick-batch.js';
@@ -29,6 +29,13 @@ export interface ConnectReads {
 }
 
 const SEP = '\n';
+/**
+ * Least time between two loads of one batcher (lib/tick-batch.ts `paceMs`). Without it a storm's
+ * keys, arriving a few per turn at a database that answers in a millisecond, got nearly a load
+ * each (2,000 resuming sockets: ~1,700 reads of the users' rooms); with it at most 100 loads a
+ * second per read, and a connecting socket waits at most this much more.
+ */
+export const CONNECT_READ_PACE_MS = 10;
 /** Resume points of one room further apart than this are read separately (a read stays a few pages). */
 const MAX_REPLAY_SPAN = 300;
 
@@ -71,18 +78,17 @@ function replayOf(key: string): ReplayRead {
 }
 
 export function createConnectReads(repo: ConnectReadsRepository, roomLog: Pick<RoomLogRepository, 'eventsAfter'>): ConnectReads {
-  const roomIds = tickBatcher<string, string[]>((userIds) => repo.roomIdsOfUsers(userIds));
+  const paced = { paceMs: CONNECT_READ_PACE_MS };
+  const roomIds = tickBatcher<string, string[]>((userIds) => repo.roomIdsOfUsers(userIds), paced);
   const access = tickBatcher<string, RoomAccess>(async (keys) => {
-    const byRoom = groupBy(keys, (key) => key.split(SEP)[0]!);
+    const pairs = keys.map((key) => {
+      const [roomId, userId] = key.split(SEP) as [string, string];
+      return { roomId, userId };
+    });
     const out = new Map<string, RoomAccess>();
-    await Promise.all(
-      [...byRoom].map(async ([roomId, roomKeys]) => {
-        const userIds = roomKeys.map((key) => key.split(SEP)[1]!);
-        for (const [userId, a] of await repo.accessOfUsers(roomId, userIds)) out.set(roomId + SEP + userId, a);
-      }),
-    );
+    for (const [roomId, users] of await repo.accessOfPairs(pairs)) for (const [userId, a] of users) out.set(roomId + SEP + userId, a);
     return out;
-  });
+  }, paced);
   const replays = tickBatcher<string, ReplayPage>(async (keys) => {
     const reads = keys.map(replayOf);
     const out = new Map<string, ReplayPage>();
@@ -101,7 +107,7 @@ export function createConnectReads(repo: ConnectReadsRepository, roomLog: Pick<R
     }
     await Promise.all(clusters.map((c) => replayCluster(roomLog, c, out)));
     return out;
-  });
+  }, paced);
   return {
     roomIdsOf: async (userId) => (await roomIds(userId)) ?? [],
     access: (roomId, userId) => access(roomId + SEP + userId),

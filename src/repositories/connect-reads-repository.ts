@@ -9,13 +9,6 @@ import type { Executor } from '../db/client.js';
 import { roomMembers, rooms } from '../db/schema.js';
 import type { RoomAccess } from './rooms-repository.js';
 
-/** A text[] as the driver gives it: an array (node-postgres, PGlite) or its literal `{a,b}`; null for none. */
-function textArray(value: string[] | string | null): string[] {
-  if (value === null) return [];
-  if (Array.isArray(value)) return value;
-  return value.replace(/^\{|\}$/g, '').split(',').filter(Boolean);
-}
-
 export function createConnectReadsRepository(db: Executor) {
   // Prepared once, named (Postgres parses and plans each once per connection): a reconnect storm
   // sends them thousands of times. The user lists are one array parameter, so one text serves
@@ -26,18 +19,32 @@ export function createConnectReadsRepository(db: Executor) {
     .from(roomMembers)
     .where(sql`${roomMembers.userId} = ${users}`)
     .prepare('connect_room_ids');
-  // One statement: the room, the members among the users, and (on every row) those banned.
-  const accessOfUsers = db
+  // One statement for any number of (room, user) pairs: each pair of a room that exists gets one
+  // row, with the user's role in it (null for a non-member) and whether they are banned.
+  const accessOfPairs = db
     .select({
       room: rooms,
-      userId: roomMembers.userId,
+      userId: sql<string>`p.user_id`,
       role: roomMembers.role,
-      banned: sql<string[] | string | null>`(SELECT array_agg(b.user_id::text) FROM room_bans b WHERE b.room_id = ${rooms.id} AND b.user_id = ${users})`,
+      banned: sql<boolean>`EXISTS (SELECT 1 FROM room_bans b WHERE b.room_id = p.room_id AND b.user_id = p.user_id)`,
     })
     .from(rooms)
-    .leftJoin(roomMembers, and(eq(roomMembers.roomId, rooms.id), sql`${roomMembers.userId} = ${users}`))
-    .where(and(eq(rooms.id, sql.placeholder('roomId')), isNull(rooms.deletedAt)))
+    .innerJoin(sql`unnest(${sql.placeholder('roomIds')}::uuid[], ${sql.placeholder('userIds')}::uuid[]) AS p(room_id, user_id)`, sql`p.room_id = ${rooms.id}`)
+    .leftJoin(roomMembers, and(eq(roomMembers.roomId, rooms.id), sql`${roomMembers.userId} = p.user_id`))
+    .where(isNull(rooms.deletedAt))
     .prepare('connect_access');
+
+  /** Per room, each user's access (rooms-repository `access`); rooms missing or deleted are absent. */
+  async function accessOf(pairs: { roomId: string; userId: string }[]): Promise<Map<string, Map<string, RoomAccess>>> {
+    const rows = await accessOfPairs.execute({ roomIds: pairs.map((p) => p.roomId), userIds: pairs.map((p) => p.userId) });
+    const out = new Map<string, Map<string, RoomAccess>>();
+    for (const r of rows) {
+      let users = out.get(r.room.id);
+      if (!users) out.set(r.room.id, (users = new Map()));
+      users.set(r.userId, { room: r.room, role: r.role, banned: r.banned });
+    }
+    return out;
+  }
 
   return {
     /** Each user's rooms (a user who is in none is absent from the map). */
@@ -52,20 +59,16 @@ export function createConnectReadsRepository(db: Executor) {
       return out;
     },
 
+    /** Any number of (room, user) pairs at once: per room, each user's access. */
+    accessOfPairs: accessOf,
+
     /**
      * The room and each user's role and ban in it (role null for a non-member), as
      * rooms-repository's access read answers it one user at a time; an empty map when there is no
      * such room or it was deleted.
      */
     async accessOfUsers(roomId: string, userIds: string[]): Promise<Map<string, RoomAccess>> {
-      const rows = await accessOfUsers.execute({ roomId, userIds });
-      const out = new Map<string, RoomAccess>();
-      if (!rows.length) return out;
-      const room = rows[0]!.room;
-      const banned = new Set(textArray(rows[0]!.banned));
-      for (const userId of userIds) out.set(userId, { room, role: null, banned: banned.has(userId) });
-      for (const r of rows) if (r.userId) out.set(r.userId, { room, role: r.role, banned: banned.has(r.userId) });
-      return out;
+      return (await accessOf(userIds.map((userId) => ({ roomId, userId })))).get(roomId) ?? new Map();
     },
   };
 }
