@@ -210,6 +210,26 @@ describe('sessions', () => {
     expect((await server.app.inject({ method: 'POST', url: '/api/auth/logout', headers: ann.headers })).statusCode).toBe(204);
     expectError(await me(ann), 401, 'UNAUTHORIZED');
   });
+
+  it('a cold cache reads the sessions of requests arriving together in one or two queries, each request answered as its own', async () => {
+    const people = await Promise.all(Array.from({ length: 6 }, () => register(server.app)));
+    const gone = await register(server.app);
+    expect((await server.app.inject({ method: 'POST', url: '/api/auth/logout', headers: gone.headers })).statusCode).toBe(204);
+    server.app.sessionCache.clear();
+    const users = server.app.repos.users;
+    const real = users.findSessions;
+    const reads: number[] = [];
+    users.findSessions = (ids) => (reads.push(ids.length), real(ids));
+    try {
+      const answers = await Promise.all([...people, gone].map((p) => me(p)));
+      expect(answers.slice(0, 6).map((r) => r.json().user.id)).toEqual(people.map((p) => p.user.id));
+      expectError(answers[6]!, 401, 'UNAUTHORIZED');
+      expect(reads.reduce((a, b) => a + b, 0)).toBe(7);
+      expect(reads.length).toBeLessThanOrEqual(2); // the first at the end of its turn, the rest at the pace
+    } finally {
+      users.findSessions = real;
+    }
+  });
 });
 
 describe('last seen', () => {

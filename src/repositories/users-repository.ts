@@ -43,6 +43,16 @@ const inactiveGuest = (cutoff: Date) =>
 const inArray = (ids: string[]) => (column: Column) => inList(column, ids);
 
 export function createUsersRepository(db: Executor) {
+  /** findSession for many sessions in one query (ids must be UUIDs): the live ones, by id. */
+  async function findSessions(sessionIds: string[]): Promise<Map<string, SessionWithUser>> {
+    const rows = await db
+      .select({ sessionId: sessions.id, expiresAt: sessions.expiresAt, user: users })
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(and(inList(sessions.id, sessionIds), gt(sessions.expiresAt, sql`now()`)));
+    return new Map(rows.map((r) => [r.sessionId, r]));
+  }
+
   return {
     /** A full account (with a password hash) or a guest (null hash, isGuest). */
     async create(input: { username: string; email: string | null; passwordHash: string | null; isGuest?: boolean }): Promise<UserRow> {
@@ -149,14 +159,10 @@ export function createUsersRepository(db: Executor) {
 
     /** The session and its user, if the session exists and has not expired. One indexed query. */
     async findSession(sessionId: string): Promise<SessionWithUser | undefined> {
-      const [row] = await db
-        .select({ sessionId: sessions.id, expiresAt: sessions.expiresAt, user: users })
-        .from(sessions)
-        .innerJoin(users, eq(users.id, sessions.userId))
-        .where(and(eq(sessions.id, sessionId), gt(sessions.expiresAt, sql`now()`)))
-        .limit(1);
-      return row;
+      return (await findSessions([sessionId])).get(sessionId);
     },
+
+    findSessions,
 
     async deleteSession(sessionId: string): Promise<void> {
       await db.delete(sessions).where(eq(sessions.id, sessionId));
