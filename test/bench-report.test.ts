@@ -73,7 +73,7 @@ describe('figures and table', () => {
     durable: { ratioVsNaive: 12, ratioVsRawLimit: 0.7, p99AckMs: 20, perSec: 12_000 },
     idle: { kbPerConnection: 7.2, ratioVsBaseline: 1.05 },
     history: { p99Ms: 5, ratioVsRaw: 1.25, rawP99Ms: 4 },
-    storm: { catchUpMs: 1800, lost: 0, duplicated: 0, clients: 2000 },
+    storm: { catchUpMs: 1800, lost: 0, duplicated: 0, clients: 2000, coldConnectMs: 2300 },
     storm10k: { error: 'boom' },
   };
 
@@ -106,6 +106,7 @@ describe('figures and table', () => {
     const worse = report.tableRows({ ...results, history: { ...results.history, ratioVsRaw: 1.31 }, storm: { ...results.storm, duplicated: 1 } });
     expect(worse.find((r: string[]) => r[0]!.startsWith('history'))[6]).toBe('no');
     expect(worse.find((r: string[]) => r[0]!.startsWith('storm'))[6]).toBe('no');
+    expect(rows.find((r) => r[0]!.startsWith('storm: 2,000'))![3]).toBe('first connect 2,300 ms (fresh server)');
   });
 
   it('names the figures of a smoke run that show no measurement', () => {

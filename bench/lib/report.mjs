@@ -196,7 +196,7 @@ export function tableRows(r) {
       `storm: ${fmt(s.clients)} resume, catch-up ms`,
       fmt(s.catchUpMs),
       range(s.spread?.catchUpMs),
-      '-',
+      s.coldConnectMs != null ? `first connect ${fmt(s.coldConnectMs)} ms (fresh server)` : '-',
       `lost ${s.lost}, dup ${s.duplicated}`,
       timed ? '<= 2000 ms, 0 lost, 0 dup' : '0 lost, 0 dup (time reported)',
       met([s.catchUpMs, s.lost, s.duplicated], (t, l, dup) => (!timed || t <= 2000) && l === 0 && dup === 0),

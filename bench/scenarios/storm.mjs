@@ -2,7 +2,8 @@
  * Scenarios "storm" (2,000 clients) and "storm10k" (10,000): subscribers over a few rooms, with
  * traffic going on, drop at once and resume with `sinceSeq`. catchUpMs: until the last one has
  * everything up to the `lastSeq` of its `subscribed`; then every client's stream is checked for
- * gaps (lost) and repeats (duplicated) up to each room's last acked seq.
+ * gaps (lost) and repeats (duplicated) up to each room's last acked seq. coldConnectMs: how long the
+ * first repetition's subscribers took to connect and subscribe to a fresh server (sessions not cached).
  */
 import { CFG, QUICK, initAll, log, rtchatFor, split, withGenerators } from '../lib/context.mjs';
 import { sleep } from '../lib/setup.mjs';
@@ -22,7 +23,9 @@ async function stormOf(tag, c) {
         const subs = people.slice(c.rooms).map((p) => ({ token: p.token, userId: p.userId, roomId: p.roomId, role: 'sub' }));
         const parts = split(subs, gens.length);
         parts[0].push(...senders);
+        const connectT0 = Date.now();
         await initAll(gens, 'rtchat', srv.port, parts, `${tag}${rep}r`);
+        const connectMs = Date.now() - connectT0;
         const total = c.beforeMs + c.catchUpMs + c.afterMs;
         const traffic = gens[0].ask({ cmd: 'run', rate: c.rate, ms: total, warmMs: 0, trackSeq: true }, total + 30_000);
         await sleep(c.beforeMs);
@@ -40,6 +43,7 @@ async function stormOf(tag, c) {
         const settled = await Promise.all(gens.map((g) => g.ask({ cmd: 'settle', finals, timeoutMs: 15_000 }, 30_000)));
         const result = {
           subscribers: subs.length,
+          connectMs,
           catchUpMs: Number.isFinite(catchUpMs) ? Math.round(catchUpMs) : null,
           notCaughtUp: pending,
           failedReconnects,
@@ -51,7 +55,7 @@ async function stormOf(tag, c) {
           unrecovered: settled.reduce((a, s) => a + s.unrecovered, 0),
           messagesSent: Object.values(finals).reduce((a, b) => a + b, 0),
         };
-        log(`${tag} rep ${rep + 1}: ${subs.length} reconnected in ${result.reconnectMs} ms (server cpu ${result.serverCpuPct}%, generators ${result.genCpuPct}%), caught up in ${result.catchUpMs} ms, lost ${result.lost}, duplicated ${result.duplicated}, not caught up ${pending}`);
+        log(`${tag} rep ${rep + 1}: ${subs.length} connected in ${connectMs} ms, reconnected in ${result.reconnectMs} ms (server cpu ${result.serverCpuPct}%, generators ${result.genCpuPct}%), caught up in ${result.catchUpMs} ms, lost ${result.lost}, duplicated ${result.duplicated}, not caught up ${pending}`);
         return result;
       });
       reps.push(r);
@@ -59,6 +63,9 @@ async function stormOf(tag, c) {
     }
     return {
       clients: c.subs,
+      // The first repetition's clients connect to a server that has seen none of their sessions yet
+      // (as after a restart); later ones find them cached. Quick runs share a warm server.
+      coldConnectMs: rt.shared ? null : reps[0]?.connectMs ?? null,
       catchUpMs: spread(reps.map((r) => r.catchUpMs ?? Infinity)).median,
       lost: reps.reduce((a, r) => a + r.lost, 0),
       duplicated: reps.reduce((a, r) => a + r.duplicated, 0),
