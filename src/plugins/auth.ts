@@ -17,7 +17,7 @@ import fastifyJwt from '@fastify/jwt';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { User } from '../protocol.js';
 import { AppError, errors } from '../lib/errors.js';
-import { tickBatcher } from '../lib/tick-batch.js';
+import { STORM_READ_PACE_MS, tickBatcher } from '../lib/tick-batch.js';
 import { toUser } from '../repositories/mappers.js';
 import { LIMITS } from '../protocol-constants.js';
 import { cleanUserAgent } from '../lib/text.js';
@@ -67,8 +67,6 @@ declare module 'fastify' {
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** Least time between two batched session reads (as the connect reads: realtime/connect-reads.ts). */
-const SESSION_READ_PACE_MS = 10;
 
 export default fp(
   async (app) => {
@@ -101,7 +99,7 @@ export default fp(
     const guestActivity = new ActivityThrottle(GUEST_ACTIVITY_WRITE_MS);
     // Sessions not in the cache are read together (lib/tick-batch.ts): after a restart every
     // client reconnects at once with a cold cache, and each upgrade read its own row.
-    const readSession = tickBatcher((ids: string[]) => app.repos.users.findSessions(ids), { paceMs: SESSION_READ_PACE_MS });
+    const readSession = tickBatcher((ids: string[]) => app.repos.users.findSessions(ids), { paceMs: STORM_READ_PACE_MS });
     app.decorate('resolveAuth', async (request: FastifyRequest) => {
       if (request.auth) return request.auth;
       const found = tokenOf(request);

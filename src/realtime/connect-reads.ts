@@ -5,7 +5,7 @@
  * instead of one per subscriber, and the replays of a room's resuming subscribers with one read per room per batch.
  * Same answers as the per-user queries (rooms repository `roomIdsOf`, `access`; room-log `eventsAfter`).
  */
-import { tickBatcher } from '../lib/tick-batch.js';
+import { STORM_READ_PACE_MS, tickBatcher } from '../lib/tick-batch.js';
 import type { LogFrame } from '../protocol.js';
 import type { ConnectReadsRepository } from '../repositories/connect-reads-repository.js';
 import type { RoomLogRepository } from '../repositories/room-log-repository.js';
@@ -29,13 +29,6 @@ export interface ConnectReads {
 }
 
 const SEP = '\n';
-/**
- * Least time between two loads of one batcher (lib/tick-batch.ts `paceMs`). Without it a storm's
- * keys, arriving a few per turn at a database that answers in a millisecond, got nearly a load
- * each (2,000 resuming sockets: ~1,700 reads of the users' rooms); with it at most 100 loads a
- * second per read, and a connecting socket waits at most this much more.
- */
-export const CONNECT_READ_PACE_MS = 10;
 /** Resume points of one room further apart than this are read separately (a read stays a few pages). */
 const MAX_REPLAY_SPAN = 300;
 
@@ -78,7 +71,7 @@ function replayOf(key: string): ReplayRead {
 }
 
 export function createConnectReads(repo: ConnectReadsRepository, roomLog: Pick<RoomLogRepository, 'eventsAfter'>): ConnectReads {
-  const paced = { paceMs: CONNECT_READ_PACE_MS };
+  const paced = { paceMs: STORM_READ_PACE_MS };
   const roomIds = tickBatcher<string, string[]>((userIds) => repo.roomIdsOfUsers(userIds), paced);
   const access = tickBatcher<string, RoomAccess>(async (keys) => {
     const pairs = keys.map((key) => {
