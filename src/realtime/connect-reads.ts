@@ -2,7 +2,8 @@
  * The reads of connecting and subscribing sockets, batched (lib/tick-batch.ts: per turn, and while
  * earlier loads are out): in a reconnect storm, the users' rooms are read with one query per batch
  * instead of one per socket, the access of every (room, subscriber) pair with one query per batch
- * instead of one per subscriber, and the replays of a room's resuming subscribers with one read per room per batch.
+ * instead of one per subscriber, and the replays of a room's resuming subscribers with one read per
+ * room per batch.
  * Same answers as the per-user queries (rooms repository `roomIdsOf`, `access`; room-log `eventsAfter`).
  */
 import { STORM_READ_PACE_MS, tickBatcher } from '../lib/tick-batch.js';

@@ -21,7 +21,7 @@ export function createConnectReadsRepository(db: Executor) {
     .prepare('connect_room_ids');
   // One statement for any number of (room, user) pairs: each pair of a room that exists gets one
   // row, with the user's role in it (null for a non-member) and whether they are banned.
-  const accessOfPairs = db
+  const pairsAccess = db
     .select({
       room: rooms,
       userId: sql<string>`p.user_id`,
@@ -34,9 +34,12 @@ export function createConnectReadsRepository(db: Executor) {
     .where(isNull(rooms.deletedAt))
     .prepare('connect_access');
 
-  /** Per room, each user's access (rooms-repository `access`); rooms missing or deleted are absent. */
-  async function accessOf(pairs: { roomId: string; userId: string }[]): Promise<Map<string, Map<string, RoomAccess>>> {
-    const rows = await accessOfPairs.execute({ roomIds: pairs.map((p) => p.roomId), userIds: pairs.map((p) => p.userId) });
+  /**
+   * Any number of (room, user) pairs at once: per room, each user's access (as rooms-repository
+   * `access`); rooms missing or deleted are absent.
+   */
+  async function accessOfPairs(pairs: { roomId: string; userId: string }[]): Promise<Map<string, Map<string, RoomAccess>>> {
+    const rows = await pairsAccess.execute({ roomIds: pairs.map((p) => p.roomId), userIds: pairs.map((p) => p.userId) });
     const out = new Map<string, Map<string, RoomAccess>>();
     for (const r of rows) {
       let users = out.get(r.room.id);
@@ -59,8 +62,7 @@ export function createConnectReadsRepository(db: Executor) {
       return out;
     },
 
-    /** Any number of (room, user) pairs at once: per room, each user's access. */
-    accessOfPairs: accessOf,
+    accessOfPairs,
 
     /**
      * The room and each user's role and ban in it (role null for a non-member), as
@@ -68,7 +70,7 @@ export function createConnectReadsRepository(db: Executor) {
      * such room or it was deleted.
      */
     async accessOfUsers(roomId: string, userIds: string[]): Promise<Map<string, RoomAccess>> {
-      return (await accessOf(userIds.map((userId) => ({ roomId, userId })))).get(roomId) ?? new Map();
+      return (await accessOfPairs(userIds.map((userId) => ({ roomId, userId })))).get(roomId) ?? new Map();
     },
   };
 }
