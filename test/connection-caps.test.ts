@@ -3,6 +3,7 @@
  * client IP, refused before the upgrade with 429 RATE_LIMITED in the contract's error shape; a
  * closed connection gives its slot back. (Across instances: test/realtime-redis.test.ts.)
  */
+import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectSoon, refusedUpgrade, register, startServer, WsClient, type TestServer } from './helpers.js';
 
@@ -29,6 +30,25 @@ describe('WebSocket connection caps', () => {
     const again = await connectSoon(server.wsUrl, alice.token);
     expect((await refusedUpgrade(server.wsUrl, alice.token)).status).toBe(429);
     await Promise.all([...open.slice(1), again, bobs].map((ws) => ws.close()));
+  });
+
+  it('keeps nothing of the upgrade on an open socket, and gives the slot back when a client drops without a close handshake', async () => {
+    const alice = await register(server.app);
+    const open = await Promise.all(Array.from({ length: PER_USER }, () => WsClient.connect(server.wsUrl, alice.token)));
+    const conns = [...(server.app.hub.registry.connectionsOfUser(alice.user.id) ?? [])];
+    expect(conns).toHaveLength(PER_USER);
+    for (const conn of conns) {
+      const tcp = (conn.socket as unknown as { _socket: Socket & { _httpMessage: unknown } })._socket;
+      // The upgrade's ServerResponse is detached, and the slot is the session's: ws's own listener is the only one.
+      expect(tcp._httpMessage).toBeNull();
+      expect(tcp.listenerCount('close')).toBe(1);
+    }
+    expect(server.app.connectionCaps.users.get(alice.user.id)).toBe(PER_USER);
+    open[0]!.socket.terminate();
+    const again = await connectSoon(server.wsUrl, alice.token);
+    expect((await refusedUpgrade(server.wsUrl, alice.token)).status).toBe(429);
+    await Promise.all([...open.slice(1), again].map((ws) => ws.close()));
+    await expect.poll(() => server.app.connectionCaps.users.get(alice.user.id) ?? 0).toBe(0);
   });
 
   it(`refuses more than ${PER_IP} connections from one address, whoever they belong to`, async () => {

@@ -85,7 +85,7 @@ class ReservedSlot implements Slot {
   }
 }
 
-/** The slot each open TCP socket holds, released by one listener shared by every socket. */
+/** The slot each TCP socket holds until its WebSocket session takes it, released by one shared listener. */
 const held = new WeakMap<Socket, Slot>();
 function releaseHeld(this: Socket): void {
   held.get(this)?.release();
@@ -97,7 +97,21 @@ export function releaseOnClose(tcp: Socket, slot: Slot): void {
   if (tcp.destroyed) return slot.release();
   held.set(tcp, slot);
   tcp.on('close', releaseHeld); // `on`, not `once`: once wraps the listener in two objects per socket
+}
 
+/**
+ * Hands the TCP socket's slot over to its WebSocket session, which releases it when the WebSocket
+ * closes: an open socket then keeps no map entry or 'close' listener of its own for it (with the
+ * upgrade's response detached, ws's listener is the socket's only one and no listener array is
+ * kept: ~240 bytes per idle connection). Undefined when the socket has closed already (its slot
+ * was released then).
+ */
+export function takeSlot(tcp: Socket): Slot | undefined {
+  const slot = held.get(tcp);
+  if (!slot) return undefined;
+  held.delete(tcp);
+  tcp.removeListener('close', releaseHeld);
+  return slot;
 }
 
 function bump(map: Map<string, number>, key: string, delta: number): void {

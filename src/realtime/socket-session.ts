@@ -15,6 +15,7 @@ import { AppError, isDatabaseUnavailable } from '../lib/errors.js';
 import { TokenBucket } from '../lib/rate-limiter.js';
 import { CLOSE, PROTOCOL_VERSION, type ClientFrame, type User } from '../protocol.js';
 import { Connection, type ConnectionLimits } from './connection.js';
+import type { Slot } from './connection-caps.js';
 import { releaseUpgrade } from './socket-writer.js';
 import { errorFrame, parseFrame } from './frames.js';
 import { ORDERED_FRAMES, type FrameHandlers, type Handler } from './handlers/frame-handlers.js';
@@ -83,6 +84,8 @@ class SocketSession {
   constructor(
     private readonly opts: SessionOptions,
     readonly conn: Connection,
+    /** The connection-cap slot this socket holds (connection-caps.ts), given back on close. */
+    private readonly slot: Slot | undefined,
   ) {
     this.frameBucket = new TokenBucket(
       Math.max(FRAME_RATE_PER_SEC, 2 * opts.limits.sendRatePerSec),
@@ -98,6 +101,7 @@ class SocketSession {
 
   closed(): void {
     sessions.delete(this.conn.socket);
+    this.slot?.release();
     this.opts.hub.detach(this.conn, this.announced);
   }
 
@@ -177,10 +181,10 @@ class SocketSession {
   }
 }
 
-export function startSession(opts: SessionOptions, socket: WebSocket, auth: SessionAuth): Connection {
+export function startSession(opts: SessionOptions, socket: WebSocket, auth: SessionAuth, slot?: Slot): Connection {
   const { hub, log } = opts;
   const conn = new Connection(socket, auth.user, auth.sessionId, opts.limits, opts.hub.stats);
-  const session = new SocketSession(opts, conn);
+  const session = new SocketSession(opts, conn, slot);
   sessions.set(socket, session);
   // Listeners first, before any await: frames that arrive during set-up wait in `pending`.
   releaseUpgrade(socket, onError);

@@ -11,7 +11,7 @@ import { sharedCheck } from '../lib/shared-check.js';
 import { withTimeout } from '../lib/timeout.js';
 import { createConnectReads } from '../realtime/connect-reads.js';
 import { createFrameHandlers } from '../realtime/handlers/frame-handlers.js';
-import { releaseOnClose } from '../realtime/connection-caps.js';
+import { releaseOnClose, takeSlot } from '../realtime/connection-caps.js';
 import { startSession, type SessionOptions } from '../realtime/socket-session.js';
 
 export default async function wsRoutes(app: FastifyInstance): Promise<void> {
@@ -59,14 +59,14 @@ export default async function wsRoutes(app: FastifyInstance): Promise<void> {
           throw errors.databaseUnavailable();
         });
         // Last, so that nothing refuses the upgrade after a slot is taken; the slot is given back
-        // when the TCP connection closes (the WebSocket's end, or an upgrade that never finished).
+        // when the TCP connection closes before the upgrade finished, else when the WebSocket does.
         const slot = await app.connectionCaps.reserve(auth.user.id, request.ip);
         releaseOnClose(request.raw.socket, slot);
       },
     },
     (socket: WebSocket, request: FastifyRequest) => {
       const auth = request.auth!;
-      startSession(session, socket, { user: auth.user, sessionId: auth.sessionId });
+      startSession(session, socket, { user: auth.user, sessionId: auth.sessionId }, takeSlot(request.raw.socket));
     },
   );
 }
