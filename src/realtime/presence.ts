@@ -1,6 +1,8 @@
 /**
  * Who is online, per room. A user goes online with their first connection and offline
  * PRESENCE_GRACE_MS after their last one closes, so a page reload does not flicker.
+ * A room's entry keeps the room id every online member's room set holds: one string per room,
+ * not one per member (each connect's read of the user's rooms brings its own copies).
  */
 type Emit = (roomId: string, userId: string, online: boolean) => void;
 
@@ -8,6 +10,12 @@ type Emit = (roomId: string, userId: string, online: boolean) => void;
 export interface PresenceView {
   onlineIn(roomId: string): string[];
   isOnline(userId: string): boolean;
+}
+
+/** The users online in a room here, and the one copy of its id that their room sets share. */
+interface RoomOnline {
+  readonly roomId: string;
+  readonly users: Set<string>;
 }
 
 interface UserState {
@@ -18,7 +26,7 @@ interface UserState {
 
 export class Presence {
   private readonly users = new Map<string, UserState>();
-  private readonly roomOnline = new Map<string, Set<string>>();
+  private readonly roomOnline = new Map<string, RoomOnline>();
   private view: PresenceView | null = null;
 
   constructor(
@@ -57,13 +65,13 @@ export class Presence {
   joined(userId: string, roomId: string): void {
     const state = this.users.get(userId);
     if (!state || state.rooms.has(roomId)) return;
-    state.rooms.add(roomId);
-    let set = this.roomOnline.get(roomId);
-    if (!set) {
-      set = new Set();
-      this.roomOnline.set(roomId, set);
+    let room = this.roomOnline.get(roomId);
+    if (!room) {
+      room = { roomId, users: new Set() };
+      this.roomOnline.set(roomId, room);
     }
-    set.add(userId);
+    room.users.add(userId);
+    state.rooms.add(room.roomId);
     this.emit(roomId, userId, true);
   }
 
@@ -81,12 +89,12 @@ export class Presence {
 
   onlineIn(roomId: string): string[] {
     if (this.view) return this.view.onlineIn(roomId);
-    return [...(this.roomOnline.get(roomId) ?? [])];
+    return [...(this.roomOnline.get(roomId)?.users ?? [])];
   }
 
   /** Users online in the room on THIS instance (members with a connection here, or in their grace period). */
   localUsersIn(roomId: string): Iterable<string> {
-    return this.roomOnline.get(roomId) ?? [];
+    return this.roomOnline.get(roomId)?.users ?? [];
   }
 
   isOnline(userId: string): boolean {
@@ -110,9 +118,9 @@ export class Presence {
   }
 
   private removeFromRoom(userId: string, roomId: string): void {
-    const set = this.roomOnline.get(roomId);
-    if (!set) return;
-    set.delete(userId);
-    if (set.size === 0) this.roomOnline.delete(roomId);
+    const room = this.roomOnline.get(roomId);
+    if (!room) return;
+    room.users.delete(userId);
+    if (room.users.size === 0) this.roomOnline.delete(roomId);
   }
 }

@@ -3,7 +3,9 @@
  * step; plus user -> connections and session -> connections for presence and logout.
  * An empty entry is deleted so the maps only hold what is live. A user or session with a single
  * connection (the usual case) maps straight to it; a Set is made only for a second one (an idle
- * socket does not pay for two one-element Sets).
+ * socket does not pay for two one-element Sets). A room's entry keeps the room id every
+ * subscriber's SubscriptionMap holds: one string per room, not one per subscription (the subscribe
+ * frame's own copy dies with the frame).
  */
 import type { Connection } from './connection.js';
 import type { Subscription } from './subscription.js';
@@ -11,21 +13,10 @@ import type { Subscription } from './subscription.js';
 /** One connection, or several. */
 type Bucket = Connection | Set<Connection>;
 
-function addTo<K>(map: Map<K, Set<Connection>>, key: K, conn: Connection): void {
-  let set = map.get(key);
-  if (!set) {
-    set = new Set();
-    map.set(key, set);
-  }
-  set.add(conn);
-}
-
-function removeFrom<K>(map: Map<K, Set<Connection>>, key: K, conn: Connection): number {
-  const set = map.get(key);
-  if (!set) return 0;
-  set.delete(conn);
-  if (set.size === 0) map.delete(key);
-  return set.size;
+/** A room's subscribers here, and the one copy of its id that they share. */
+interface RoomEntry {
+  readonly roomId: string;
+  readonly conns: Set<Connection>;
 }
 
 function addToBucket<K>(map: Map<K, Bucket>, key: K, conn: Connection): void {
@@ -47,7 +38,7 @@ function bucketOf<K>(map: Map<K, Bucket>, key: K): Iterable<Connection> | undefi
 }
 
 export class RoomRegistry {
-  private readonly rooms = new Map<string, Set<Connection>>();
+  private readonly rooms = new Map<string, RoomEntry>();
   private readonly users = new Map<string, Bucket>();
   private readonly sessions = new Map<string, Bucket>();
 
@@ -69,8 +60,13 @@ export class RoomRegistry {
   }
 
   subscribe(conn: Connection, roomId: string, sub: Subscription): void {
-    conn.subs.set(roomId, sub);
-    addTo(this.rooms, roomId, conn);
+    let room = this.rooms.get(roomId);
+    if (!room) {
+      room = { roomId, conns: new Set() };
+      this.rooms.set(roomId, room);
+    }
+    room.conns.add(conn);
+    conn.subs.set(room.roomId, sub);
   }
 
   unsubscribe(conn: Connection, roomId: string): boolean {
@@ -80,8 +76,10 @@ export class RoomRegistry {
   }
 
   private leaveRoom(roomId: string, conn: Connection): void {
-    if (!this.rooms.get(roomId)?.has(conn)) return;
-    if (removeFrom(this.rooms, roomId, conn) === 0) this.onRoomEmpty(roomId);
+    const room = this.rooms.get(roomId);
+    if (!room?.conns.delete(conn) || room.conns.size > 0) return;
+    this.rooms.delete(roomId);
+    this.onRoomEmpty(roomId);
   }
 
   /** The rooms with at least one subscriber here. */
@@ -90,7 +88,7 @@ export class RoomRegistry {
   }
 
   subscribers(roomId: string): ReadonlySet<Connection> | undefined {
-    return this.rooms.get(roomId);
+    return this.rooms.get(roomId)?.conns;
   }
 
   connectionsOfUser(userId: string): Iterable<Connection> | undefined {
