@@ -38,11 +38,21 @@ async function idleOne(server) {
       const youngGrowthKb = (heapAfter.youngCommittedBytes - heapBefore.youngCommittedBytes) / 1024;
       const kb = (after - before - youngGrowthKb) / c.conns;
       const heapKb = (heapAfter.usedBytes - heapBefore.usedBytes) / 1024 / c.conns;
+      // Old-generation pages the full GC left partly empty (committed, so in RSS, but not in use).
+      const oldFree = (h) => h.oldCommittedBytes - h.oldUsedBytes;
+      const oldFreeKb = (oldFree(heapAfter) - oldFree(heapBefore)) / 1024 / c.conns;
       log(
         `idle ${server}: ${c.conns} sockets, RSS ${before} -> ${after} KB, young generation ${youngGrowthKb >= 0 ? '+' : ''}${Math.round(youngGrowthKb)} KB: ` +
-          `${kb.toFixed(2)} KB each (JS heap ${heapKb.toFixed(2)} KB each)`,
+          `${kb.toFixed(2)} KB each (JS heap ${heapKb.toFixed(2)} KB each, old-generation pages left free ${oldFreeKb.toFixed(2)} KB each)`,
       );
-      return { rssBeforeKb: before, rssAfterKb: after, youngGrowthKb: Math.round(youngGrowthKb), kbPerConnection: round(kb, 2), heapKbPerConnection: round(heapKb, 2) };
+      return {
+        rssBeforeKb: before,
+        rssAfterKb: after,
+        youngGrowthKb: Math.round(youngGrowthKb),
+        kbPerConnection: round(kb, 2),
+        heapKbPerConnection: round(heapKb, 2),
+        oldFreeKbPerConnection: round(oldFreeKb, 2),
+      };
     });
   } finally {
     await srv?.stop();
@@ -66,6 +76,8 @@ export async function idle() {
     baselineHeapKbPerConnection: h('ws').median,
     socketioHeapKbPerConnection: h('sio').median,
     heapRatioVsBaseline: ratio(h('rtchat').median, h('ws').median),
+    oldFreeKbPerConnection: spread(out.rtchat.map((r) => r.oldFreeKbPerConnection)).median,
+    baselineOldFreeKbPerConnection: spread(out.ws.map((r) => r.oldFreeKbPerConnection)).median,
     spread: { rtchat: s('rtchat'), baseline: s('ws'), socketio: s('sio'), heap: { rtchat: h('rtchat'), baseline: h('ws'), socketio: h('sio') } },
     runs: out,
   };
