@@ -7,7 +7,8 @@
  *   upgrades on one instance cannot overshoot. The other instances' counts are read at upgrade
  *   time: simultaneous upgrades on different instances may overshoot by a few.
  * - A reserved slot is released exactly once (`release` is idempotent); the caller ties it to the
- *   TCP socket's close, which covers both a closed WebSocket and an upgrade that never completed.
+ *   TCP socket's close (an upgrade that never completed), and the WebSocket session, once there is
+ *   one, takes it over (`takeSlot`) and releases it when the WebSocket closes.
  * - Empty counts are deleted, so the maps hold only users and addresses with open connections.
  */
 import type { Socket } from 'node:net';
