@@ -66,6 +66,7 @@ export async function idle() {
   }
   const s = (k) => spread(out[k].map((r) => r.kbPerConnection));
   const h = (k) => spread(out[k].map((r) => r.heapKbPerConnection));
+  const f = (k) => spread(out[k].map((r) => r.oldFreeKbPerConnection));
   return {
     connections: CFG.idle.conns,
     kbPerConnection: s('rtchat').median,
@@ -76,8 +77,8 @@ export async function idle() {
     baselineHeapKbPerConnection: h('ws').median,
     socketioHeapKbPerConnection: h('sio').median,
     heapRatioVsBaseline: ratio(h('rtchat').median, h('ws').median),
-    oldFreeKbPerConnection: spread(out.rtchat.map((r) => r.oldFreeKbPerConnection)).median,
-    baselineOldFreeKbPerConnection: spread(out.ws.map((r) => r.oldFreeKbPerConnection)).median,
+    oldFreeKbPerConnection: f('rtchat').median,
+    baselineOldFreeKbPerConnection: f('ws').median,
     spread: { rtchat: s('rtchat'), baseline: s('ws'), socketio: s('sio'), heap: { rtchat: h('rtchat'), baseline: h('ws'), socketio: h('sio') } },
     runs: out,
   };
